@@ -1,0 +1,211 @@
+//! `fgm-codegen` turns FHIR DSTU2 profiles (StructureDefinition) and value
+//! sets into strongly typed Rust, at build time.
+//!
+//! The flow is one-way: [`read`] the XML definitions → join them in a
+//! [`resolve::Registry`] (later folders override earlier ones by canonical
+//! URL) → [`resolve`] each profile over the base types it names, dropping
+//! removed elements and applying the named [`repair`]s → [`plan`] the Rust
+//! API ([`api::Api`]) → [`emit`] it through `syn::File` and prettyplease.
+//! [`diff`] compares the APIs of two definition sets.
+//!
+//! Use it from a `build.rs`, the way `prost-build` is used:
+//!
+//! ```no_run
+//! // build.rs
+//! fn main() {
+//!     fgm_codegen::Config::new()
+//!         .definitions("definitions/dstu2")
+//!         .definitions("definitions/fgm")
+//!         .definitions("definitions/spine")
+//!         .compile()
+//!         .expect("FHIR definitions generate");
+//! }
+//! ```
+//!
+//! and include the result where the types should live:
+//!
+//! ```ignore
+//! include!(concat!(env!("OUT_DIR"), "/fgm.rs"));
+//! ```
+//!
+//! The generated code refers to the runtime types (primitives, `Open`,
+//! `NonEmpty`, ...) of the `fgm-types` crate through [`Config::runtime_path`].
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod api;
+pub mod diff;
+pub mod emit;
+pub mod error;
+pub mod model;
+pub mod naming;
+pub mod plan;
+pub mod read;
+pub mod repair;
+pub mod resolve;
+
+use std::path::{Path, PathBuf};
+
+pub use error::{Error, Result};
+pub use read::DefinitionFile;
+pub use repair::{Repair, RepairKind, Report};
+
+/// The name of the file [`Config::compile`] writes into `OUT_DIR`.
+pub const OUT_FILE: &str = "fgm.rs";
+
+/// What one source of definitions is: a path on disk, or text in memory.
+#[derive(Debug, Clone)]
+enum Input {
+    Path(PathBuf),
+    Files(Vec<DefinitionFile>),
+}
+
+/// A generator run: which definitions, and where the runtime lives.
+#[derive(Debug, Clone)]
+pub struct Config {
+    inputs: Vec<Input>,
+    runtime: String,
+    out_dir: Option<PathBuf>,
+    file_name: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config::new()
+    }
+}
+
+/// The result of a generation run.
+#[derive(Debug, Clone)]
+pub struct Generated {
+    /// The planned API.
+    pub api: api::Api,
+    /// The formatted Rust source.
+    pub source: String,
+    /// Repairs, overrides and skipped files.
+    pub report: Report,
+    /// Every file read, for `rerun-if-changed`.
+    pub files: Vec<PathBuf>,
+}
+
+impl Config {
+    /// A run with no definitions yet and the runtime at `::fgm_types`.
+    pub fn new() -> Config {
+        Config {
+            inputs: Vec::new(),
+            runtime: "::fgm_types".to_owned(),
+            out_dir: None,
+            file_name: OUT_FILE.to_owned(),
+        }
+    }
+
+    /// Adds a definitions folder (read recursively) or file. Later ones
+    /// override earlier ones that define the same canonical URL.
+    pub fn definitions(&mut self, path: impl AsRef<Path>) -> &mut Config {
+        self.inputs.push(Input::Path(path.as_ref().to_path_buf()));
+        self
+    }
+
+    /// Adds definitions held in memory (embedded in a binary, say).
+    pub fn definition_files(
+        &mut self,
+        files: impl IntoIterator<Item = DefinitionFile>,
+    ) -> &mut Config {
+        self.inputs.push(Input::Files(files.into_iter().collect()));
+        self
+    }
+
+    /// The Rust path of the runtime crate the generated code uses
+    /// (default `::fgm_types`; `crate` inside `fgm-types` itself).
+    pub fn runtime_path(&mut self, path: impl Into<String>) -> &mut Config {
+        self.runtime = path.into();
+        self
+    }
+
+    /// Where [`Config::compile`] writes (default: `$OUT_DIR`).
+    pub fn out_dir(&mut self, dir: impl AsRef<Path>) -> &mut Config {
+        self.out_dir = Some(dir.as_ref().to_path_buf());
+        self
+    }
+
+    /// The file name [`Config::compile`] writes (default [`OUT_FILE`]).
+    pub fn file_name(&mut self, name: impl Into<String>) -> &mut Config {
+        self.file_name = name.into();
+        self
+    }
+
+    /// Reads the definitions and plans the API, without emitting code.
+    pub fn plan(&self) -> Result<(api::Api, Report, Vec<PathBuf>)> {
+        let mut report = Report::default();
+        let mut files = Vec::new();
+        for input in &self.inputs {
+            match input {
+                Input::Path(p) => files.extend(read::read_paths(std::slice::from_ref(p))?),
+                Input::Files(f) => files.extend(f.iter().cloned()),
+            }
+        }
+        if files.is_empty() {
+            return Err(Error::new("no definition files given"));
+        }
+        let mut defs = model::Definitions::default();
+        for file in &files {
+            match read::parse_file(file)? {
+                read::Parsed::Structure(sd) => defs.structures.push(sd),
+                read::Parsed::ValueSet(vs) => defs.value_sets.push(vs),
+                read::Parsed::Manifest(m) => defs.manifests.push(m),
+                read::Parsed::Other(root) => report.skipped.push((file.path.clone(), root)),
+            }
+        }
+        let registry = resolve::Registry::new(defs, &mut report)?;
+        let resolved = resolve::resolve(&registry, &mut report)?;
+        let api = plan::plan(&resolved)?;
+        Ok((api, report, files.into_iter().map(|f| f.path).collect()))
+    }
+
+    /// Reads, plans and emits.
+    pub fn generate(&self) -> Result<Generated> {
+        if syn::parse_str::<syn::Path>(&self.runtime).is_err() && self.runtime != "crate" {
+            return Err(Error::new(format!(
+                "runtime path `{}` is not a Rust path",
+                self.runtime
+            )));
+        }
+        let (api, report, files) = self.plan()?;
+        let source = emit::emit(&api, &self.runtime);
+        Ok(Generated {
+            api,
+            source,
+            report,
+            files,
+        })
+    }
+
+    /// For `build.rs`: generates, writes the source into the output folder
+    /// (default `$OUT_DIR`), and tells Cargo to rerun when a definition
+    /// changes. Returns the report.
+    pub fn compile(&self) -> Result<Report> {
+        let generated = self.generate()?;
+        let dir = match &self.out_dir {
+            Some(d) => d.clone(),
+            None => PathBuf::from(std::env::var_os("OUT_DIR").ok_or_else(|| {
+                Error::new(
+                    "OUT_DIR is not set: call compile() from a build script, or set out_dir()",
+                )
+            })?),
+        };
+        let target = dir.join(&self.file_name);
+        std::fs::write(&target, &generated.source)
+            .map_err(|e| Error::new(format!("cannot write {}: {e}", target.display())))?;
+        for input in &self.inputs {
+            if let Input::Path(p) = input {
+                println!("cargo:rerun-if-changed={}", p.display());
+            }
+        }
+        for file in &generated.files {
+            if file.exists() {
+                println!("cargo:rerun-if-changed={}", file.display());
+            }
+        }
+        Ok(generated.report)
+    }
+}

@@ -1,0 +1,34 @@
+//! Generates the FGM types from `definitions/` (a link to the workspace's
+//! `definitions/` folder; a packaged crate carries a copy) into `OUT_DIR`,
+//! and embeds the definition files themselves for `fgm generate`.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("definitions");
+    let out = std::env::var("OUT_DIR").expect("OUT_DIR is set for build scripts");
+    let report = fgm_codegen::Config::new()
+        .definitions(&root)
+        .runtime_path("crate")
+        .compile()
+        .unwrap_or_else(|e| panic!("generating fgm-types from {}: {e}", root.display()));
+    std::fs::write(Path::new(&out).join("report.txt"), report.to_string())
+        .expect("write report.txt");
+
+    let files = fgm_codegen::read::list_files(&[root.clone()]).expect("list definitions");
+    let mut embedded = String::from("/// The definition files the types were generated from: (path below `definitions/`, text).\npub static FILES: &[(&str, &str)] = &[\n");
+    for file in files {
+        let rel = file.strip_prefix(&root).expect("below the root");
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        let abs = file.canonicalize().expect("definition file exists");
+        writeln!(
+            embedded,
+            "    ({rel:?}, include_str!({:?})),",
+            abs.display().to_string()
+        )
+        .expect("write to string");
+    }
+    embedded.push_str("];\n");
+    std::fs::write(Path::new(&out).join("definitions.rs"), embedded).expect("write definitions.rs");
+}

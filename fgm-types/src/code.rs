@@ -1,0 +1,93 @@
+//! What every generated value-set enum shares, and the open form used for
+//! bindings that are not required.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// A code of a value set, as every generated value-set enum implements it.
+pub trait ValueSetCode: Copy + Eq + FromStr<Err = UnknownCode> + 'static {
+    /// The canonical URL of the value set.
+    const VALUE_SET: &'static str;
+    /// The code.
+    fn code(self) -> &'static str;
+    /// Its display text.
+    fn display(self) -> &'static str;
+    /// Its code system.
+    fn system(self) -> &'static str;
+}
+
+/// A code that is not in the value set it was read against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownCode {
+    /// The value set's canonical URL.
+    pub value_set: &'static str,
+    /// The code refused.
+    pub code: String,
+}
+
+impl UnknownCode {
+    /// The error for `code` read against `value_set`.
+    pub fn new(value_set: &'static str, code: &str) -> Self {
+        UnknownCode {
+            value_set,
+            code: code.to_owned(),
+        }
+    }
+}
+
+impl fmt::Display for UnknownCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}` is not a code of {}", self.code, self.value_set)
+    }
+}
+
+impl std::error::Error for UnknownCode {}
+
+/// A code under a binding that is not required (extensible, preferred,
+/// example): a code of the value set, or any other code kept as written.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Open<E> {
+    /// A code of the value set.
+    Known(E),
+    /// Any other code, as written.
+    Unknown(String),
+}
+
+impl<E: ValueSetCode> Open<E> {
+    /// The code as written.
+    pub fn code(&self) -> &str {
+        match self {
+            Open::Known(e) => e.code(),
+            Open::Unknown(s) => s,
+        }
+    }
+
+    /// The value-set code, if it is one.
+    pub fn known(&self) -> Option<E> {
+        match self {
+            Open::Known(e) => Some(*e),
+            Open::Unknown(_) => None,
+        }
+    }
+}
+
+impl<E: ValueSetCode> From<E> for Open<E> {
+    fn from(e: E) -> Self {
+        Open::Known(e)
+    }
+}
+
+impl<E: ValueSetCode> FromStr for Open<E> {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(s.parse::<E>()
+            .map(Open::Known)
+            .unwrap_or_else(|_| Open::Unknown(s.to_owned())))
+    }
+}
+
+impl<E: ValueSetCode> fmt::Display for Open<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
