@@ -8,17 +8,19 @@ use std::path::Path;
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("definitions");
     let out = std::env::var("OUT_DIR").expect("OUT_DIR is set for build scripts");
-    let report = fgm_codegen::Config::new()
+    let generated = fgm_codegen::Config::new()
         .definitions(&root)
         .runtime_path("crate")
         .compile()
         .unwrap_or_else(|e| panic!("generating fgm-types from {}: {e}", root.display()));
-    std::fs::write(Path::new(&out).join("report.txt"), report.to_string())
-        .expect("write report.txt");
+    std::fs::write(
+        Path::new(&out).join("report.txt"),
+        generated.report.to_string(),
+    )
+    .expect("write report.txt");
 
-    let files = fgm_codegen::read::list_files(&[root.clone()]).expect("list definitions");
     let mut embedded = String::from("/// The definition files the types were generated from: (path below `definitions/`, text).\npub static FILES: &[(&str, &str)] = &[\n");
-    for file in files {
+    for file in generated.files {
         let rel = file.strip_prefix(&root).expect("below the root");
         let rel = rel.to_string_lossy().replace('\\', "/");
         let abs = file.canonicalize().expect("definition file exists");

@@ -302,10 +302,9 @@ pub struct Messages {
     pub interactions: Vec<InteractionDef>,
     /// The Spine response-code table.
     pub response_codes: Vec<ResponseCodeDef>,
-    /// The value-set enum naming issue severities.
-    pub severity_enum: String,
-    /// The value-set enum naming issue types.
-    pub issue_type_enum: String,
+    /// The value-set enums naming issue severities and issue types (present
+    /// when there are response codes).
+    pub code_enums: Option<(String, String)>,
 }
 
 /// One interaction.

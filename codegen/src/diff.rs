@@ -393,8 +393,7 @@ fn messages(old: Option<&Messages>, new: Option<&Messages>, out: &mut Vec<String
     let empty = Messages {
         interactions: Vec::new(),
         response_codes: Vec::new(),
-        severity_enum: String::new(),
-        issue_type_enum: String::new(),
+        code_enums: None,
     };
     let (o, n) = (old.unwrap_or(&empty), new.unwrap_or(&empty));
     let io = by_key(&o.interactions, |i| i.name.as_str());

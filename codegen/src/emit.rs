@@ -87,19 +87,26 @@ fn escape(text: &str) -> String {
                 c => c.to_string(),
             })
             .collect();
-        let words: Vec<String> = escaped
-            .split(' ')
-            .map(|w| {
-                if w.starts_with("http://") || w.starts_with("https://") {
-                    format!("<{}>", w.replace('\\', ""))
-                } else {
-                    w.to_owned()
-                }
-            })
-            .collect();
+        let words: Vec<String> = escaped.split(' ').map(link_urls).collect();
         out.push_str(&words.join(" "));
     }
     out.replace('\n', " ")
+}
+
+/// Wraps a URL inside a word (`(http://x/y).`) in angle brackets, leaving
+/// the punctuation around it outside.
+fn link_urls(word: &str) -> String {
+    let Some(start) = word.find("http://").or_else(|| word.find("https://")) else {
+        return word.to_owned();
+    };
+    let url = &word[start..];
+    let end = url.trim_end_matches(['.', ',', ';', ':', ')', '\'', '"']).len();
+    format!(
+        "{}<{}>{}",
+        &word[..start],
+        url[..end].replace('\\', ""),
+        &url[end..]
+    )
 }
 
 impl Emitter {
@@ -160,7 +167,8 @@ impl Emitter {
             let fname = ident(&f.name);
             let fdoc = docs(&f.doc);
             let inner = self.ty(&f.ty, at);
-            let inner = if f.ty == Ty::Local(s.name.clone()) {
+            let direct = matches!(f.container(), Container::One | Container::Option);
+            let inner = if direct && f.ty == Ty::Local(s.name.clone()) {
                 quote!(Box<#inner>)
             } else {
                 inner
@@ -447,26 +455,52 @@ impl Emitter {
             quote!(#c => Some(Interaction::#n),)
         });
         let all = names.iter();
-        let severity = ident(&m.severity_enum);
-        let issue_type = ident(&m.issue_type_enum);
-        let codes = m.response_codes.iter().map(|r| {
-            let (code, system, status, display) = (&r.code, &r.system, r.http_status, &r.display);
-            let sev = ident(&r.severity);
-            let it = ident(&r.issue_type);
-            let legacy = match &r.legacy {
-                Some(l) => quote!(Some(#l)),
-                None => quote!(None),
-            };
-            quote! {
-                ResponseCodeInfo {
-                    code: #code,
-                    system: #system,
-                    http_status: #status,
-                    severity: super::valuesets::#severity::#sev,
-                    issue_type: super::valuesets::#issue_type::#it,
-                    display: #display,
-                    legacy: #legacy,
+        let response_codes = m.code_enums.as_ref().map(|(severity, issue_type)| {
+            let severity = ident(severity);
+            let issue_type = ident(issue_type);
+            let codes = m.response_codes.iter().map(|r| {
+                let (code, system, status, display) =
+                    (&r.code, &r.system, r.http_status, &r.display);
+                let sev = ident(&r.severity);
+                let it = ident(&r.issue_type);
+                let legacy = match &r.legacy {
+                    Some(l) => quote!(Some(#l)),
+                    None => quote!(None),
+                };
+                quote! {
+                    ResponseCodeInfo {
+                        code: #code,
+                        system: #system,
+                        http_status: #status,
+                        severity: super::valuesets::#severity::#sev,
+                        issue_type: super::valuesets::#issue_type::#it,
+                        display: #display,
+                        legacy: #legacy,
+                    }
                 }
+            });
+            quote! {
+                /// One row of the Spine response-code table.
+                #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+                pub struct ResponseCodeInfo {
+                    /// The code (`INVALID_NHS_NUMBER`).
+                    pub code: &'static str,
+                    /// Its code system.
+                    pub system: &'static str,
+                    /// The HTTP status Spine answers with.
+                    pub http_status: u16,
+                    /// The OperationOutcome issue severity.
+                    pub severity: super::valuesets::#severity,
+                    /// The OperationOutcome issue type.
+                    pub issue_type: super::valuesets::#issue_type,
+                    /// The display text.
+                    pub display: &'static str,
+                    /// The code it replaced, if any (`FGM-0002`).
+                    pub legacy: Option<&'static str>,
+                }
+
+                /// The Spine response-code table.
+                pub const RESPONSE_CODES: &[ResponseCodeInfo] = &[#(#codes),*];
             }
         });
         quote! {
@@ -494,25 +528,6 @@ impl Emitter {
                     pub max: Option<u32>,
                     /// Resources contained in this one.
                     pub contained: &'static [EntrySpec],
-                }
-
-                /// One row of the Spine response-code table.
-                #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-                pub struct ResponseCodeInfo {
-                    /// The code (`INVALID_NHS_NUMBER`).
-                    pub code: &'static str,
-                    /// Its code system.
-                    pub system: &'static str,
-                    /// The HTTP status Spine answers with.
-                    pub http_status: u16,
-                    /// The OperationOutcome issue severity.
-                    pub severity: super::valuesets::#severity,
-                    /// The OperationOutcome issue type.
-                    pub issue_type: super::valuesets::#issue_type,
-                    /// The display text.
-                    pub display: &'static str,
-                    /// The code it replaced, if any (`FGM-0002`).
-                    pub legacy: Option<&'static str>,
                 }
 
                 /// The FGM RIS interactions: one per message kind.
@@ -549,8 +564,7 @@ impl Emitter {
                     }
                 }
 
-                /// The Spine response-code table.
-                pub const RESPONSE_CODES: &[ResponseCodeInfo] = &[#(#codes),*];
+                #response_codes
             }
         }
     }

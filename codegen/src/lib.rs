@@ -11,15 +11,16 @@
 //! Use it from a `build.rs`, the way `prost-build` is used:
 //!
 //! ```no_run
-//! // build.rs
-//! fn main() {
-//!     fgm_codegen::Config::new()
-//!         .definitions("definitions/dstu2")
-//!         .definitions("definitions/fgm")
-//!         .definitions("definitions/spine")
-//!         .compile()
-//!         .expect("FHIR definitions generate");
-//! }
+//! // build.rs: the project's DSTU2 base, then NHS's newer profiles, which
+//! // override the older ones with the same canonical URL.
+//! let generated = fgm_codegen::Config::new()
+//!     .definitions("definitions")
+//!     .definitions("nhs-profiles-2026")
+//!     .compile()
+//!     .expect("FHIR definitions generate");
+//! // Each repair of a defect in the definitions, one per line.
+//! let report = generated.report.to_string();
+//! std::fs::write(std::env::var("OUT_DIR").unwrap() + "/report.txt", report).unwrap();
 //! ```
 //!
 //! and include the result where the types should live:
@@ -182,8 +183,8 @@ impl Config {
 
     /// For `build.rs`: generates, writes the source into the output folder
     /// (default `$OUT_DIR`), and tells Cargo to rerun when a definition
-    /// changes. Returns the report.
-    pub fn compile(&self) -> Result<Report> {
+    /// changes. Returns what was generated, with the report.
+    pub fn compile(&self) -> Result<Generated> {
         let generated = self.generate()?;
         let dir = match &self.out_dir {
             Some(d) => d.clone(),
@@ -206,6 +207,6 @@ impl Config {
                 println!("cargo:rerun-if-changed={}", file.display());
             }
         }
-        Ok(generated.report)
+        Ok(generated)
     }
 }

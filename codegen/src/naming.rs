@@ -3,8 +3,10 @@
 
 /// Splits a FHIR name into words: at non-alphanumerics, at a lower-to-upper
 /// step (`userSelected`), and before the last capital of an acronym
-/// (`NHSNumber` → `NHS`, `Number`). Digits stay with what precedes them.
+/// (`NHSNumber` → `NHS`, `Number`). Digits stay with what precedes them; a
+/// choice's `[x]` is dropped.
 pub fn words(s: &str) -> Vec<String> {
+    let s = s.strip_suffix("[x]").unwrap_or(s);
     let chars: Vec<char> = s.chars().collect();
     let mut out = Vec::new();
     let mut cur = String::new();

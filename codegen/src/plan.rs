@@ -550,12 +550,6 @@ impl Planner {
             })?;
             Ok((self.value_sets[url].clone(), vs))
         };
-        let (severity_enum, severities) = enum_of(
-            "http://hl7.org/fhir/ValueSet/issue-severity",
-            &manifest.source,
-        )?;
-        let (issue_type_enum, issue_types) =
-            enum_of("http://hl7.org/fhir/ValueSet/issue-type", &manifest.source)?;
         let variant_of =
             |vs: &ValueSetDef, code: &str, at: &crate::model::Source| -> Result<String> {
                 vs.concepts
@@ -614,36 +608,43 @@ impl Planner {
             });
         }
         let mut response_codes = Vec::new();
-        for r in &manifest.response_codes {
-            let known = registry
-                .value_sets
-                .iter()
-                .flat_map(|vs| &vs.concepts)
-                .any(|c| c.system == r.system && c.code == r.code);
-            if !known {
-                return Err(Error::at(
-                    &r.source,
-                    format!(
-                        "response code {}|{} is in no value set of the definitions read",
-                        r.system, r.code
-                    ),
-                ));
+        let mut enums = None;
+        if let Some(first) = manifest.response_codes.first() {
+            let (severity_enum, severities) =
+                enum_of("http://hl7.org/fhir/ValueSet/issue-severity", &first.source)?;
+            let (issue_type_enum, issue_types) =
+                enum_of("http://hl7.org/fhir/ValueSet/issue-type", &first.source)?;
+            for r in &manifest.response_codes {
+                let known = registry
+                    .value_sets
+                    .iter()
+                    .flat_map(|vs| &vs.concepts)
+                    .any(|c| c.system == r.system && c.code == r.code);
+                if !known {
+                    return Err(Error::at(
+                        &r.source,
+                        format!(
+                            "response code {}|{} is in no value set of the definitions read",
+                            r.system, r.code
+                        ),
+                    ));
+                }
+                response_codes.push(ResponseCodeDef {
+                    code: r.code.clone(),
+                    system: r.system.clone(),
+                    http_status: r.http_status,
+                    severity: variant_of(severities, &r.severity, &r.source)?,
+                    issue_type: variant_of(issue_types, &r.issue_type, &r.source)?,
+                    display: r.display.clone(),
+                    legacy: r.legacy.clone(),
+                });
             }
-            response_codes.push(ResponseCodeDef {
-                code: r.code.clone(),
-                system: r.system.clone(),
-                http_status: r.http_status,
-                severity: variant_of(severities, &r.severity, &r.source)?,
-                issue_type: variant_of(issue_types, &r.issue_type, &r.source)?,
-                display: r.display.clone(),
-                legacy: r.legacy.clone(),
-            });
+            enums = Some((severity_enum, issue_type_enum));
         }
         Ok(Messages {
             interactions,
             response_codes,
-            severity_enum,
-            issue_type_enum,
+            code_enums: enums,
         })
     }
 

@@ -803,6 +803,25 @@ impl<'r, 'p> Resolver<'r, 'p> {
                 }
             }
         }
+        if let Some(b) = &node.def.binding {
+            let coded = matches!(
+                node.single_type(),
+                Some("code" | "Coding" | "CodeableConcept")
+            );
+            let missing = b
+                .reference
+                .as_deref()
+                .filter(|r| r.contains("/ValueSet/") && self.registry.value_set(r).is_none());
+            if let (true, Strength::Required, Some(url)) = (coded, b.strength, missing) {
+                return Err(Error::at(
+                    &node.def.source,
+                    format!(
+                        "required binding to value set {url}, which is not in the definitions read"
+                    ),
+                )
+                .element(&node.def.path));
+            }
+        }
         let binding = node.def.binding.clone().filter(|b| {
             b.reference
                 .as_deref()

@@ -1,0 +1,7 @@
+//! The golden output of the `binding-required` fixture compiles against the runtime.
+#[allow(dead_code)]
+mod generated {
+    include!("../../../../codegen/tests/fixtures/binding-required/expected.rs");
+}
+
+fn main() {}

@@ -1,0 +1,7 @@
+//! The golden output of the `contained` fixture compiles against the runtime.
+#[allow(dead_code)]
+mod generated {
+    include!("../../../../codegen/tests/fixtures/contained/expected.rs");
+}
+
+fn main() {}

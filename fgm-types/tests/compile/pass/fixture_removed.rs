@@ -1,0 +1,7 @@
+//! The golden output of the `removed` fixture compiles against the runtime.
+#[allow(dead_code)]
+mod generated {
+    include!("../../../../codegen/tests/fixtures/removed/expected.rs");
+}
+
+fn main() {}

@@ -1,0 +1,7 @@
+//! The golden output of the `slice-name` fixture compiles against the runtime.
+#[allow(dead_code)]
+mod generated {
+    include!("../../../../codegen/tests/fixtures/slice-name/expected.rs");
+}
+
+fn main() {}
