@@ -100,7 +100,9 @@ fn link_urls(word: &str) -> String {
         return word.to_owned();
     };
     let url = &word[start..];
-    let end = url.trim_end_matches(['.', ',', ';', ':', ')', '\'', '"']).len();
+    let end = url
+        .trim_end_matches(['.', ',', ';', ':', ')', '\'', '"'])
+        .len();
     format!(
         "{}<{}>{}",
         &word[..start],
