@@ -131,6 +131,8 @@ pub struct FixedValue {
     pub element: String,
     /// The value.
     pub value: String,
+    /// The XML name of the element it follows (`None`: it comes first).
+    pub after: Option<String>,
 }
 
 /// One field.
@@ -153,6 +155,8 @@ pub struct Field {
     pub attribute: bool,
     /// For a slice: the discriminator's fixed values that select it.
     pub slice: Option<Vec<FixedValue>>,
+    /// Whether the type is a choice enum (`value[x]` with several types).
+    pub choice: bool,
 }
 
 impl Field {
@@ -305,6 +309,8 @@ pub struct Messages {
     /// The value-set enums naming issue severities and issue types (present
     /// when there are response codes).
     pub code_enums: Option<(String, String)>,
+    /// The Bundle profile every message conforms to.
+    pub bundle: ResourceVariant,
 }
 
 /// One interaction.
@@ -339,8 +345,8 @@ pub struct EntryDef {
     pub name: String,
     /// Profile URL.
     pub profile: String,
-    /// The `AnyResource` variant of that profile.
-    pub variant: String,
+    /// The `AnyResource` variant of that profile (with its module and type).
+    pub variant: ResourceVariant,
     /// Minimum.
     pub min: u32,
     /// Maximum.

@@ -394,6 +394,13 @@ fn messages(old: Option<&Messages>, new: Option<&Messages>, out: &mut Vec<String
         interactions: Vec::new(),
         response_codes: Vec::new(),
         code_enums: None,
+        bundle: ResourceVariant {
+            name: String::new(),
+            module: String::new(),
+            type_name: String::new(),
+            resource_type: String::new(),
+            profile: String::new(),
+        },
     };
     let (o, n) = (old.unwrap_or(&empty), new.unwrap_or(&empty));
     let io = by_key(&o.interactions, |i| i.name.as_str());

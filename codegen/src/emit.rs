@@ -182,11 +182,41 @@ impl Emitter {
                 Container::Vec => quote!(Vec<#inner>),
                 Container::NonEmpty => quote!(#rt::NonEmpty<#inner>),
             };
+            let mut keys = Vec::new();
+            if f.xml_name != f.name {
+                let x = &f.xml_name;
+                keys.push(quote!(element = #x));
+            }
+            if f.attribute {
+                keys.push(quote!(attribute));
+            }
+            if f.choice {
+                keys.push(quote!(choice));
+            }
+            if let Some(values) = &f.slice {
+                let (d, v) = (&values[0].element, &values[0].value);
+                keys.push(quote!(slice(discriminator = #d, value = #v)));
+            }
+            let attr = (!keys.is_empty()).then(|| quote!(#[fhir(#(#keys),*)]));
             quote! {
                 #fdoc
+                #attr
                 pub #fname: #ty,
             }
         });
+        let rt = &self.rt;
+        let fixed_attrs = s.fixed.iter().map(|f| {
+            let (e, v) = (&f.element, &f.value);
+            match &f.after {
+                Some(a) => quote!(#[fhir(fixed(element = #e, value = #v, after = #a))]),
+                None => quote!(#[fhir(fixed(element = #e, value = #v))]),
+            }
+        });
+        let all_optional = s
+            .fields
+            .iter()
+            .all(|f| matches!(f.container(), Container::Option | Container::Vec));
+        let default = all_optional.then(|| quote!(Default,));
         let path = &s.fhir_path;
         let fixed = s.fixed.iter().map(|f| {
             let (e, v) = (&f.element, &f.value);
@@ -202,9 +232,14 @@ impl Emitter {
         });
         quote! {
             #doc
-            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[derive(Debug, Clone, PartialEq, Eq, #default #rt::FhirXml)]
+            #(#fixed_attrs)*
             pub struct #name {
                 #(#fields)*
+                /// What lenient reading kept that the profile does not define;
+                /// written back as read.
+                #[fhir(overflow)]
+                pub overflow: #rt::xml::Overflow,
             }
             impl #name {
                 /// The FHIR element this type models.
@@ -255,8 +290,10 @@ impl Emitter {
             let vname = ident(&v.name);
             let vdoc = doc_of(&format!("`{}`", v.xml_name));
             let ty = self.ty(&v.ty, at);
+            let xml = &v.xml_name;
             quote! {
                 #vdoc
+                #[fhir(element = #xml)]
                 #vname(#ty),
             }
         });
@@ -265,9 +302,10 @@ impl Emitter {
             let xml = &v.xml_name;
             quote!(#name::#vname(_) => #xml,)
         });
+        let rt = &self.rt;
         quote! {
             #doc
-            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[derive(Debug, Clone, PartialEq, Eq, #rt::FhirXml)]
             pub enum #name {
                 #(#variants)*
             }
@@ -293,37 +331,24 @@ impl Emitter {
                 "A {} conforming to `{}`.",
                 v.resource_type, v.profile
             ));
-            quote!(#vdoc #vname(Box<#profiles::#module::#ty>),)
+            let (rtype, url) = (&v.resource_type, &v.profile);
+            quote! {
+                #vdoc
+                #[fhir(resource = #rtype, profile = #url)]
+                #vname(Box<#profiles::#module::#ty>),
+            }
         });
-        let types = r.variants.iter().map(|v| {
-            let vname = ident(&v.name);
-            let t = &v.resource_type;
-            quote!(#name::#vname(_) => #t,)
-        });
-        let urls = r.variants.iter().map(|v| {
-            let vname = ident(&v.name);
-            let u = &v.profile;
-            quote!(#name::#vname(_) => #u,)
-        });
+        let rt = &self.rt;
         quote! {
             #doc
-            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[derive(Debug, Clone, PartialEq, Eq, #rt::FhirXml)]
+            #[fhir(resources)]
             pub enum #name {
                 #(#variants)*
-            }
-            impl #name {
-                /// The resource type (the XML element name).
-                pub fn resource_type(&self) -> &'static str {
-                    match self {
-                        #(#types)*
-                    }
-                }
-                /// The canonical URL of the profile.
-                pub fn profile(&self) -> &'static str {
-                    match self {
-                        #(#urls)*
-                    }
-                }
+                /// A resource that conforms to none of the profiles above, kept
+                /// as read (lenient reading only, with a warning).
+                #[fhir(nonconforming)]
+                NonConforming(#rt::xml::XmlTree),
             }
         }
     }
@@ -354,7 +379,7 @@ impl Emitter {
         let n5 = names.iter();
         quote! {
             #doc
-            #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+            #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, #rt::FhirXml)]
             pub enum #name {
                 #(#variants)*
             }
@@ -505,9 +530,103 @@ impl Emitter {
                 pub const RESPONSE_CODES: &[ResponseCodeInfo] = &[#(#codes),*];
             }
         });
+        let rt = &self.rt;
+        let bundle = {
+            let module = ident(&m.bundle.module);
+            let ty = ident(&m.bundle.type_name);
+            quote!(super::profiles::#module::#ty)
+        };
+        let structs = m.interactions.iter().zip(&names).map(|(i, n)| {
+            let mut d = i.doc.clone();
+            d.add(Some(&format!(
+                "The {} message (event `{}`), its entries typed.",
+                i.name, i.event_code
+            )));
+            let doc = docs(&d);
+            let event = &i.event_code;
+            let mut profiles: Vec<&str> = Vec::new();
+            for e in &i.entries {
+                for url in std::iter::once(&e.profile).chain(e.contained.iter().map(|c| &c.profile))
+                {
+                    if !profiles.contains(&url.as_str()) {
+                        profiles.push(url);
+                    }
+                }
+            }
+            let profiles = profiles.join(" ");
+            let fields = i.entries.iter().map(|e| {
+                let fname = ident(&e.name);
+                let module = ident(&e.variant.module);
+                let ty = ident(&e.variant.type_name);
+                let variant = &e.variant.name;
+                let inner = quote!(super::profiles::#module::#ty);
+                let ty = match (e.min, e.max) {
+                    (1.., Max::N(1)) => inner,
+                    (0, Max::N(1)) => quote!(Option<#inner>),
+                    _ => quote!(Vec<#inner>),
+                };
+                let mut d = Doc::default();
+                d.add(Some(&format!(
+                    "Entry `{}`, {}..{}.",
+                    e.profile, e.min, e.max
+                )));
+                for c in &e.contained {
+                    d.add(Some(&format!(
+                        "Contains `{}` ({}..{}) as `{}`.",
+                        c.profile, c.min, c.max, c.name
+                    )));
+                }
+                let fdoc = docs(&d);
+                quote! {
+                    #fdoc
+                    #[fhir(entry = #variant)]
+                    pub #fname: #ty,
+                }
+            });
+            quote! {
+                #doc
+                #[derive(Debug, Clone, PartialEq, Eq, #rt::FhirMessage)]
+                #[fhir(
+                    event = #event,
+                    any_resource = "super::resources::AnyResource",
+                    profiles = #profiles
+                )]
+                pub struct #n {
+                    /// The Bundle: its id, meta and the envelope of each entry
+                    /// (fullUrl, ...). The entries' resources are the fields below.
+                    #[fhir(bundle)]
+                    pub bundle: #bundle,
+                    #(#fields)*
+                }
+            }
+        });
+        let message_variants = names.iter().map(|n| {
+            let d = doc_of(&format!("A {n} message."));
+            quote!(#d #n(#n),)
+        });
+        let message_arms = names
+            .iter()
+            .map(|n| quote!(Message::#n(_) => Interaction::#n,));
         quote! {
             /// The interactions and Spine response codes of the message manifest.
             pub mod messages {
+                #(#structs)*
+
+                /// Any FGM RIS message, chosen by its MessageHeader event code.
+                #[derive(Debug, Clone, PartialEq, Eq, #rt::FhirMessage)]
+                pub enum Message {
+                    #(#message_variants)*
+                }
+
+                impl Message {
+                    /// The interaction of this message.
+                    pub const fn interaction(&self) -> Interaction {
+                        match self {
+                            #(#message_arms)*
+                        }
+                    }
+                }
+
                 /// Whether a message goes to Spine or comes back.
                 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
                 pub enum Direction {

@@ -240,6 +240,8 @@ pub struct Manifest {
     pub interactions: Vec<Interaction>,
     /// The Spine response-code table.
     pub response_codes: Vec<ResponseCode>,
+    /// The profile of the Bundle every message is.
+    pub bundle: Option<String>,
     /// The file it was read from.
     pub source: Source,
 }

@@ -296,13 +296,16 @@ impl Planner {
         cx.by_path.insert(node.def.path.clone(), name.clone());
         let mut fields: Vec<Field> = Vec::new();
         let mut fixed = Vec::new();
+        let mut last_xml: Option<String> = None;
         for child in &node.children {
             if let Some(f) = &child.def.fixed {
                 if child.min() >= 1 && child.max() == Max::N(1) {
                     fixed.push(FixedValue {
                         element: xml_name(child),
                         value: f.value.clone(),
+                        after: last_xml.clone(),
                     });
+                    last_xml = Some(xml_name(child));
                     continue;
                 }
                 return Err(Error::at(
@@ -330,6 +333,7 @@ impl Planner {
                         max: slice.max(),
                         attribute: false,
                         slice: Some(values),
+                        choice: false,
                     });
                 }
                 if child.def.slicing.as_ref().is_some_and(|s| s.is_open()) {
@@ -344,8 +348,10 @@ impl Planner {
                         max: child.max(),
                         attribute: child.def.xml_attr,
                         slice: None,
+                        choice: child.def.types.len() > 1,
                     });
                 }
+                last_xml = Some(xml_name(child));
                 continue;
             }
             let base = child_stem(child);
@@ -359,9 +365,20 @@ impl Planner {
                 max: child.max(),
                 attribute: child.def.xml_attr,
                 slice: None,
+                choice: child.def.types.len() > 1,
             });
+            if !child.def.xml_attr {
+                last_xml = Some(xml_name(child));
+            }
         }
         let mut seen = BTreeSet::new();
+        if fields.iter().any(|f| f.name == "overflow") {
+            return Err(Error::at(
+                &node.def.source,
+                "an element named `overflow` would clash with the field that keeps unknown content",
+            )
+            .element(&node.def.path));
+        }
         for f in &fields {
             if !seen.insert(f.name.as_str()) {
                 return Err(Error::at(
@@ -641,10 +658,25 @@ impl Planner {
             }
             enums = Some((severity_enum, issue_type_enum));
         }
+        let bundle = match &manifest.bundle {
+            Some(url) => self.variants.get(url).cloned().ok_or_else(|| {
+                Error::at(
+                    &manifest.source,
+                    format!("the manifest's bundle profile {url} is not in the definitions read"),
+                )
+            })?,
+            None => {
+                return Err(Error::at(
+                    &manifest.source,
+                    "the manifest names no bundle profile (attribute `bundle` on <manifest>)",
+                ))
+            }
+        };
         Ok(Messages {
             interactions,
             response_codes,
             code_enums: enums,
+            bundle,
         })
     }
 
@@ -664,7 +696,7 @@ impl Planner {
         Ok(EntryDef {
             name: e.name.clone(),
             profile: e.profile.clone(),
-            variant: variant.name.clone(),
+            variant: variant.clone(),
             min: e.min,
             max: e.max,
             contained: e
@@ -742,6 +774,7 @@ fn discriminator_values(entry: &Node, slice: &Node) -> Result<Vec<FixedValue>> {
         values.push(FixedValue {
             element: d.clone(),
             value: fixed.value.clone(),
+            after: None,
         });
     }
     if values.is_empty() {

@@ -381,6 +381,7 @@ impl<'a, 'input> Cx<'a, 'input> {
     fn manifest(&self, root: Node<'a, 'input>) -> Result<Manifest> {
         let mut manifest = Manifest {
             source: self.source(root),
+            bundle: root.attribute("bundle").map(str::to_owned),
             ..Manifest::default()
         };
         for node in root.children().filter(Node::is_element) {

@@ -1,7 +1,91 @@
 //! Derives for reading and writing FHIR DSTU2 XML.
 //!
-//! This crate is the home of the derive macros that give the generated
-//! `fgm-types` (and hand-written structs) their XML readers and writers. The
-//! generated types carry only data today; the derives arrive with the
-//! typed-messages work.
+//! `#[derive(FhirXml)]` gives a type a direct, non-generic reader and writer
+//! over the one [`Reader`] and one [`Writer`] of `fgm_types::xml`. The
+//! generated FGM types use it, and so can hand-written structs. The runtime
+//! is found at `::fgm_types` (re-exported there as `fgm_types::FhirXml`).
+//!
+//! [`Reader`]: https://docs.rs/fgm-types/latest/fgm_types/xml/struct.Reader.html
+//! [`Writer`]: https://docs.rs/fgm-types/latest/fgm_types/xml/struct.Writer.html
+//!
+//! # Structs: one FHIR element each
+//!
+//! Fields are the child elements **in canonical order**. The container
+//! gives the cardinality: `T` is `1..1`, `Option<T>` `0..1`, `Vec<T>` `0..*`,
+//! `NonEmpty<T>` `1..*`; `T` implements `FhirElement`.
+//!
+//! | attribute | where | meaning |
+//! |---|---|---|
+//! | `#[fhir(element = "valueString")]` | field | the XML name (default: the field name) |
+//! | `#[fhir(attribute)]` | field | an XML attribute (`id`, `url`); the type is `FromStr + AsRef<str>` |
+//! | `#[fhir(choice)]` | field | a choice element; the type implements `FhirChoice` (derive it on an enum) |
+//! | `#[fhir(slice(discriminator = "system", value = "…"))]` | field | a slice: the elements named `element` whose `discriminator` child has this value |
+//! | `#[fhir(overflow)]` | field of type `Overflow` | keeps what lenient reading does not know, and writes it back |
+//! | `#[fhir(fixed(element = "status", value = "active", after = "period"))]` | struct, repeatable | a fixed child element, not a field: written, and checked when read; `after` names the element it follows (omitted: first) |
+//!
+//! # Enums
+//!
+//! - Tuple variants with `#[fhir(element = "valueString")]`: a choice
+//!   (`FhirChoice`).
+//! - `#[fhir(resources)]` on the enum, `#[fhir(resource = "Patient",
+//!   profile = "http://…")]` on each `Variant(Box<T>)`: a resource container
+//!   such as `contained`, the variant chosen by the resource's
+//!   `meta.profile` (or, when it claims none, the first that reads).
+//! - Unit variants only: a value-set code (the enum implements
+//!   `fgm_types::ValueSetCode`).
+//!
+//! # Example
+//!
+//! ```
+//! use fgm_types::primitive::{FhirString, Id, Uri};
+//! use fgm_types::xml::Overflow;
+//! use fgm_types::FhirXml;
+//!
+//! /// A hand-written identifier with its system fixed.
+//! #[derive(Debug, PartialEq, FhirXml)]
+//! #[fhir(fixed(element = "system", value = "http://fhir.nhs.net/Id/nhs-number"))]
+//! struct NhsNumber {
+//!     #[fhir(attribute)]
+//!     id: Option<Id>,
+//!     value: FhirString,
+//!     #[fhir(overflow)]
+//!     overflow: Overflow,
+//! }
+//!
+//! let xml = r#"<identifier xmlns="http://hl7.org/fhir"><system value="http://fhir.nhs.net/Id/nhs-number"/><value value="9434765919"/></identifier>"#;
+//! let read: NhsNumber = fgm_types::xml::read_str(xml, &Default::default()).unwrap().value;
+//! assert_eq!(read.value.as_str(), "9434765919");
+//! assert_eq!(fgm_types::xml::write_str(&read, "identifier", &Default::default()), xml);
+//! ```
+//!
+//! Misuse (an unknown key, a slice without a value, a fixed element placed
+//! after nothing known, ...) is a compile error pointing at the attribute;
+//! every error in a type is reported at once.
 #![forbid(unsafe_code)]
+
+mod attr;
+mod message;
+mod xml;
+
+use proc_macro::TokenStream;
+use syn::{parse_macro_input, DeriveInput};
+
+/// Derives `FhirElement` (structs, resource and code enums) or `FhirChoice`
+/// (choice enums). See the crate documentation for the attributes.
+#[proc_macro_derive(FhirXml, attributes(fhir))]
+pub fn derive_fhir_xml(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    xml::expand(&input)
+        .unwrap_or_else(|errors| errors.to_compile_error())
+        .into()
+}
+
+/// Derives `FhirMessage` for a message struct (a bundle and its typed
+/// entries) or for the enum of all messages (chosen by event code).
+#[proc_macro_derive(FhirMessage, attributes(fhir))]
+pub fn derive_fhir_message(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    message::expand(&input)
+        .unwrap_or_else(|errors| errors.to_compile_error())
+        .into()
+}

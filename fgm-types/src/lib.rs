@@ -22,11 +22,18 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+// The derives name the runtime `::fgm_types`, here as anywhere.
+extern crate self as fgm_types;
+
 mod code;
+pub mod message;
 mod non_empty;
 pub mod primitive;
+pub mod xml;
 
 pub use code::{Open, UnknownCode, ValueSetCode};
+pub use fgm_derive::{FhirMessage, FhirXml};
+pub use message::FhirMessage;
 pub use non_empty::NonEmpty;
 
 #[allow(clippy::large_enum_variant, clippy::doc_lazy_continuation)]
@@ -43,3 +50,29 @@ pub mod definitions {
 /// What the generator reported when it built these types: each repair of a
 /// defect in the definitions, one per line.
 pub const GENERATION_REPORT: &str = include_str!(concat!(env!("OUT_DIR"), "/report.txt"));
+
+impl messages::Message {
+    /// Reads a message (lenient mode, default limits); the interaction is
+    /// chosen by the MessageHeader event code.
+    pub fn parse(input: impl AsRef<[u8]>) -> xml::Result<xml::Parsed<Self>> {
+        message::read_message(input.as_ref(), &xml::ReadOptions::default())
+    }
+
+    /// Reads a message with the given mode and limits.
+    pub fn parse_with(
+        input: impl AsRef<[u8]>,
+        options: &xml::ReadOptions,
+    ) -> xml::Result<xml::Parsed<Self>> {
+        message::read_message(input.as_ref(), options)
+    }
+
+    /// Writes the message as compact FHIR XML.
+    pub fn to_xml(&self) -> String {
+        message::write_message(self, &xml::WriteOptions::default())
+    }
+
+    /// Writes the message, compact or pretty.
+    pub fn to_xml_with(&self, options: &xml::WriteOptions) -> String {
+        message::write_message(self, options)
+    }
+}

@@ -1,7 +1,9 @@
 //! The DSTU2 primitive types. Each keeps its lexical form exactly as written
 //! (a decimal is never turned into a float, an instant never into a clock
 //! time) and can only be built from text that passes the DSTU2 lexical rule
-//! for its type.
+//! for its type. The one exception is lenient reading, which accepts a value
+//! that passes once the white space around it is trimmed (Spine sends a
+//! profile URL with a trailing space), keeps it as written, and warns.
 
 use std::fmt;
 use std::str::FromStr;
@@ -42,6 +44,14 @@ macro_rules! primitive {
                 } else {
                     Err(LexicalError { fhir_type: $fhir, value })
                 }
+            }
+
+            /// A value that is valid once the white space around it is
+            /// trimmed, kept as written: what lenient reading accepts.
+            #[allow(dead_code)] // unused for `xhtml`, which is read as XML
+            pub(crate) fn padded(value: &str) -> Option<Self> {
+                let check: fn(&str) -> bool = $check;
+                (value != value.trim() && check(value.trim())).then(|| $name(value.to_owned()))
             }
 
             /// The lexical form.

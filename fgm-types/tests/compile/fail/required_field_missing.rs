@@ -2,5 +2,5 @@
 use fgm_types::profiles::spine_ris_flag_1_0::FlagPeriod;
 
 fn main() {
-    let _period = FlagPeriod { id: None, extension: vec![] };
+    let _period = FlagPeriod { id: None, extension: vec![], overflow: Default::default() };
 }

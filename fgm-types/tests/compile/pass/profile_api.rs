@@ -4,10 +4,17 @@ use fgm_types::datatypes::Reference;
 use fgm_types::primitive::{Date, DateTime, FhirString, Id};
 use fgm_types::profiles::{spine_gp_organization_1_0 as gp, spine_ris_flag_1_0 as flag, spine_ris_patient_2_0 as patient};
 use fgm_types::valuesets::RiskIndicatorType10;
+use fgm_types::xml::Overflow;
 
 fn main() {
     let text = |s: &str| FhirString::new(s).unwrap();
-    let reference = |s: &str| Reference { id: None, extension: vec![], reference: Some(text(s)), display: None };
+    let reference = |s: &str| Reference {
+        id: None,
+        extension: vec![],
+        reference: Some(text(s)),
+        display: None,
+        overflow: Overflow::default(),
+    };
     let patient = patient::Patient {
         id: Some(Id::new("p1").unwrap()),
         meta: None,
@@ -17,9 +24,15 @@ fn main() {
         contained: vec![],
         extension: vec![],
         modifier_extension: vec![],
-        identifier: patient::PatientIdentifier { id: None, extension: vec![], value: text("9434765919") },
+        identifier: patient::PatientIdentifier {
+            id: None,
+            extension: vec![],
+            value: text("9434765919"),
+            overflow: Overflow::default(),
+        },
         birth_date: Date::new("2010-06-01").unwrap(),
         care_provider: reference("#gp"),
+        overflow: Overflow::default(),
     };
     let practice = gp::Organization {
         id: Some(Id::new("gp").unwrap()),
@@ -30,8 +43,14 @@ fn main() {
         contained: vec![],
         extension: vec![],
         modifier_extension: vec![],
-        ods_organization_code: gp::OrganizationOdsOrganizationCode { id: None, extension: vec![], value: text("B86022") },
+        ods_organization_code: gp::OrganizationOdsOrganizationCode {
+            id: None,
+            extension: vec![],
+            value: text("B86022"),
+            overflow: Overflow::default(),
+        },
         name: text("Example Practice"),
+        overflow: Overflow::default(),
     };
     let flag = flag::Flag {
         id: None,
@@ -45,14 +64,30 @@ fn main() {
         ],
         extension: vec![],
         modifier_extension: vec![],
-        period: flag::FlagPeriod { id: None, extension: vec![], start: DateTime::new("2024-02-04").unwrap() },
+        period: flag::FlagPeriod {
+            id: None,
+            extension: vec![],
+            start: DateTime::new("2024-02-04").unwrap(),
+            overflow: Overflow::default(),
+        },
         subject: reference("#p1"),
         code: flag::FlagCode {
             id: None,
             extension: vec![],
-            coding: flag::FlagCodeCoding { id: None, extension: vec![], display: None },
+            coding: flag::FlagCodeCoding {
+                id: None,
+                extension: vec![],
+                display: None,
+                overflow: Overflow::default(),
+            },
+            overflow: Overflow::default(),
         },
+        overflow: Overflow::default(),
     };
+    let xml = fgm_types::xml::write_str(&flag, "Flag", &Default::default());
+    assert!(xml.contains("<status value=\"active\"/>"), "{xml}");
+    let back: flag::Flag = fgm_types::xml::read_str(&xml, &fgm_types::xml::ReadOptions::strict()).unwrap().value;
+    assert_eq!(back, flag);
     assert_eq!(flag::Flag::FIXED, &[("status", "active")]);
     assert_eq!(flag::FlagCodeCoding::FIXED[1], ("code", RiskIndicatorType10::Fgm.code()));
     assert_eq!(flag.contained.len(), 2);

@@ -1,0 +1,308 @@
+//! `#[derive(FhirMessage)]`: a message struct (the bundle, and each entry's
+//! resource as a typed field) or the enum of all messages.
+//!
+//! ```text
+//! #[derive(FhirMessage)]
+//! #[fhir(event = "urn:…:FGMCreate_1_0", any_resource = "path::to::AnyResource")]
+//! struct CreateRequest {
+//!     #[fhir(bundle)] bundle: Bundle,                 // entries keep their envelopes
+//!     #[fhir(entry = "SpineRequestMessageHeader20")] header: MessageHeader,   // the first entry
+//!     #[fhir(entry = "SpineRisFlag10")] flag: Flag,
+//!     #[fhir(entry = "SpineOrganization10")] organization: Option<Organization>,
+//! }
+//!
+//! #[derive(FhirMessage)]
+//! enum Message { CreateRequest(CreateRequest), … }  // chosen by event code
+//! ```
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use syn::{Data, DeriveInput, Fields, GenericArgument, PathArguments, Type};
+
+use crate::attr::{self, Ctxt};
+
+pub fn expand(input: &DeriveInput) -> Result<TokenStream, syn::Error> {
+    let mut cx = Ctxt::default();
+    if !input.generics.params.is_empty() {
+        cx.error(
+            &input.generics,
+            "FhirMessage does not support generic types",
+        );
+    }
+    let out = match &input.data {
+        Data::Struct(s) => match &s.fields {
+            Fields::Named(f) => expand_struct(&mut cx, input, f.named.iter().collect()),
+            _ => {
+                cx.error(&input.ident, "FhirMessage needs a struct with named fields");
+                TokenStream::new()
+            }
+        },
+        Data::Enum(e) => expand_enum(&mut cx, input, e),
+        Data::Union(_) => {
+            cx.error(&input.ident, "FhirMessage cannot be derived for a union");
+            TokenStream::new()
+        }
+    };
+    cx.finish()?;
+    Ok(out)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Card {
+    One,
+    Option,
+    Vec,
+}
+
+fn card(ty: &Type) -> (Card, &Type) {
+    if let Type::Path(p) = ty {
+        if let Some(last) = p.path.segments.last() {
+            let kind = match last.ident.to_string().as_str() {
+                "Option" => Some(Card::Option),
+                "Vec" => Some(Card::Vec),
+                _ => None,
+            };
+            if let (Some(kind), PathArguments::AngleBracketed(args)) = (kind, &last.arguments) {
+                if let Some(GenericArgument::Type(inner)) = args.args.first() {
+                    return (kind, inner);
+                }
+            }
+        }
+    }
+    (Card::One, ty)
+}
+
+fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -> TokenStream {
+    let name = &input.ident;
+    let a = attr::parse(
+        cx,
+        &input.attrs,
+        &["event", "any_resource", "profiles"],
+        "a message struct",
+    );
+    let profiles: Vec<String> = a
+        .profiles
+        .as_ref()
+        .map(|p| p.value.split_whitespace().map(str::to_owned).collect())
+        .unwrap_or_default();
+    let (Some(event), Some(any)) = (&a.event, &a.any_resource) else {
+        cx.error(
+            name,
+            "a message struct needs `#[fhir(event = \"…\", any_resource = \"path::AnyResource\")]`",
+        );
+        return TokenStream::new();
+    };
+    let event = &event.value;
+    let any: syn::Path = match syn::parse_str(&any.value) {
+        Ok(p) => p,
+        Err(_) => {
+            cx.error_at(
+                any.span,
+                "`any_resource` must be a path to the resource enum",
+            );
+            return TokenStream::new();
+        }
+    };
+    let mut bundle = None;
+    let mut entries = Vec::new();
+    for f in &fields {
+        let ident = f.ident.as_ref().expect("named");
+        let fa = attr::parse(cx, &f.attrs, &["bundle", "entry"], "a message field");
+        match (fa.bundle, fa.entry) {
+            (Some(_), None) => {
+                if bundle.replace((ident, &f.ty)).is_some() {
+                    cx.error(ident, "only one field may be the `bundle`");
+                }
+            }
+            (None, Some(variant)) => {
+                let (card, inner) = card(&f.ty);
+                let variant = format_ident!("{}", variant.value);
+                entries.push((ident, card, inner, variant));
+            }
+            (Some(_), Some(_)) => cx.error(ident, "a field is either the `bundle` or an `entry`"),
+            (None, None) => cx.error(
+                ident,
+                "every field of a message is `#[fhir(bundle)]` or `#[fhir(entry = \"Variant\")]`",
+            ),
+        }
+    }
+    let Some((bundle_ident, bundle_ty)) = bundle else {
+        cx.error(name, "a message needs a `#[fhir(bundle)]` field");
+        return TokenStream::new();
+    };
+    if entries.is_empty() {
+        cx.error(name, "a message needs at least its header entry");
+        return TokenStream::new();
+    }
+    if entries[0].1 != Card::One {
+        cx.error(
+            entries[0].0,
+            "the first entry (the MessageHeader) must be required",
+        );
+    }
+    let rt = quote!(::fgm_types);
+    let locals = entries.iter().enumerate().map(|(i, (_, card, inner, _))| {
+        let v = format_ident!("__e{}", i);
+        match card {
+            Card::Vec => quote!(let mut #v: ::std::vec::Vec<#inner> = ::std::vec::Vec::new();),
+            _ => quote!(let mut #v: ::core::option::Option<#inner> = ::core::option::Option::None;),
+        }
+    });
+    let arms = entries.iter().enumerate().map(|(i, (_, card, _, variant))| {
+        let v = format_ident!("__e{}", i);
+        match (i, card) {
+            (0, _) => quote! {
+                #any::#variant(x) if __i == 0 => #v = ::core::option::Option::Some(*x),
+                #any::#variant(_) => return #rt::message::header_not_first(r, node, __i),
+            },
+            (_, Card::Vec) => quote!(#any::#variant(x) => #v.push(*x),),
+            _ => quote!(#any::#variant(x) if #v.is_none() => #v = ::core::option::Option::Some(*x),),
+        }
+    });
+    let inits = entries.iter().enumerate().map(|(i, (ident, card, _, variant))| {
+        let v = format_ident!("__e{}", i);
+        let what = variant.to_string();
+        match card {
+            Card::One => quote! {
+                #ident: match #v {
+                    ::core::option::Option::Some(x) => x,
+                    ::core::option::Option::None => return #rt::message::missing_entry(r, node, #what),
+                },
+            },
+            _ => quote!(#ident: #v,),
+        }
+    });
+    let pushes = entries.iter().map(|(ident, card, _, variant)| match card {
+        Card::One => {
+            quote!(__resources.push(#any::#variant(::std::boxed::Box::new(self.#ident.clone())));)
+        }
+        Card::Option => quote! {
+            if let ::core::option::Option::Some(x) = &self.#ident {
+                __resources.push(#any::#variant(::std::boxed::Box::new(x.clone())));
+            }
+        },
+        Card::Vec => quote! {
+            for x in self.#ident.iter() {
+                __resources.push(#any::#variant(::std::boxed::Box::new(x.clone())));
+            }
+        },
+    });
+    quote! {
+        impl #rt::FhirMessage for #name {
+            fn accepts(event: &str) -> bool {
+                event == #event
+            }
+
+            fn profiles(_event: &str) -> &'static [&'static str] {
+                &[#(#profiles),*]
+            }
+
+            fn read_message<'a, 'i>(
+                r: &mut #rt::xml::Reader<'a, 'i>,
+                node: #rt::xml::Node<'a, 'i>,
+                _event: &str,
+            ) -> #rt::xml::Result<Self> {
+                let mut #bundle_ident = <#bundle_ty as #rt::xml::FhirElement>::read_element(r, node)?;
+                #(#locals)*
+                for (__i, __entry) in #bundle_ident.entry.iter_mut().enumerate() {
+                    let ::core::option::Option::Some(__resource) = __entry.resource.take() else {
+                        continue;
+                    };
+                    match __resource {
+                        #(#arms)*
+                        other => {
+                            return #rt::message::unexpected_entry(r, node, __i, other.resource_type(), other.profile().unwrap_or("-"));
+                        }
+                    }
+                }
+                ::core::result::Result::Ok(#name {
+                    #bundle_ident,
+                    #(#inits)*
+                })
+            }
+
+            fn write_message(&self, w: &mut #rt::xml::Writer) {
+                let mut __bundle = self.#bundle_ident.clone();
+                let mut __resources: ::std::vec::Vec<#any> = ::std::vec::Vec::new();
+                #(#pushes)*
+                let mut __resources = __resources.into_iter();
+                for __entry in __bundle.entry.iter_mut() {
+                    if __entry.resource.is_none() {
+                        match __resources.next() {
+                            ::core::option::Option::Some(x) => __entry.resource = ::core::option::Option::Some(x),
+                            ::core::option::Option::None => break,
+                        }
+                    }
+                }
+                for x in __resources {
+                    __bundle.entry.push(::core::default::Default::default());
+                    if let ::core::option::Option::Some(last) = __bundle.entry.last_mut() {
+                        last.resource = ::core::option::Option::Some(x);
+                    }
+                }
+                #rt::xml::FhirElement::write_element(&__bundle, w, "Bundle");
+            }
+        }
+    }
+}
+
+fn expand_enum(cx: &mut Ctxt, input: &DeriveInput, data: &syn::DataEnum) -> TokenStream {
+    let name = &input.ident;
+    attr::parse(cx, &input.attrs, &[], "a message enum");
+    let rt = quote!(::fgm_types);
+    let mut reads = Vec::new();
+    let mut writes = Vec::new();
+    let mut events = Vec::new();
+    let mut types = Vec::new();
+    for v in &data.variants {
+        attr::parse(cx, &v.attrs, &[], "a message variant");
+        let ty = match &v.fields {
+            Fields::Unnamed(f) if f.unnamed.len() == 1 => &f.unnamed[0].ty,
+            _ => {
+                cx.error(
+                    &v.ident,
+                    "each variant must carry one message: `Variant(Message)`",
+                );
+                continue;
+            }
+        };
+        let ident = &v.ident;
+        types.push(ty);
+        events.push(quote!(<#ty as #rt::FhirMessage>::accepts(event)));
+        reads.push(quote! {
+            e if <#ty as #rt::FhirMessage>::accepts(e) => {
+                ::core::result::Result::Ok(#name::#ident(<#ty as #rt::FhirMessage>::read_message(r, node, e)?))
+            }
+        });
+        writes.push(quote!(#name::#ident(m) => #rt::FhirMessage::write_message(m, w),));
+    }
+    quote! {
+        impl #rt::FhirMessage for #name {
+            fn accepts(event: &str) -> bool {
+                false #(|| #events)*
+            }
+
+            fn profiles(event: &str) -> &'static [&'static str] {
+                #(if #events { return <#types as #rt::FhirMessage>::profiles(event); })*
+                &[]
+            }
+
+            fn read_message<'a, 'i>(
+                r: &mut #rt::xml::Reader<'a, 'i>,
+                node: #rt::xml::Node<'a, 'i>,
+                event: &str,
+            ) -> #rt::xml::Result<Self> {
+                match event {
+                    #(#reads)*
+                    other => #rt::message::unknown_event(r, node, other),
+                }
+            }
+
+            fn write_message(&self, w: &mut #rt::xml::Writer) {
+                match self {
+                    #(#writes)*
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,258 @@
+//! Whole messages: a Bundle of type `message` whose first entry is the
+//! MessageHeader, read in one call and written in one call, with the bundle
+//! rules checked (the header first, the event known, every reference
+//! resolved inside the message).
+
+use std::collections::{HashMap, HashSet};
+
+use crate::xml::{
+    parse_document, ErrorCode, Issue, Node, Parsed, ReadOptions, Reader, Result, WriteOptions,
+    Writer,
+};
+
+/// A message type: one interaction's message, or the enum of all of them.
+/// Derive it with `#[derive(FhirMessage)]`.
+pub trait FhirMessage: Sized {
+    /// Whether this type reads messages with this MessageHeader event code.
+    fn accepts(event: &str) -> bool;
+    /// The profiles of the interaction with this event code (its entries and
+    /// what they contain): tried first for a resource that claims no profile.
+    fn profiles(event: &str) -> &'static [&'static str];
+    /// Reads the `Bundle` element `node`, whose event code is `event`.
+    fn read_message<'a, 'i>(
+        r: &mut Reader<'a, 'i>,
+        node: Node<'a, 'i>,
+        event: &str,
+    ) -> Result<Self>;
+    /// Writes the `Bundle` element.
+    fn write_message(&self, w: &mut Writer);
+}
+
+/// Reads a message from bytes: the interaction is chosen by the
+/// MessageHeader event code; an unknown code is an error.
+pub fn read_message<M: FhirMessage>(input: &[u8], options: &ReadOptions) -> Result<Parsed<M>> {
+    let doc = parse_document(input, options)?;
+    let root = doc.root_element();
+    let mut r = Reader::new(&doc, options.mode);
+    if root.tag_name().name() != "Bundle" {
+        return r.fail(
+            root,
+            ErrorCode::UnexpectedRoot,
+            format!(
+                "a message is a <Bundle>, not a <{}>",
+                root.tag_name().name()
+            ),
+        );
+    }
+    r.push("Bundle");
+    r.check_namespace(root)?;
+    let (event, at) = event_code(&r, root)?;
+    if !M::accepts(event) {
+        for segment in ["entry[0]", "resource", "MessageHeader", "event", "code"] {
+            r.push(segment);
+        }
+        return unknown_event(&mut r, at, event);
+    }
+    r.prefer(M::profiles(event));
+    let message = M::read_message(&mut r, root, event)?;
+    if options.check_references {
+        check_references(&mut r, root)?;
+    }
+    Ok(Parsed {
+        value: message,
+        warnings: r.into_warnings(),
+    })
+}
+
+/// Writes a message.
+pub fn write_message<M: FhirMessage>(message: &M, options: &WriteOptions) -> String {
+    let mut w = Writer::new(*options);
+    message.write_message(&mut w);
+    w.finish()
+}
+
+fn child<'a, 'i>(node: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
+    node.children()
+        .find(|c| c.is_element() && c.tag_name().name() == name)
+}
+
+/// The event code of the first entry's MessageHeader, and its element.
+fn event_code<'a, 'i>(r: &Reader<'a, 'i>, bundle: Node<'a, 'i>) -> Result<(&'a str, Node<'a, 'i>)> {
+    let first = child(bundle, "entry").and_then(|e| child(e, "resource"));
+    let Some(resource) = first.and_then(|res| res.children().find(|c| c.is_element())) else {
+        return r.fail(
+            bundle,
+            ErrorCode::Bundle,
+            "the message has no first entry with a resource",
+        );
+    };
+    if resource.tag_name().name() != "MessageHeader" {
+        return r.fail(
+            resource,
+            ErrorCode::Bundle,
+            format!(
+                "the first entry of a message must be a MessageHeader, not a {}",
+                resource.tag_name().name()
+            ),
+        );
+    }
+    let code = child(resource, "event").and_then(|e| child(e, "code"));
+    match code.and_then(|c| c.attribute("value").map(|v| (v, c))) {
+        Some(found) => Ok(found),
+        None => r.fail(
+            resource,
+            ErrorCode::Missing,
+            "the MessageHeader has no event code",
+        ),
+    }
+}
+
+/// For derived message readers: an unknown event code.
+pub fn unknown_event<T>(r: &mut Reader, node: Node, event: &str) -> Result<T> {
+    r.fail(
+        node,
+        ErrorCode::UnknownEvent,
+        format!("event code `{event}` names no FGM RIS interaction"),
+    )
+}
+
+fn nth_entry<'a, 'i>(bundle: Node<'a, 'i>, index: usize) -> Node<'a, 'i> {
+    bundle
+        .children()
+        .filter(|c| c.is_element() && c.tag_name().name() == "entry")
+        .nth(index)
+        .unwrap_or(bundle)
+}
+
+/// For derived message readers: an entry this interaction does not carry.
+pub fn unexpected_entry<T>(
+    r: &mut Reader,
+    bundle: Node,
+    index: usize,
+    rtype: &str,
+    profile: &str,
+) -> Result<T> {
+    let at = nth_entry(bundle, index);
+    r.push_index("entry", index);
+    let e = r.issue(
+        at,
+        ErrorCode::Bundle,
+        format!(
+            "a {rtype} ({profile}) is not an entry of this interaction, or appears more than once"
+        ),
+    );
+    r.pop();
+    Err(e)
+}
+
+/// For derived message readers: the MessageHeader is not the first entry.
+pub fn header_not_first<T>(r: &mut Reader, bundle: Node, index: usize) -> Result<T> {
+    let at = nth_entry(bundle, index);
+    r.push_index("entry", index);
+    let e = r.issue(
+        at,
+        ErrorCode::Bundle,
+        "the MessageHeader must be the first entry",
+    );
+    r.pop();
+    Err(e)
+}
+
+/// For derived message readers: a required entry is missing.
+pub fn missing_entry<T>(r: &mut Reader, bundle: Node, what: &str) -> Result<T> {
+    r.fail(
+        bundle,
+        ErrorCode::Bundle,
+        format!("the message has no {what} entry, which this interaction requires"),
+    )
+}
+
+/// The FHIR path of an element, from the Bundle down: repeated elements
+/// (and every `entry`) carry their index.
+fn path_of(node: Node) -> String {
+    let mut parts = Vec::new();
+    let mut at = Some(node);
+    while let Some(n) = at {
+        if !n.is_element() {
+            break;
+        }
+        let name = n.tag_name().name();
+        let siblings: Vec<Node> = n
+            .parent()
+            .map(|p| {
+                p.children()
+                    .filter(|c| c.is_element() && c.tag_name().name() == name)
+                    .collect()
+            })
+            .unwrap_or_default();
+        if siblings.len() > 1 || name == "entry" {
+            let index = siblings.iter().position(|s| *s == n).unwrap_or(0);
+            parts.push(format!("{name}[{index}]"));
+        } else {
+            parts.push(name.to_owned());
+        }
+        at = n.parent();
+    }
+    parts.reverse();
+    parts.join(".")
+}
+
+/// Every `reference` resolves: `Type/id` to an entry's resource of that type
+/// and id, `#id` to a resource contained in the same resource.
+fn check_references(r: &mut Reader, bundle: Node) -> Result<()> {
+    let resources: Vec<Node> = bundle
+        .children()
+        .filter(|c| c.is_element() && c.tag_name().name() == "entry")
+        .filter_map(|e| child(e, "resource"))
+        .filter_map(|res| res.children().find(|c| c.is_element()))
+        .collect();
+    let ids: HashMap<String, Node> = resources
+        .iter()
+        .filter_map(|res| {
+            child(*res, "id")
+                .and_then(|i| i.attribute("value"))
+                .map(|id| (format!("{}/{id}", res.tag_name().name()), *res))
+        })
+        .collect();
+    for resource in &resources {
+        let contained: HashSet<&str> = resource
+            .children()
+            .filter(|c| c.is_element() && c.tag_name().name() == "contained")
+            .filter_map(|c| c.children().find(|x| x.is_element()))
+            .filter_map(|x| child(x, "id").and_then(|i| i.attribute("value")))
+            .collect();
+        for reference in resource
+            .descendants()
+            .filter(|d| d.is_element() && d.tag_name().name() == "reference")
+        {
+            let Some(value) = reference.attribute("value") else {
+                continue;
+            };
+            let resolved = if let Some(local) = value.strip_prefix('#') {
+                contained.contains(local)
+            } else if value.contains("://") || value.starts_with("urn:") {
+                true // absolute: outside the message, not checked
+            } else {
+                ids.contains_key(value)
+            };
+            if !resolved {
+                let issue = Issue {
+                    code: ErrorCode::DanglingReference,
+                    path: path_of(reference),
+                    line: r.document().text_pos_at(reference.range().start).row,
+                    column: r.document().text_pos_at(reference.range().start).col,
+                    message: if value.starts_with('#') {
+                        format!(
+                            "`{value}` names no resource contained in this {}",
+                            resource.tag_name().name()
+                        )
+                    } else {
+                        format!("`{value}` names no resource of this message")
+                    },
+                };
+                return Err(issue);
+            }
+        }
+    }
+    Ok(())
+}

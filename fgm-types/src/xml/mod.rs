@@ -1,0 +1,299 @@
+//! FHIR XML reading and writing: the traits the derives of `fgm-derive`
+//! implement, the one [`Reader`] and the one [`Writer`] they use, and the
+//! implementations for the primitive types.
+
+mod error;
+mod overflow;
+mod read;
+mod write;
+
+pub use error::{Error, ErrorCode, Issue, Result};
+pub use overflow::{Overflow, XmlContent, XmlTree};
+pub use read::{parse_document, Checkpoint, Mode, ReadOptions, Reader, MAX_DEPTH};
+pub use roxmltree::Node;
+pub use write::{escape_into, WriteOptions, Writer};
+
+use crate::primitive::*;
+use crate::{Open, ValueSetCode};
+
+/// The FHIR XML namespace.
+pub const FHIR_NS: &str = "http://hl7.org/fhir";
+/// The XHTML namespace of the narrative `div`.
+pub const XHTML_NS: &str = "http://www.w3.org/1999/xhtml";
+
+/// A type that is one FHIR XML element: a primitive, a datatype, a backbone
+/// element, a resource, or a resource container (`contained`).
+pub trait FhirElement: Sized {
+    /// Reads the element `node` (its name has been matched by the caller).
+    fn read_element<'a, 'i>(r: &mut Reader<'a, 'i>, node: Node<'a, 'i>) -> Result<Self>;
+    /// Writes the element, named `name`.
+    fn write_element(&self, w: &mut Writer, name: &str);
+}
+
+/// A choice element (`value[x]`): one of several element names.
+pub trait FhirChoice: Sized {
+    /// The element names it accepts (`valueString`, `valueBoolean`).
+    const ELEMENTS: &'static [&'static str];
+    /// Reads the element `node`, whose name is one of [`FhirChoice::ELEMENTS`].
+    fn read_choice<'a, 'i>(r: &mut Reader<'a, 'i>, node: Node<'a, 'i>) -> Result<Self>;
+    /// Writes the chosen element.
+    fn write_choice(&self, w: &mut Writer);
+}
+
+impl<T: FhirElement> FhirElement for Box<T> {
+    fn read_element<'a, 'i>(r: &mut Reader<'a, 'i>, node: Node<'a, 'i>) -> Result<Self> {
+        T::read_element(r, node).map(Box::new)
+    }
+    fn write_element(&self, w: &mut Writer, name: &str) {
+        (**self).write_element(w, name)
+    }
+}
+
+macro_rules! primitive_element {
+    ($($t:ty),*) => {$(
+        impl FhirElement for $t {
+            fn read_element<'a, 'i>(r: &mut Reader<'a, 'i>, node: Node<'a, 'i>) -> Result<Self> {
+                let value = r.value(node)?;
+                match <$t>::new(value) {
+                    Ok(v) => Ok(v),
+                    Err(e) => match <$t>::padded(value).filter(|_| r.mode() == Mode::Lenient) {
+                        Some(v) => {
+                            r.departure(node, ErrorCode::InvalidValue, format!("{e}: kept as written, white space and all"))?;
+                            Ok(v)
+                        }
+                        None => r.fail(node, ErrorCode::InvalidValue, e.to_string()),
+                    },
+                }
+            }
+            fn write_element(&self, w: &mut Writer, name: &str) {
+                w.value_element(name, self.as_str());
+            }
+        }
+    )*};
+}
+
+primitive_element!(
+    Boolean,
+    Integer,
+    Decimal,
+    Base64Binary,
+    Instant,
+    FhirString,
+    Uri,
+    Date,
+    DateTime,
+    Time,
+    Code,
+    Oid,
+    Uuid,
+    Id,
+    UnsignedInt,
+    PositiveInt,
+    Markdown
+);
+
+impl FhirElement for Xhtml {
+    fn read_element<'a, 'i>(r: &mut Reader<'a, 'i>, node: Node<'a, 'i>) -> Result<Self> {
+        if node.tag_name().namespace() != Some(XHTML_NS) {
+            r.departure(
+                node,
+                ErrorCode::Namespace,
+                format!("the narrative <div> must be in the XHTML namespace {XHTML_NS}"),
+            )?;
+        }
+        let mut w = Writer::fragment(WriteOptions::default());
+        let mut tree = XmlTree::from_node(node);
+        tree.namespace = Some(XHTML_NS.to_owned());
+        tree.write(&mut w, None);
+        let text = w.finish();
+        r.lexical(node, Xhtml::new(text))
+    }
+    fn write_element(&self, w: &mut Writer, _name: &str) {
+        w.raw(self.as_str());
+    }
+}
+
+/// Reads a code of a value set (what derived value-set enums call).
+pub fn read_code<'a, 'i, E: ValueSetCode>(r: &mut Reader<'a, 'i>, node: Node<'a, 'i>) -> Result<E> {
+    let value = r.value(node)?;
+    value
+        .parse::<E>()
+        .map_err(|e| r.issue(node, ErrorCode::UnknownCode, e.to_string()))
+}
+
+impl<E: ValueSetCode> FhirElement for Open<E> {
+    fn read_element<'a, 'i>(r: &mut Reader<'a, 'i>, node: Node<'a, 'i>) -> Result<Self> {
+        let value = r.value(node)?;
+        r.lexical(node, Code::new(value))?;
+        Ok(match value.parse::<E>() {
+            Ok(e) => Open::Known(e),
+            Err(_) => Open::Unknown(value.to_owned()),
+        })
+    }
+    fn write_element(&self, w: &mut Writer, name: &str) {
+        w.value_element(name, self.code());
+    }
+}
+
+/// A value read, with the departures lenient mode accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parsed<T> {
+    /// The value.
+    pub value: T,
+    /// Warnings (empty in strict mode).
+    pub warnings: Vec<Issue>,
+}
+
+/// Reads one element from XML text (its root element, any name).
+pub fn read_str<T: FhirElement>(xml: &str, options: &ReadOptions) -> Result<Parsed<T>> {
+    read_bytes(xml.as_bytes(), options)
+}
+
+/// Reads one element from XML bytes (its root element, any name).
+pub fn read_bytes<T: FhirElement>(input: &[u8], options: &ReadOptions) -> Result<Parsed<T>> {
+    let doc = parse_document(input, options)?;
+    let mut r = Reader::new(&doc, options.mode);
+    let root = doc.root_element();
+    r.push(root.tag_name().name());
+    r.check_namespace(root)?;
+    let value = T::read_element(&mut r, root)?;
+    Ok(Parsed {
+        value,
+        warnings: r.into_warnings(),
+    })
+}
+
+/// Writes one element as a document.
+pub fn write_str<T: FhirElement>(value: &T, name: &str, options: &WriteOptions) -> String {
+    let mut w = Writer::new(*options);
+    value.write_element(&mut w, name);
+    w.finish()
+}
+
+/// Reads a resource container (`contained`, `entry.resource`): the one
+/// resource inside, as the variant its `meta.profile` names; when it names
+/// none (or, leniently, an unknown one), the first variant of the right type
+/// that reads strictly, those of the interaction being read first (else the
+/// first, as the mode allows). In lenient mode
+/// a resource that fits none is kept as read by `keep`, with a warning.
+pub fn read_resource<'a, 'i, T>(
+    r: &mut Reader<'a, 'i>,
+    wrapper: Node<'a, 'i>,
+    variants: &[(&'static str, &'static str)],
+    read: fn(&mut Reader<'a, 'i>, Node<'a, 'i>, usize) -> Result<T>,
+    keep: Option<fn(XmlTree) -> T>,
+) -> Result<T> {
+    if let Some(attr) = wrapper.attributes().next() {
+        return r.fail(
+            wrapper,
+            ErrorCode::UnknownAttribute,
+            format!(
+                "attribute `{}` is not allowed on a resource container",
+                attr.name()
+            ),
+        );
+    }
+    let resource = match r.children(wrapper)?.as_slice() {
+        [one] => *one,
+        [] => return r.fail(wrapper, ErrorCode::Missing, "the element holds no resource"),
+        [_, second, ..] => {
+            return r.fail(
+                *second,
+                ErrorCode::Repeated,
+                "the element holds more than one resource",
+            )
+        }
+    };
+    let rtype = resource.tag_name().name();
+    r.push(rtype);
+    let checkpoint = r.checkpoint();
+    let result = match choose_resource(r, resource, variants, read) {
+        Err(e) if r.mode() == Mode::Lenient && keep.is_some() => {
+            r.restore(checkpoint);
+            r.departure(
+                resource,
+                ErrorCode::Profile,
+                format!(
+                    "the {rtype} conforms to none of the profiles allowed here ({} at {}); kept as read",
+                    e.message, e.path
+                ),
+            )?;
+            Ok(keep.expect("checked")(XmlTree::from_node(resource)))
+        }
+        other => other,
+    };
+    r.pop();
+    result
+}
+
+fn choose_resource<'a, 'i, T>(
+    r: &mut Reader<'a, 'i>,
+    resource: Node<'a, 'i>,
+    variants: &[(&'static str, &'static str)],
+    read: fn(&mut Reader<'a, 'i>, Node<'a, 'i>, usize) -> Result<T>,
+) -> Result<T> {
+    let rtype = resource.tag_name().name();
+    let mut candidates: Vec<usize> = (0..variants.len())
+        .filter(|&i| variants[i].0 == rtype)
+        .collect();
+    if candidates.is_empty() {
+        let expected: Vec<&str> = variants.iter().map(|v| v.0).collect();
+        return r.fail(
+            resource,
+            ErrorCode::Profile,
+            format!(
+                "a {rtype} is not expected here (expected: {})",
+                expected.join(", ")
+            ),
+        );
+    }
+    let claimed = Reader::claimed_profiles(resource);
+    if let Some(&i) = candidates
+        .iter()
+        .find(|&&i| claimed.contains(&variants[i].1))
+    {
+        return read(r, resource, i);
+    }
+    if let Some(&i) = candidates
+        .iter()
+        .find(|&&i| claimed.iter().any(|p| p.trim() == variants[i].1))
+    {
+        r.departure(
+            resource,
+            ErrorCode::Profile,
+            format!(
+                "the profile URL has white space around it; read as {}",
+                variants[i].1
+            ),
+        )?;
+        return read(r, resource, i);
+    }
+    if !claimed.is_empty() {
+        let known: Vec<&str> = candidates.iter().map(|&i| variants[i].1).collect();
+        r.departure(
+            resource,
+            ErrorCode::Profile,
+            format!(
+                "claims {}, none of the profiles expected here ({})",
+                claimed.join(", "),
+                known.join(", ")
+            ),
+        )?;
+    }
+    if candidates.len() > 1 {
+        candidates.sort_by_key(|&i| !r.is_preferred(variants[i].1));
+        for &i in &candidates {
+            let checkpoint = r.checkpoint();
+            let mode = r.mode();
+            r.set_mode(Mode::Strict);
+            match read(r, resource, i) {
+                Ok(value) => {
+                    r.set_mode(mode);
+                    return Ok(value);
+                }
+                Err(_) => r.restore(checkpoint),
+            }
+        }
+    }
+    read(r, resource, candidates[0])
+}

@@ -1,0 +1,569 @@
+//! The one XML reader: roxmltree underneath (DTDs refused, so no entity is
+//! ever expanded), bounded input size, depth and node count, and the context
+//! every derived reader uses: the FHIR path, the mode, the warnings.
+
+use roxmltree::{Document, Node, ParsingOptions};
+
+use super::error::{ErrorCode, Issue, Result};
+use super::overflow::{Overflow, XmlTree};
+use super::FHIR_NS;
+use crate::NonEmpty;
+
+/// How strictly to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// FHIR conformance: the FHIR namespace on every element, canonical
+    /// element order, nothing the profile does not define.
+    Strict,
+    /// What Spine is documented to send: a missing or mixed namespace,
+    /// elements out of order, content the profile does not define (kept, and
+    /// written back) and profile URLs with stray white space, each reported
+    /// as a warning.
+    #[default]
+    Lenient,
+}
+
+/// How to read: the mode and the limits that keep hostile input bounded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// Strict or lenient (default lenient: see the README).
+    pub mode: Mode,
+    /// Largest input accepted, in bytes (default 4 MiB; a real FGM message
+    /// is a few kilobytes).
+    pub max_bytes: usize,
+    /// Deepest element nesting accepted (default 64; FGM messages nest about
+    /// 12 deep). Values above [`MAX_DEPTH`] count as [`MAX_DEPTH`]: the XML
+    /// parser recurses per level.
+    pub max_depth: usize,
+    /// Most XML nodes accepted (default 100,000).
+    pub max_nodes: u32,
+    /// Whether every reference must resolve inside the message (default
+    /// true).
+    pub check_references: bool,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            mode: Mode::Lenient,
+            max_bytes: 4 * 1024 * 1024,
+            max_depth: 64,
+            max_nodes: 100_000,
+            check_references: true,
+        }
+    }
+}
+
+impl ReadOptions {
+    /// The defaults in strict mode.
+    pub fn strict() -> Self {
+        ReadOptions {
+            mode: Mode::Strict,
+            ..ReadOptions::default()
+        }
+    }
+}
+
+/// The deepest nesting any read accepts, whatever the options say.
+pub const MAX_DEPTH: usize = 256;
+
+/// Checks the nesting depth on the raw text, before the (recursive) XML
+/// parser sees it: the line and column of the first element too deep.
+fn too_deep(text: &str, max: usize) -> Option<(u32, u32)> {
+    let b = text.as_bytes();
+    let find = |from: usize, pat: &[u8]| {
+        b[from..]
+            .windows(pat.len())
+            .position(|w| w == pat)
+            .map(|p| from + p + pat.len())
+    };
+    let (mut i, mut depth) = (0usize, 0usize);
+    while i < b.len() {
+        if b[i] != b'<' {
+            i += 1;
+            continue;
+        }
+        let rest = &b[i..];
+        let next = if rest.starts_with(b"<!--") {
+            find(i + 4, b"-->")
+        } else if rest.starts_with(b"<![CDATA[") {
+            find(i + 9, b"]]>")
+        } else if rest.starts_with(b"<?") {
+            find(i + 2, b"?>")
+        } else if rest.starts_with(b"<!") {
+            return None; // a DTD: refused by the parser before any nesting
+        } else if rest.starts_with(b"</") {
+            depth = depth.saturating_sub(1);
+            find(i + 2, b">")
+        } else {
+            // A start tag: find its end outside quoted attribute values.
+            let mut j = i + 1;
+            let mut quote = None;
+            while j < b.len() {
+                match (quote, b[j]) {
+                    (None, b'"' | b'\'') => quote = Some(b[j]),
+                    (Some(q), c) if c == q => quote = None,
+                    (None, b'>') => break,
+                    _ => {}
+                }
+                j += 1;
+            }
+            if j < b.len() && b[j - 1] != b'/' {
+                depth += 1;
+                if depth > max {
+                    let line = b[..i].iter().filter(|&&c| c == b'\n').count() as u32 + 1;
+                    let column = (i - b[..i]
+                        .iter()
+                        .rposition(|&c| c == b'\n')
+                        .map_or(0, |p| p + 1)) as u32
+                        + 1;
+                    return Some((line, column));
+                }
+            }
+            Some(j + 1)
+        };
+        match next {
+            Some(n) => i = n,
+            None => return None, // unterminated: the parser reports it
+        }
+    }
+    None
+}
+
+/// Turns bytes into a checked XML document: UTF-8, no DTD, within the limits.
+pub fn parse_document<'i>(input: &'i [u8], options: &ReadOptions) -> Result<Document<'i>> {
+    let issue = |code, line, column, message: String| Issue {
+        code,
+        path: String::new(),
+        line,
+        column,
+        message,
+    };
+    if input.len() > options.max_bytes {
+        return Err(issue(
+            ErrorCode::Limit,
+            0,
+            0,
+            format!(
+                "the input is {} bytes; the limit is {}",
+                input.len(),
+                options.max_bytes
+            ),
+        ));
+    }
+    let input = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
+    if input.starts_with(b"\xFF\xFE") || input.starts_with(b"\xFE\xFF") {
+        return Err(issue(
+            ErrorCode::Malformed,
+            1,
+            1,
+            "the input is UTF-16; FHIR messages here must be UTF-8".to_owned(),
+        ));
+    }
+    let text = std::str::from_utf8(input).map_err(|e| {
+        let before = &input[..e.valid_up_to()];
+        let line = before.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
+        let column = (before.len()
+            - before
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |p| p + 1)) as u32
+            + 1;
+        issue(
+            ErrorCode::Malformed,
+            line,
+            column,
+            format!("invalid UTF-8 at byte {}", e.valid_up_to()),
+        )
+    })?;
+    let max_depth = options.max_depth.min(MAX_DEPTH);
+    if let Some((line, column)) = too_deep(text, max_depth) {
+        return Err(issue(
+            ErrorCode::Limit,
+            line,
+            column,
+            format!("elements nest deeper than {max_depth}"),
+        ));
+    }
+    let parsing = ParsingOptions {
+        allow_dtd: false,
+        nodes_limit: options.max_nodes,
+    };
+    let doc = Document::parse_with_options(text, parsing).map_err(|e| {
+        let pos = match e {
+            // Reported at 1:1 by the parser: say where the input ends.
+            roxmltree::Error::UnexpectedEndOfStream | roxmltree::Error::UnclosedRootNode => {
+                let line = text.matches('\n').count() as u32 + 1;
+                let column = text.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
+                roxmltree::TextPos::new(line, column)
+            }
+            _ => e.pos(),
+        };
+        let (code, message) = match e {
+            roxmltree::Error::DtdDetected => (
+                ErrorCode::Doctype,
+                "a document type declaration is not allowed (entities are never expanded)"
+                    .to_owned(),
+            ),
+            roxmltree::Error::NodesLimitReached => (
+                ErrorCode::Limit,
+                format!("more than {} XML nodes", options.max_nodes),
+            ),
+            other => (
+                ErrorCode::Malformed,
+                format!("not well-formed XML: {other}"),
+            ),
+        };
+        issue(code, pos.row, pos.col, message)
+    })?;
+    Ok(doc)
+}
+
+/// The state of one read: where in the document, how strictly, and what was
+/// accepted with a warning. Derived readers call its methods.
+pub struct Reader<'a, 'i> {
+    doc: &'a Document<'i>,
+    mode: Mode,
+    path: Vec<String>,
+    warnings: Vec<Issue>,
+    namespace_warned: bool,
+    preferred: &'static [&'static str],
+}
+
+/// Where a reader was, to go back after a trial read.
+pub struct Checkpoint {
+    path: usize,
+    warnings: usize,
+    mode: Mode,
+    namespace_warned: bool,
+}
+
+impl<'a, 'i> Reader<'a, 'i> {
+    /// A reader over `doc`.
+    pub fn new(doc: &'a Document<'i>, mode: Mode) -> Self {
+        Reader {
+            doc,
+            mode,
+            path: Vec::new(),
+            warnings: Vec::new(),
+            namespace_warned: false,
+            preferred: &[],
+        }
+    }
+
+    /// The profiles to try first for a resource that claims none: those of
+    /// the interaction being read.
+    pub fn prefer(&mut self, profiles: &'static [&'static str]) {
+        self.preferred = profiles;
+    }
+
+    /// Whether `profile` is one of the preferred.
+    pub fn is_preferred(&self, profile: &str) -> bool {
+        self.preferred.contains(&profile)
+    }
+
+    /// The document.
+    pub fn document(&self) -> &'a Document<'i> {
+        self.doc
+    }
+
+    /// The mode.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// The warnings so far.
+    pub fn into_warnings(self) -> Vec<Issue> {
+        self.warnings
+    }
+
+    /// The FHIR path so far.
+    pub fn path(&self) -> String {
+        self.path.join(".")
+    }
+
+    /// Enters a path segment.
+    pub fn push(&mut self, segment: &str) {
+        self.path.push(segment.to_owned());
+    }
+
+    /// Enters the `index`-th repetition of `name`.
+    pub fn push_index(&mut self, name: &str, index: usize) {
+        self.path.push(format!("{name}[{index}]"));
+    }
+
+    /// Leaves the last path segment.
+    pub fn pop(&mut self) {
+        self.path.pop();
+    }
+
+    /// An issue at `node`.
+    pub fn issue(&self, node: Node, code: ErrorCode, message: impl Into<String>) -> Issue {
+        let pos = self.doc.text_pos_at(node.range().start);
+        Issue {
+            code,
+            path: self.path(),
+            line: pos.row,
+            column: pos.col,
+            message: message.into(),
+        }
+    }
+
+    /// Fails with an issue at `node`.
+    pub fn fail<T>(&self, node: Node, code: ErrorCode, message: impl Into<String>) -> Result<T> {
+        Err(self.issue(node, code, message))
+    }
+
+    /// Something strict mode refuses and lenient mode accepts with a warning.
+    pub fn departure(
+        &mut self,
+        node: Node,
+        code: ErrorCode,
+        message: impl Into<String>,
+    ) -> Result<()> {
+        let issue = self.issue(node, code, message);
+        match self.mode {
+            Mode::Strict => Err(issue),
+            Mode::Lenient => {
+                self.warnings.push(issue);
+                Ok(())
+            }
+        }
+    }
+
+    /// Saves the state before a trial read.
+    pub fn checkpoint(&self) -> Checkpoint {
+        Checkpoint {
+            path: self.path.len(),
+            warnings: self.warnings.len(),
+            mode: self.mode,
+            namespace_warned: self.namespace_warned,
+        }
+    }
+
+    /// Goes back to a saved state.
+    pub fn restore(&mut self, c: Checkpoint) {
+        self.path.truncate(c.path);
+        self.warnings.truncate(c.warnings);
+        self.mode = c.mode;
+        self.namespace_warned = c.namespace_warned;
+    }
+
+    /// Reads in strict mode until [`Reader::restore`].
+    pub fn set_mode(&mut self, mode: Mode) {
+        self.mode = mode;
+    }
+
+    /// Checks an element's namespace: FHIR, or (lenient) none.
+    pub fn check_namespace(&mut self, node: Node) -> Result<()> {
+        match node.tag_name().namespace() {
+            Some(FHIR_NS) => Ok(()),
+            None => {
+                if self.mode == Mode::Lenient && self.namespace_warned {
+                    return Ok(());
+                }
+                self.namespace_warned = true;
+                let rest = match self.mode {
+                    Mode::Strict => "",
+                    Mode::Lenient => " (nor, unreported, the elements after it that lack it)",
+                };
+                self.departure(
+                    node,
+                    ErrorCode::Namespace,
+                    format!(
+                        "<{}> is not in the FHIR namespace {FHIR_NS}{rest}",
+                        node.tag_name().name()
+                    ),
+                )
+            }
+            Some(other) => self.fail(
+                node,
+                ErrorCode::Namespace,
+                format!(
+                    "<{}> is in namespace {other}, not FHIR",
+                    node.tag_name().name()
+                ),
+            ),
+        }
+    }
+
+    /// The element children of `node`, namespaces checked; comments are
+    /// skipped, white space is ignored, other text is an error.
+    pub fn children(&mut self, node: Node<'a, 'i>) -> Result<Vec<Node<'a, 'i>>> {
+        let mut out = Vec::new();
+        for child in node.children() {
+            if child.is_element() {
+                self.check_namespace(child)?;
+                out.push(child);
+            } else if child.is_text() && !child.text().unwrap_or("").trim().is_empty() {
+                return self.fail(child, ErrorCode::UnexpectedText, "text is not allowed here");
+            }
+        }
+        Ok(out)
+    }
+
+    /// The `value` attribute of a primitive element, which may carry nothing
+    /// else (an `id` or extensions on a primitive cannot be represented).
+    pub fn value(&mut self, node: Node<'a, 'i>) -> Result<&'a str> {
+        for attr in node.attributes() {
+            if attr.name() != "value" || attr.namespace().is_some() {
+                return self.fail(
+                    node,
+                    ErrorCode::Unsupported,
+                    format!(
+                        "attribute `{}` on a primitive element is not supported",
+                        attr.name()
+                    ),
+                );
+            }
+        }
+        if let Some(child) = self.children(node)?.first() {
+            return self.fail(
+                *child,
+                ErrorCode::Unsupported,
+                "extensions on a primitive element are not supported",
+            );
+        }
+        match node.attribute("value") {
+            Some(v) => Ok(v),
+            None => self.fail(
+                node,
+                ErrorCode::Missing,
+                "the element has no value attribute",
+            ),
+        }
+    }
+
+    /// The value of the `value` attribute of `node`'s first child called
+    /// `name` (a slice discriminator).
+    pub fn discriminator(node: Node<'a, 'i>, name: &str) -> Option<&'a str> {
+        node.children()
+            .find(|c| c.is_element() && c.tag_name().name() == name)
+            .and_then(|c| c.attribute("value"))
+    }
+
+    /// Checks a fixed value.
+    pub fn fixed(&mut self, node: Node<'a, 'i>, expected: &str) -> Result<()> {
+        let value = self.value(node)?;
+        if value != expected {
+            return self.fail(
+                node,
+                ErrorCode::Fixed,
+                format!("the value is fixed to `{expected}`, not `{value}`"),
+            );
+        }
+        Ok(())
+    }
+
+    /// Checks canonical order: `position` must not come before what was read.
+    pub fn order(&mut self, node: Node, stage: &mut usize, position: usize) -> Result<()> {
+        if position < *stage {
+            self.departure(
+                node,
+                ErrorCode::Order,
+                format!(
+                    "<{}> is out of the canonical element order",
+                    node.tag_name().name()
+                ),
+            )?;
+        }
+        *stage = (*stage).max(position);
+        Ok(())
+    }
+
+    /// Stores a value that may appear once.
+    pub fn once<T>(&self, slot: &mut Option<T>, node: Node, value: T) -> Result<()> {
+        if slot.is_some() {
+            return self.fail(
+                node,
+                ErrorCode::Repeated,
+                format!("<{}> may appear only once here", node.tag_name().name()),
+            );
+        }
+        *slot = Some(value);
+        Ok(())
+    }
+
+    /// A required element that must have been read.
+    pub fn required<T>(&self, parent: Node, slot: Option<T>, name: &str) -> Result<T> {
+        slot.ok_or_else(|| {
+            self.issue(
+                parent,
+                ErrorCode::Missing,
+                format!("required element <{name}> is missing"),
+            )
+        })
+    }
+
+    /// A `1..*` element that must have been read at least once.
+    pub fn non_empty<T>(&self, parent: Node, items: Vec<T>, name: &str) -> Result<NonEmpty<T>> {
+        NonEmpty::from_vec(items).ok_or_else(|| {
+            self.issue(
+                parent,
+                ErrorCode::Missing,
+                format!("required element <{name}> is missing"),
+            )
+        })
+    }
+
+    /// An element the type does not define: an error, or (lenient) kept in
+    /// the overflow with a warning.
+    pub fn unknown_element(
+        &mut self,
+        node: Node<'a, 'i>,
+        anchor: usize,
+        overflow: &mut Overflow,
+    ) -> Result<()> {
+        self.push(node.tag_name().name());
+        let r = self.departure(
+            node,
+            ErrorCode::UnknownElement,
+            format!(
+                "<{}> is not defined here by the profile",
+                node.tag_name().name()
+            ),
+        );
+        self.pop();
+        r?;
+        overflow.elements.push((anchor, XmlTree::from_node(node)));
+        Ok(())
+    }
+
+    /// An attribute the type does not define.
+    pub fn unknown_attribute(
+        &mut self,
+        node: Node<'a, 'i>,
+        attr: roxmltree::Attribute<'a, 'i>,
+        overflow: &mut Overflow,
+    ) -> Result<()> {
+        self.departure(
+            node,
+            ErrorCode::UnknownAttribute,
+            format!("attribute `{}` is not defined here", attr.name()),
+        )?;
+        overflow
+            .attributes
+            .push((attr.name().to_owned(), attr.value().to_owned()));
+        Ok(())
+    }
+
+    /// Parses a lexical form, failing at `node` with its message.
+    pub fn lexical<T, E: std::fmt::Display>(
+        &self,
+        node: Node,
+        parsed: std::result::Result<T, E>,
+    ) -> Result<T> {
+        parsed.map_err(|e| self.issue(node, ErrorCode::InvalidValue, e.to_string()))
+    }
+
+    /// The claimed `meta.profile` values of a resource element.
+    pub fn claimed_profiles(resource: Node<'a, 'i>) -> Vec<&'a str> {
+        resource
+            .children()
+            .filter(|c| c.is_element() && c.tag_name().name() == "meta")
+            .flat_map(|m| m.children())
+            .filter(|c| c.is_element() && c.tag_name().name() == "profile")
+            .filter_map(|p| p.attribute("value"))
+            .collect()
+    }
+}

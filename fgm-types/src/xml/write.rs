@@ -1,0 +1,206 @@
+//! The one XML writer: canonical FHIR XML, in the FHIR namespace, escaped,
+//! compact or pretty.
+
+use super::FHIR_NS;
+
+/// How to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct WriteOptions {
+    /// Indent nested elements (two spaces) instead of writing one line.
+    pub pretty: bool,
+    /// Start with an XML declaration.
+    pub declaration: bool,
+}
+
+struct Frame {
+    name_end: usize,
+    has_children: bool,
+}
+
+/// Writes XML into a string.
+pub struct Writer {
+    out: String,
+    pretty: bool,
+    stack: Vec<Frame>,
+    names: Vec<String>,
+    root_written: bool,
+}
+
+impl Writer {
+    /// An empty writer.
+    pub fn new(options: WriteOptions) -> Writer {
+        let mut out = String::with_capacity(4096);
+        if options.declaration {
+            out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
+            if options.pretty {
+                out.push('\n');
+            }
+        }
+        Writer {
+            out,
+            pretty: options.pretty,
+            stack: Vec::new(),
+            names: Vec::new(),
+            root_written: false,
+        }
+    }
+
+    /// A writer for a fragment: the first element declares no namespace.
+    pub fn fragment(options: WriteOptions) -> Writer {
+        let mut w = Writer::new(WriteOptions {
+            declaration: false,
+            ..options
+        });
+        w.root_written = true;
+        w
+    }
+
+    /// Writes XML that is already well-formed and escaped (a narrative `div`).
+    pub fn raw(&mut self, xml: &str) {
+        self.close_start_tag();
+        self.indent();
+        self.out.push_str(xml);
+    }
+
+    /// The XML written, all elements closed.
+    pub fn finish(mut self) -> String {
+        while !self.stack.is_empty() {
+            self.end();
+        }
+        if self.pretty {
+            self.out.push('\n');
+        }
+        self.out
+    }
+
+    fn close_start_tag(&mut self) {
+        if let Some(top) = self.stack.last_mut() {
+            if !top.has_children {
+                top.has_children = true;
+                self.out.push('>');
+            }
+        }
+    }
+
+    fn indent(&mut self) {
+        if self.pretty && (self.root_written || !self.stack.is_empty()) && !self.out.is_empty() {
+            self.out.push('\n');
+            for _ in 0..self.stack.len() {
+                self.out.push_str("  ");
+            }
+        }
+    }
+
+    /// Opens element `name`; the first element of the document declares the
+    /// FHIR namespace.
+    pub fn start(&mut self, name: &str) {
+        self.close_start_tag();
+        self.indent();
+        self.out.push('<');
+        self.out.push_str(name);
+        if !self.root_written {
+            self.root_written = true;
+            self.out.push_str(" xmlns=\"");
+            self.out.push_str(FHIR_NS);
+            self.out.push('"');
+        }
+        self.stack.push(Frame {
+            name_end: self.out.len(),
+            has_children: false,
+        });
+        self.names.push(name.to_owned());
+    }
+
+    /// Opens element `name` declaring namespace `ns` (the XHTML `div`).
+    pub fn start_ns(&mut self, name: &str, ns: &str) {
+        self.start(name);
+        self.attr("xmlns", ns);
+    }
+
+    /// Adds an attribute to the element just opened.
+    pub fn attr(&mut self, name: &str, value: &str) {
+        debug_assert!(self
+            .stack
+            .last()
+            .is_some_and(|f| !f.has_children && f.name_end <= self.out.len()));
+        self.out.push(' ');
+        self.out.push_str(name);
+        self.out.push_str("=\"");
+        escape_into(&mut self.out, value, true);
+        self.out.push('"');
+    }
+
+    /// Text content.
+    pub fn text(&mut self, text: &str) {
+        self.close_start_tag();
+        escape_into(&mut self.out, text, false);
+    }
+
+    /// Closes the innermost open element.
+    pub fn end(&mut self) {
+        let frame = self.stack.pop().expect("an element is open");
+        let name = self.names.pop().expect("an element is open");
+        if frame.has_children {
+            self.indent();
+            self.out.push_str("</");
+            self.out.push_str(&name);
+            self.out.push('>');
+        } else {
+            self.out.push_str("/>");
+        }
+    }
+
+    /// `<name value="…"/>`: a primitive element.
+    pub fn value_element(&mut self, name: &str, value: &str) {
+        self.start(name);
+        self.attr("value", value);
+        self.end();
+    }
+}
+
+/// Escapes for XML text or an attribute value; in attributes, tabs and line
+/// ends become character references so that they survive normalisation.
+pub fn escape_into(out: &mut String, s: &str, attribute: bool) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' if attribute => out.push_str("&quot;"),
+            '\t' if attribute => out.push_str("&#9;"),
+            '\n' if attribute => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            c => out.push(c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compact_and_pretty() {
+        let mut w = Writer::new(WriteOptions::default());
+        w.start("Patient");
+        w.value_element("id", "a&b");
+        w.start("text");
+        w.end();
+        w.end();
+        assert_eq!(
+            w.finish(),
+            "<Patient xmlns=\"http://hl7.org/fhir\"><id value=\"a&amp;b\"/><text/></Patient>"
+        );
+        let mut w = Writer::new(WriteOptions {
+            pretty: true,
+            declaration: true,
+        });
+        w.start("Patient");
+        w.value_element("id", "x\"\n<");
+        w.end();
+        assert_eq!(
+            w.finish(),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Patient xmlns=\"http://hl7.org/fhir\">\n  <id value=\"x&quot;&#10;&lt;\"/>\n</Patient>\n"
+        );
+    }
+}
