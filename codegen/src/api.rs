@@ -56,6 +56,9 @@ pub struct ProfileModule {
     pub doc: Doc,
     /// The types, root first.
     pub types: Vec<TypeDef>,
+    /// The profiles each reference element may point at:
+    /// (`MessageHeader.author`, target profile URLs).
+    pub reference_targets: Vec<(String, Vec<String>)>,
 }
 
 impl ProfileModule {

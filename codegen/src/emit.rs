@@ -120,6 +120,12 @@ impl Emitter {
         let value_sets = api.value_sets.iter().map(|v| self.code_enum(v));
         let profiles = api.profiles.iter().map(|p| self.profile(p));
         let any = self.resource_enum(&api.any_resource, quote!(super::profiles));
+        let targets = api.profiles.iter().flat_map(|p| {
+            p.reference_targets.iter().map(move |(path, urls)| {
+                let url = &p.url;
+                quote!((#url, #path) => ::core::option::Option::Some(&[#(#urls),*]),)
+            })
+        });
         let messages = api.messages.as_ref().map(|m| self.messages(m));
         quote! {
             /// The DSTU2 complex datatypes, as the definitions describe them.
@@ -137,6 +143,17 @@ impl Emitter {
             /// Every profiled resource, as one enum.
             pub mod resources {
                 #any
+
+                impl AnyResource {
+                    /// The profiles a reference element (`MessageHeader.author`) of a
+                    /// resource of `profile` may point at.
+                    pub fn reference_targets(profile: &str, path: &str) -> ::core::option::Option<&'static [&'static str]> {
+                        match (profile, path) {
+                            #(#targets)*
+                            _ => ::core::option::Option::None,
+                        }
+                    }
+                }
             }
             #messages
         }

@@ -160,6 +160,8 @@ struct ModCx {
     types: Vec<TypeDef>,
     /// FHIR path → the local type planned for it.
     by_path: HashMap<String, String>,
+    /// Reference elements and the profiles they may point at.
+    targets: Vec<(String, Vec<String>)>,
 }
 
 impl ModCx {
@@ -169,6 +171,21 @@ impl ModCx {
             profile,
             types: Vec::new(),
             by_path: HashMap::new(),
+            targets: Vec::new(),
+        }
+    }
+
+    /// Records the target profiles of a reference element.
+    fn reference(&mut self, node: &Node) {
+        let targets: Vec<String> = node
+            .def
+            .types
+            .iter()
+            .filter(|t| t.code == "Reference")
+            .flat_map(|t| t.profiles.iter().cloned())
+            .collect();
+        if !targets.is_empty() && !self.targets.iter().any(|(p, _)| *p == node.def.path) {
+            self.targets.push((node.def.path.clone(), targets));
         }
     }
 }
@@ -273,6 +290,7 @@ impl Planner {
             root,
             doc,
             types: cx.types,
+            reference_targets: cx.targets,
         })
     }
 
@@ -404,6 +422,7 @@ impl Planner {
     }
 
     fn element_type(&mut self, cx: &mut ModCx, node: &Node, hint: String) -> Result<Ty> {
+        cx.reference(node);
         if let Some(target) = &node.recursive {
             return cx
                 .by_path
@@ -537,6 +556,7 @@ impl Planner {
             profile: cx.profile.clone(),
             types: Vec::new(),
             by_path: cx.by_path.clone(),
+            targets: Vec::new(),
         };
         self.structure(&mut scratch, node, hint.clone(), None)?;
         if let (Some(TypeDef::Struct(local)), Some(base)) =
@@ -548,6 +568,7 @@ impl Planner {
         }
         cx.by_path.extend(scratch.by_path);
         cx.types.extend(scratch.types);
+        cx.targets.extend(scratch.targets);
         Ok(Ty::Local(hint))
     }
 

@@ -170,3 +170,130 @@ fn help_lists_the_commands() {
     let out = stdout(&o);
     assert!(out.contains("fgm generate") && out.contains("fgm diff"));
 }
+
+const EXAMPLES: &str = "../shared/fgm-ris/examples";
+
+fn examples_present() -> bool {
+    let present = std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/fgm-ris/examples"
+    ))
+    .is_dir();
+    if !present {
+        eprintln!("skipping: {EXAMPLES} is not present");
+    }
+    present
+}
+
+#[test]
+fn validate_accepts_every_published_example_leniently() {
+    if !examples_present() {
+        return;
+    }
+    let files: Vec<String> =
+        std::fs::read_dir(format!("{}/../{EXAMPLES}", env!("CARGO_MANIFEST_DIR")))
+            .unwrap()
+            .map(|e| format!("{EXAMPLES}/{}", e.unwrap().file_name().to_string_lossy()))
+            .collect();
+    let mut args = vec!["validate"];
+    args.extend(files.iter().map(String::as_str));
+    let o = fgm(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert_eq!(stdout(&o).matches(": accepted: ").count(), 17);
+}
+
+#[test]
+fn validate_strict_rejects_with_code_status_path_and_position() {
+    if !examples_present() {
+        return;
+    }
+    let file = format!("{EXAMPLES}/query-v1-request-a.xml");
+    let o = fgm(&["validate", "--strict", &file]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stdout(&o),
+        format!("{file}: rejected: MESSAGE_NOT_WELL_FORMED (HTTP 400) at Bundle.entry[2].resource.Practitioner.identifier.use 1:1728: unknown-element: <use> is not defined here by the profile\n")
+    );
+    let o = fgm(&["validate", "--strict", "--json", &file]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stdout(&o),
+        format!("{{\"file\":\"{file}\",\"accepted\":false,\"interaction\":null,\"warnings\":[],\"error\":{{\"code\":\"unknown-element\",\"path\":\"Bundle.entry[2].resource.Practitioner.identifier.use\",\"line\":1,\"column\":1728,\"message\":\"<use> is not defined here by the profile\",\"spine_code\":\"MESSAGE_NOT_WELL_FORMED\",\"http_status\":400}}}}\n")
+    );
+}
+
+#[test]
+fn validate_reads_standard_input_and_prints_warnings() {
+    if !examples_present() {
+        return;
+    }
+    let input = std::fs::read(format!(
+        "{}/../{EXAMPLES}/create-response-ok.xml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fgm"))
+        .args(["validate", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), &input).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(
+        stdout(&o),
+        "<stdin>: warning: 1:39 namespace at Bundle: <Bundle> is not in the FHIR namespace http://hl7.org/fhir (nor, unreported, the elements after it that lack it)\n<stdin>: accepted: CreateResponse, 1 warning\n"
+    );
+}
+
+#[test]
+fn validate_rejects_truncated_input_in_one_line() {
+    let dir = std::env::temp_dir().join(format!("fgm-cli-trunc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("t.xml");
+    std::fs::write(
+        &file,
+        "<Bundle xmlns=\"http://hl7.org/fhir\"><id value=\"x\"/><ty",
+    )
+    .unwrap();
+    let o = fgm(&["validate", file.to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(
+        out.contains("rejected: MESSAGE_NOT_WELL_FORMED (HTTP 400) at (document) 1:"),
+        "{out}"
+    );
+    assert!(out.contains("malformed"), "{out}");
+}
+
+#[test]
+fn roundtrip_prints_the_written_message() {
+    if !examples_present() {
+        return;
+    }
+    let o = fgm(&[
+        "roundtrip",
+        &format!("{EXAMPLES}/query-v1-response-flag-b.xml"),
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    assert!(out.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Bundle xmlns=\"http://hl7.org/fhir\"><id value="), "{out}");
+    let o = fgm(&[
+        "roundtrip",
+        "--pretty",
+        &format!("{EXAMPLES}/query-v1-response-flag-b.xml"),
+    ]);
+    assert!(stdout(&o).contains("\n  <id value="));
+    assert_eq!(fgm(&["roundtrip"]).status.code(), Some(2));
+    assert_eq!(
+        fgm(&["validate", "--frobnicate", "x"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        fgm(&["validate", "no/such/file.xml"]).status.code(),
+        Some(2)
+    );
+}

@@ -197,6 +197,10 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
                 &[#(#profiles),*]
             }
 
+            fn reference_targets(profile: &str, path: &str) -> ::core::option::Option<&'static [&'static str]> {
+                #any::reference_targets(profile, path)
+            }
+
             fn read_message<'a, 'i>(
                 r: &mut #rt::xml::Reader<'a, 'i>,
                 node: #rt::xml::Node<'a, 'i>,
@@ -285,6 +289,13 @@ fn expand_enum(cx: &mut Ctxt, input: &DeriveInput, data: &syn::DataEnum) -> Toke
             fn profiles(event: &str) -> &'static [&'static str] {
                 #(if #events { return <#types as #rt::FhirMessage>::profiles(event); })*
                 &[]
+            }
+
+            fn reference_targets(profile: &str, path: &str) -> ::core::option::Option<&'static [&'static str]> {
+                #(if let ::core::option::Option::Some(t) = <#types as #rt::FhirMessage>::reference_targets(profile, path) {
+                    return ::core::option::Option::Some(t);
+                })*
+                ::core::option::Option::None
             }
 
             fn read_message<'a, 'i>(

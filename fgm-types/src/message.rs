@@ -3,7 +3,7 @@
 //! rules checked (the header first, the event known, every reference
 //! resolved inside the message).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use crate::xml::{
     parse_document, ErrorCode, Issue, Node, Parsed, ReadOptions, Reader, Result, WriteOptions,
@@ -18,6 +18,9 @@ pub trait FhirMessage: Sized {
     /// The profiles of the interaction with this event code (its entries and
     /// what they contain): tried first for a resource that claims no profile.
     fn profiles(event: &str) -> &'static [&'static str];
+    /// The profiles a reference element (`MessageHeader.author`) of a
+    /// resource of `profile` may point at, when the definitions say.
+    fn reference_targets(profile: &str, path: &str) -> Option<&'static [&'static str]>;
     /// Reads the `Bundle` element `node`, whose event code is `event`.
     fn read_message<'a, 'i>(
         r: &mut Reader<'a, 'i>,
@@ -56,7 +59,7 @@ pub fn read_message<M: FhirMessage>(input: &[u8], options: &ReadOptions) -> Resu
     r.prefer(M::profiles(event));
     let message = M::read_message(&mut r, root, event)?;
     if options.check_references {
-        check_references(&mut r, root)?;
+        check_references(&mut r, root, M::reference_targets)?;
     }
     Ok(Parsed {
         value: message,
@@ -197,9 +200,27 @@ fn path_of(node: Node) -> String {
     parts.join(".")
 }
 
+/// The resource element a node belongs to: the nearest ancestor (or the
+/// node) whose parent is an entry's `resource` or a `contained`.
+fn owner<'a, 'i>(node: Node<'a, 'i>) -> Option<Node<'a, 'i>> {
+    node.ancestors().filter(Node::is_element).find(|a| {
+        a.parent()
+            .is_some_and(|p| matches!(p.tag_name().name(), "resource" | "contained"))
+    })
+}
+
+/// The first profile a resource claims, white space trimmed.
+fn claimed<'a>(resource: Node<'a, '_>) -> Option<&'a str> {
+    Reader::claimed_profiles(resource).first().map(|p| p.trim())
+}
+
+type Targets = fn(&str, &str) -> Option<&'static [&'static str]>;
+
 /// Every `reference` resolves: `Type/id` to an entry's resource of that type
-/// and id, `#id` to a resource contained in the same resource.
-fn check_references(r: &mut Reader, bundle: Node) -> Result<()> {
+/// and id, `#id` to a resource contained in the same resource; and where the
+/// definitions say which profiles the element may point at, the resource
+/// found claims one of them (strict mode refuses, lenient mode warns).
+fn check_references(r: &mut Reader, bundle: Node, targets: Targets) -> Result<()> {
     let resources: Vec<Node> = bundle
         .children()
         .filter(|c| c.is_element() && c.tag_name().name() == "entry")
@@ -215,11 +236,15 @@ fn check_references(r: &mut Reader, bundle: Node) -> Result<()> {
         })
         .collect();
     for resource in &resources {
-        let contained: HashSet<&str> = resource
+        let contained: HashMap<&str, Node> = resource
             .children()
             .filter(|c| c.is_element() && c.tag_name().name() == "contained")
             .filter_map(|c| c.children().find(|x| x.is_element()))
-            .filter_map(|x| child(x, "id").and_then(|i| i.attribute("value")))
+            .filter_map(|x| {
+                child(x, "id")
+                    .and_then(|i| i.attribute("value"))
+                    .map(|id| (id, x))
+            })
             .collect();
         for reference in resource
             .descendants()
@@ -228,20 +253,25 @@ fn check_references(r: &mut Reader, bundle: Node) -> Result<()> {
             let Some(value) = reference.attribute("value") else {
                 continue;
             };
-            let resolved = if let Some(local) = value.strip_prefix('#') {
-                contained.contains(local)
+            let found = if let Some(local) = value.strip_prefix('#') {
+                contained.get(local).copied()
             } else if value.contains("://") || value.starts_with("urn:") {
-                true // absolute: outside the message, not checked
+                continue; // absolute: outside the message, not checked
             } else {
-                ids.contains_key(value)
+                ids.get(value).copied()
             };
-            if !resolved {
-                let issue = Issue {
-                    code: ErrorCode::DanglingReference,
-                    path: path_of(reference),
-                    line: r.document().text_pos_at(reference.range().start).row,
-                    column: r.document().text_pos_at(reference.range().start).col,
-                    message: if value.starts_with('#') {
+            let pos = r.document().text_pos_at(reference.range().start);
+            let issue = |code, message: String| Issue {
+                code,
+                path: path_of(reference),
+                line: pos.row,
+                column: pos.col,
+                message,
+            };
+            let Some(target) = found else {
+                return Err(issue(
+                    ErrorCode::DanglingReference,
+                    if value.starts_with('#') {
                         format!(
                             "`{value}` names no resource contained in this {}",
                             resource.tag_name().name()
@@ -249,8 +279,47 @@ fn check_references(r: &mut Reader, bundle: Node) -> Result<()> {
                     } else {
                         format!("`{value}` names no resource of this message")
                     },
-                };
-                return Err(issue);
+                ));
+            };
+            let Some(holder) = owner(reference) else {
+                continue;
+            };
+            let Some(profile) = claimed(holder) else {
+                continue;
+            };
+            let element = reference
+                .ancestors()
+                .skip(1)
+                .take_while(|a| *a != holder)
+                .map(|a| a.tag_name().name())
+                .collect::<Vec<_>>();
+            let path = std::iter::once(holder.tag_name().name())
+                .chain(element.into_iter().rev())
+                .collect::<Vec<_>>()
+                .join(".");
+            let Some(allowed) = targets(profile, &path) else {
+                continue;
+            };
+            let rtype = target.tag_name().name();
+            let fits = allowed.iter().any(|url| {
+                match url.strip_prefix("http://hl7.org/fhir/StructureDefinition/") {
+                    Some("Resource" | "DomainResource") => true,
+                    Some(base) => base == rtype,
+                    None => claimed(target) == Some(url),
+                }
+            });
+            if !fits {
+                let message = format!(
+                    "`{value}` is a {rtype} claiming {}, but {path} may only point at {}",
+                    claimed(target).unwrap_or("no profile"),
+                    allowed.join(" | ")
+                );
+                match r.mode() {
+                    crate::xml::Mode::Strict => {
+                        return Err(issue(ErrorCode::ReferenceTarget, message))
+                    }
+                    crate::xml::Mode::Lenient => r.warn(issue(ErrorCode::ReferenceTarget, message)),
+                }
             }
         }
     }

@@ -189,3 +189,31 @@ fn print_outcomes() {
         );
     }
 }
+
+#[test]
+fn strict_mode_checks_reference_target_profiles() {
+    let Some(examples) = common::examples() else {
+        return;
+    };
+    let path = examples
+        .iter()
+        .find(|p| p.ends_with("query-v2-request.xml"))
+        .unwrap();
+    // With the namespace declared and the removed author.display dropped,
+    // only the author's target profile is left to refuse (FACTS §6.2).
+    let input = String::from_utf8(read(path)).unwrap().replacen(
+        "<Bundle>",
+        "<Bundle xmlns=\"http://hl7.org/fhir\">",
+        1,
+    );
+    let start = input.find("<display").expect("author display");
+    let end = start + input[start..].find("/>").unwrap() + 2;
+    let input = format!("{}{}", &input[..start], &input[end..]);
+    let e = Message::parse_with(&input, &ReadOptions::strict()).unwrap_err();
+    assert_eq!(e.code, fgm_types::xml::ErrorCode::ReferenceTarget, "{e}");
+    assert_eq!(
+        e.path,
+        "Bundle.entry[0].resource.MessageHeader.author.reference"
+    );
+    assert!(e.message.contains("spine-practitioner-1-0"), "{e}");
+}

@@ -331,6 +331,11 @@ impl<'a, 'i> Reader<'a, 'i> {
         }
     }
 
+    /// Records a warning found outside the derived readers.
+    pub fn warn(&mut self, issue: Issue) {
+        self.warnings.push(issue);
+    }
+
     /// Saves the state before a trial read.
     pub fn checkpoint(&self) -> Checkpoint {
         Checkpoint {
