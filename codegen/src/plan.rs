@@ -604,12 +604,7 @@ impl Planner {
                     format!("interaction name `{}` must be UpperCamelCase", i.name),
                 ));
             }
-            let known_event = registry
-                .value_sets
-                .iter()
-                .flat_map(|vs| &vs.concepts)
-                .any(|c| c.system == i.event_system && c.code == i.event_code);
-            if !known_event {
+            if !known_code(registry, &i.event_system, &i.event_code) {
                 return Err(Error::at(
                     &i.source,
                     format!(
@@ -653,12 +648,7 @@ impl Planner {
             let (issue_type_enum, issue_types) =
                 enum_of("http://hl7.org/fhir/ValueSet/issue-type", &first.source)?;
             for r in &manifest.response_codes {
-                let known = registry
-                    .value_sets
-                    .iter()
-                    .flat_map(|vs| &vs.concepts)
-                    .any(|c| c.system == r.system && c.code == r.code);
-                if !known {
+                if !known_code(registry, &r.system, &r.code) {
                     return Err(Error::at(
                         &r.source,
                         format!(
@@ -727,6 +717,15 @@ impl Planner {
                 .collect::<Result<_>>()?,
         })
     }
+}
+
+/// Whether some value set read has this code of this system.
+fn known_code(registry: &crate::resolve::Registry, system: &str, code: &str) -> bool {
+    registry
+        .value_sets
+        .iter()
+        .flat_map(|vs| &vs.concepts)
+        .any(|c| c.system == system && c.code == code)
 }
 
 /// Whether a locally planned struct is the shared datatype in all but name

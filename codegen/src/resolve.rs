@@ -150,51 +150,17 @@ pub struct Registry {
 impl Registry {
     /// Joins definitions; later ones replace earlier ones with the same URL.
     pub fn new(defs: Definitions, report: &mut Report) -> Result<Registry> {
+        let (structures, structure_by_url) =
+            join(defs.structures, |sd| (&sd.url, &sd.source), report);
+        let (value_sets, value_set_by_url) =
+            join(defs.value_sets, |vs| (&vs.url, &vs.source), report);
         let mut registry = Registry {
-            structures: Vec::new(),
-            value_sets: Vec::new(),
+            structures,
+            value_sets,
             manifest: None,
-            structure_by_url: HashMap::new(),
-            value_set_by_url: HashMap::new(),
+            structure_by_url,
+            value_set_by_url,
         };
-        for sd in defs.structures {
-            match registry.structure_by_url.get(&sd.url) {
-                Some(&i) => {
-                    let old = std::mem::replace(&mut registry.structures[i], sd);
-                    let new = &registry.structures[i];
-                    report.overridden.push((
-                        new.url.clone(),
-                        new.source.file.clone(),
-                        old.source.file,
-                    ));
-                }
-                None => {
-                    registry
-                        .structure_by_url
-                        .insert(sd.url.clone(), registry.structures.len());
-                    registry.structures.push(sd);
-                }
-            }
-        }
-        for vs in defs.value_sets {
-            match registry.value_set_by_url.get(&vs.url) {
-                Some(&i) => {
-                    let old = std::mem::replace(&mut registry.value_sets[i], vs);
-                    let new = &registry.value_sets[i];
-                    report.overridden.push((
-                        new.url.clone(),
-                        new.source.file.clone(),
-                        old.source.file,
-                    ));
-                }
-                None => {
-                    registry
-                        .value_set_by_url
-                        .insert(vs.url.clone(), registry.value_sets.len());
-                    registry.value_sets.push(vs);
-                }
-            }
-        }
         for manifest in defs.manifests {
             if let Some(old) = registry.manifest.replace(manifest) {
                 let new = registry.manifest.as_ref().expect("just set");
@@ -251,6 +217,34 @@ impl Registry {
     pub fn profiles(&self) -> impl Iterator<Item = &StructureDef> {
         self.structures.iter().filter(|sd| sd.is_profile())
     }
+}
+
+/// Joins definitions by canonical URL: a later one replaces an earlier one
+/// in place (reported); the result keeps first-read order, with an index.
+fn join<T>(
+    items: Vec<T>,
+    key: impl Fn(&T) -> (&String, &Source),
+    report: &mut Report,
+) -> (Vec<T>, HashMap<String, usize>) {
+    let mut out: Vec<T> = Vec::new();
+    let mut index = HashMap::new();
+    for item in items {
+        let url = key(&item).0.clone();
+        match index.get(&url) {
+            Some(&i) => {
+                let old = std::mem::replace(&mut out[i], item);
+                let kept = key(&out[i]).1.file.clone();
+                report
+                    .overridden
+                    .push((url, kept, key(&old).1.file.clone()));
+            }
+            None => {
+                index.insert(url, out.len());
+                out.push(item);
+            }
+        }
+    }
+    (out, index)
 }
 
 /// One element of an effective tree: its merged definition and, when its
