@@ -229,6 +229,30 @@ impl Emitter {
                 None => quote!(#[fhir(fixed(element = #e, value = #v))]),
             }
         });
+        let mut params = Vec::new();
+        let mut inits = Vec::new();
+        for f in &s.fields {
+            let fname = ident(&f.name);
+            match f.container() {
+                Container::One | Container::NonEmpty => {
+                    let inner = self.ty(&f.ty, at);
+                    let inner =
+                        if f.container() == Container::One && f.ty == Ty::Local(s.name.clone()) {
+                            quote!(Box<#inner>)
+                        } else {
+                            inner
+                        };
+                    let ty = match f.container() {
+                        Container::NonEmpty => quote!(#rt::NonEmpty<#inner>),
+                        _ => inner,
+                    };
+                    params.push(quote!(#fname: #ty));
+                    inits.push(quote!(#fname,));
+                }
+                Container::Option => inits.push(quote!(#fname: ::core::option::Option::None,)),
+                Container::Vec => inits.push(quote!(#fname: ::std::vec::Vec::new(),)),
+            }
+        }
         let all_optional = s
             .fields
             .iter()
@@ -265,6 +289,15 @@ impl Emitter {
                 /// by the writer, checked by the reader.
                 pub const FIXED: &'static [(&'static str, &'static str)] = &[#(#fixed),*];
                 #resource
+
+                /// With its required elements; every optional element empty.
+                #[allow(clippy::too_many_arguments)]
+                pub fn new(#(#params),*) -> Self {
+                    #name {
+                        #(#inits)*
+                        overflow: ::core::default::Default::default(),
+                    }
+                }
             }
         }
     }

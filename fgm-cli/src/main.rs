@@ -3,8 +3,9 @@
 //! ```text
 //! fgm generate [--definitions PATH]... --out DIR
 //! fgm diff OLD NEW
-//! fgm validate [--strict] [--json] FILE...
+//! fgm validate [--strict] [--json] [--format outcome] FILE...
 //! fgm roundtrip [--strict] [--pretty] FILE
+//! fgm example INTERACTION | --list
 //! ```
 //!
 //! Exit status: 0 success (for `diff`: no API change; for `validate`: every
@@ -16,6 +17,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use fgm_codegen::{Config, DefinitionFile};
+use fgm_types::messages::{Interaction, Message};
+use fgm_types::spine::{respond, Outcome, ValidateOptions, ValidationIssue};
 
 const USAGE: &str = "\
 fgm: typed Rust for the NHS Spine FGM RIS FHIR messaging API
@@ -30,13 +33,18 @@ USAGE:
         a folder or file, or several joined with commas (PATH,PATH,...);
         `@embedded` stands for the embedded definitions.
         Exit 0: no changes; 1: changes printed.
-    fgm validate [--strict] [--json] FILE...
+    fgm validate [--strict] [--json] [--format outcome] FILE...
         Read each message (`-` reads standard input) in lenient mode, or
-        strict with --strict; print its warnings, or why it is rejected (Spine
-        response code, HTTP status, FHIR path, line:column). --json prints one
-        JSON object per file. Exit 0: all accepted; 1: any rejected.
+        strict with --strict, and check Spine's rules; print the warnings, or
+        why it is rejected (Spine response code, HTTP status, FHIR path,
+        line:column). --json prints one JSON object per file; --format outcome
+        prints the HTTP status and the response Bundle Spine would answer a
+        request with. Exit 0: all accepted; 1: any rejected.
     fgm roundtrip [--strict] [--pretty] FILE
         Read a message and print it as this library writes it.
+    fgm example INTERACTION
+        Print a valid sample message of an interaction, built with the
+        builders (`fgm example --list` names the eight).
     fgm help
         Print this help.
 ";
@@ -64,6 +72,7 @@ fn run(args: &[String]) -> Result<ExitCode, Failure> {
         "diff" => diff(rest),
         "validate" => validate(rest),
         "roundtrip" => roundtrip(rest),
+        "example" => example(rest),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             Ok(ExitCode::SUCCESS)
@@ -245,88 +254,85 @@ fn json_str(s: &str) -> String {
     out
 }
 
-fn json_issue(i: &fgm_types::xml::Issue) -> String {
-    format!(
-        "{{\"code\":{},\"path\":{},\"line\":{},\"column\":{},\"message\":{},\"spine_code\":{},\"http_status\":{}}}",
-        json_str(i.code.as_str()),
-        json_str(&i.path),
-        i.line,
-        i.column,
-        json_str(&i.message),
-        json_str(i.spine_code()),
-        i.http_status()
-    )
+/// What one file's validation came to.
+enum Verdict {
+    /// Read, and nothing Spine would reject.
+    Accepted(Message, Vec<String>),
+    /// Refused by the reader.
+    Unreadable(fgm_types::xml::Issue),
+    /// Read, but Spine would reject it for these.
+    Rejected(Message, Vec<ValidationIssue>, Vec<String>),
+}
+
+fn judge(input: &[u8], strict: bool) -> Verdict {
+    match Message::parse_with(input, &options(strict)) {
+        Err(e) => Verdict::Unreadable(e),
+        Ok(parsed) => {
+            let mut warnings: Vec<String> = parsed
+                .warnings
+                .iter()
+                .map(|w| {
+                    format!(
+                        "{}:{} {} at {}: {}",
+                        w.line,
+                        w.column,
+                        w.code,
+                        if w.path.is_empty() {
+                            "(document)"
+                        } else {
+                            &w.path
+                        },
+                        w.message
+                    )
+                })
+                .collect();
+            let issues = fgm_types::spine::validate(&parsed.value, &ValidateOptions::default());
+            let (errors, others): (Vec<ValidationIssue>, Vec<ValidationIssue>) =
+                issues.into_iter().partition(ValidationIssue::is_error);
+            warnings.extend(others.iter().map(ToString::to_string));
+            if errors.is_empty() {
+                Verdict::Accepted(parsed.value, warnings)
+            } else {
+                Verdict::Rejected(parsed.value, errors, warnings)
+            }
+        }
+    }
 }
 
 fn validate(args: &[String]) -> Result<ExitCode, Failure> {
-    let f = flags(args, &["--strict", "--json"], "validate")?;
+    let mut args = args.to_vec();
+    let mut outcome_format = false;
+    if let Some(i) = args.iter().position(|a| a == "--format") {
+        match args.get(i + 1).map(String::as_str) {
+            Some("outcome") => outcome_format = true,
+            Some("text") => {}
+            other => {
+                return Err(Failure(format!(
+                    "validate: --format takes `outcome` or `text`, not `{}`",
+                    other.unwrap_or("")
+                )))
+            }
+        }
+        args.drain(i..i + 2);
+    }
+    let f = flags(&args, &["--strict", "--json"], "validate")?;
     if f.files.is_empty() {
         return Err(Failure(
-            "validate: no file given (usage: fgm validate [--strict] [--json] FILE...)".to_owned(),
+            "validate: no file given (usage: fgm validate [--strict] [--json] [--format outcome] FILE...)".to_owned(),
         ));
     }
     let mut rejected = false;
     for file in &f.files {
         let input = read_input(file)?;
         let name = if file == "-" { "<stdin>" } else { file };
-        match fgm_types::messages::Message::parse_with(&input, &options(f.strict)) {
-            Ok(parsed) => {
-                let interaction = format!("{:?}", parsed.value.interaction());
-                if f.json {
-                    let warnings: Vec<String> = parsed.warnings.iter().map(json_issue).collect();
-                    println!(
-                        "{{\"file\":{},\"accepted\":true,\"interaction\":{},\"warnings\":[{}],\"error\":null}}",
-                        json_str(name),
-                        json_str(&interaction),
-                        warnings.join(",")
-                    );
-                } else {
-                    for w in &parsed.warnings {
-                        println!(
-                            "{name}: warning: {}:{} {} at {}: {}",
-                            w.line,
-                            w.column,
-                            w.code,
-                            if w.path.is_empty() {
-                                "(document)"
-                            } else {
-                                &w.path
-                            },
-                            w.message
-                        );
-                    }
-                    println!(
-                        "{name}: accepted: {interaction}, {} warning{}",
-                        parsed.warnings.len(),
-                        if parsed.warnings.len() == 1 { "" } else { "s" }
-                    );
-                }
-            }
-            Err(e) => {
-                rejected = true;
-                if f.json {
-                    println!(
-                        "{{\"file\":{},\"accepted\":false,\"interaction\":null,\"warnings\":[],\"error\":{}}}",
-                        json_str(name),
-                        json_issue(&e)
-                    );
-                } else {
-                    println!(
-                        "{name}: rejected: {} (HTTP {}) at {} {}:{}: {}: {}",
-                        e.spine_code(),
-                        e.http_status(),
-                        if e.path.is_empty() {
-                            "(document)"
-                        } else {
-                            &e.path
-                        },
-                        e.line,
-                        e.column,
-                        e.code,
-                        e.message
-                    );
-                }
-            }
+        let verdict = judge(&input, f.strict);
+        rejected |= !matches!(verdict, Verdict::Accepted(..));
+        if outcome_format {
+            print_outcome(name, &input, &verdict);
+        } else if f.json {
+            print_json(name, &verdict);
+        } else {
+            print_text(name, &verdict);
         }
     }
     Ok(if rejected {
@@ -334,6 +340,271 @@ fn validate(args: &[String]) -> Result<ExitCode, Failure> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn print_text(name: &str, verdict: &Verdict) {
+    match verdict {
+        Verdict::Accepted(m, warnings) => {
+            for w in warnings {
+                println!("{name}: warning: {w}");
+            }
+            println!(
+                "{name}: accepted: {:?}, {} warning{}",
+                m.interaction(),
+                warnings.len(),
+                if warnings.len() == 1 { "" } else { "s" }
+            );
+        }
+        Verdict::Unreadable(e) => println!(
+            "{name}: rejected: {} (HTTP {}) at {} {}:{}: {}: {}",
+            e.spine_code(),
+            e.http_status(),
+            if e.path.is_empty() {
+                "(document)"
+            } else {
+                &e.path
+            },
+            e.line,
+            e.column,
+            e.code,
+            e.message
+        ),
+        Verdict::Rejected(_, errors, warnings) => {
+            for w in warnings {
+                println!("{name}: warning: {w}");
+            }
+            for e in errors {
+                println!(
+                    "{name}: rejected: {} (HTTP {}) at {}: {}",
+                    e.spine_code, e.http_status, e.path, e.message
+                );
+            }
+        }
+    }
+}
+
+fn print_json(name: &str, verdict: &Verdict) {
+    let issue = |code: &str,
+                 path: &str,
+                 line: u32,
+                 column: u32,
+                 message: &str,
+                 spine: &str,
+                 status: u16| {
+        format!(
+            "{{\"code\":{},\"path\":{},\"line\":{line},\"column\":{column},\"message\":{},\"spine_code\":{},\"http_status\":{status}}}",
+            json_str(code),
+            json_str(path),
+            json_str(message),
+            json_str(spine)
+        )
+    };
+    let strings = |v: &[String]| v.iter().map(|s| json_str(s)).collect::<Vec<_>>().join(",");
+    let (accepted, interaction, warnings, errors) = match verdict {
+        Verdict::Accepted(m, w) => (
+            true,
+            json_str(&format!("{:?}", m.interaction())),
+            strings(w),
+            String::new(),
+        ),
+        Verdict::Unreadable(e) => (
+            false,
+            "null".to_owned(),
+            String::new(),
+            issue(
+                e.code.as_str(),
+                &e.path,
+                e.line,
+                e.column,
+                &e.message,
+                e.spine_code(),
+                e.http_status(),
+            ),
+        ),
+        Verdict::Rejected(m, errors, w) => (
+            false,
+            json_str(&format!("{:?}", m.interaction())),
+            strings(w),
+            errors
+                .iter()
+                .map(|e| {
+                    issue(
+                        "validation",
+                        &e.path,
+                        0,
+                        0,
+                        &e.message,
+                        e.spine_code,
+                        e.http_status,
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
+    };
+    println!(
+        "{{\"file\":{},\"accepted\":{accepted},\"interaction\":{interaction},\"warnings\":[{warnings}],\"errors\":[{errors}]}}",
+        json_str(name)
+    );
+}
+
+/// The response Spine would answer with: for a request that could not be
+/// read, its header is taken leniently when possible.
+fn print_outcome(name: &str, input: &[u8], verdict: &Verdict) {
+    let (request, code, diagnostics) = match verdict {
+        Verdict::Accepted(m, _) => (Some(m.clone()), None, None),
+        Verdict::Rejected(m, errors, _) => (
+            Some(m.clone()),
+            Some(errors[0].spine_code),
+            Some(errors[0].message.clone()),
+        ),
+        Verdict::Unreadable(e) => (
+            Message::parse(input).ok().map(|p| p.value),
+            Some(e.spine_code()),
+            Some(e.to_string()),
+        ),
+    };
+    let Some(request) = request else {
+        let e = match verdict {
+            Verdict::Unreadable(e) => e.to_string(),
+            _ => String::new(),
+        };
+        println!(
+            "{name}: HTTP 400: no response can be addressed to a message that cannot be read: {e}"
+        );
+        return;
+    };
+    let outcome = match code {
+        Some(code) => Outcome::Error {
+            code: code.to_owned(),
+            diagnostics,
+        },
+        None => match request.interaction() {
+            Interaction::CreateRequest => Outcome::Created,
+            Interaction::DeleteRequest => Outcome::Deleted,
+            _ => Outcome::NoRecord,
+        },
+    };
+    match respond(&request, outcome) {
+        Ok(reply) => {
+            println!("HTTP {}", reply.http_status);
+            print!(
+                "{}",
+                reply.message.to_xml_with(&fgm_types::xml::WriteOptions {
+                    pretty: true,
+                    declaration: true,
+                })
+            );
+        }
+        Err(e) => println!("{name}: no response: {e}"),
+    }
+}
+
+fn example(args: &[String]) -> Result<ExitCode, Failure> {
+    let names: Vec<String> = Interaction::ALL.iter().map(|i| format!("{i:?}")).collect();
+    match args {
+        [flag] if flag == "--list" => {
+            for name in &names {
+                println!("{name}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        [name] => {
+            let Some(&interaction) = Interaction::ALL.iter().find(|i| format!("{i:?}") == *name)
+            else {
+                return Err(Failure(format!(
+                    "example: unknown interaction `{name}` (one of: {})",
+                    names.join(", ")
+                )));
+            };
+            let message = sample(interaction).map_err(|e| Failure(format!("example: {e}")))?;
+            print!(
+                "{}",
+                message.to_xml_with(&fgm_types::xml::WriteOptions {
+                    pretty: true,
+                    declaration: true,
+                })
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        _ => Err(Failure(
+            "example: expected one interaction or --list (usage: fgm example INTERACTION | --list)"
+                .to_owned(),
+        )),
+    }
+}
+
+/// A valid sample message of each interaction, built with the builders.
+fn sample(interaction: Interaction) -> Result<Message, String> {
+    use fgm_types::spine::build::{query_flag, Create, Delete, QueryV1, QueryV2};
+    use fgm_types::valuesets::FgmDeleteReasonCodes10;
+    const CLIENT: &str = "200000000115";
+    const SPINE: &str = "990101234567";
+    let e = |e: fgm_types::spine::build::BuildError| e.to_string();
+    let query_v1 = || {
+        QueryV1::new("9434765919")
+            .from_asid(CLIENT)
+            .to_asid(SPINE)
+            .source_name("Example NHS Trust")
+            .practitioner_sds("200009876204", "100077650987")
+            .organization("RKE", "Example NHS Trust")
+            .build()
+            .map(Message::QueryV1Request)
+            .map_err(e)
+    };
+    let query_v2 = || {
+        QueryV2::new("9434765919")
+            .from_asid(CLIENT)
+            .to_asid(SPINE)
+            .practitioner_local("12456")
+            .build()
+            .map(Message::QueryV2Request)
+            .map_err(e)
+    };
+    // A girl of ten, whatever the year.
+    let year: u32 = fgm_types::spine::now().as_str()[..4]
+        .parse()
+        .expect("a year");
+    let birth_date = format!("{}-06-01", year - 10);
+    let create = || {
+        Create::new("9434765919", &birth_date, "B86022", "Example Surgery")
+            .from_asid(CLIENT)
+            .to_asid(SPINE)
+            .practitioner_sds("200009876204", "100077650987")
+            .organization("RKE", "Example NHS Trust")
+            .build()
+            .map(Message::CreateRequest)
+            .map_err(e)
+    };
+    let delete = || {
+        Delete::new("9434765919", FgmDeleteReasonCodes10::Code1)
+            .from_asid(CLIENT)
+            .to_asid(SPINE)
+            .practitioner_sds("200009876204", "100077650987")
+            .build()
+            .map(Message::DeleteRequest)
+            .map_err(e)
+    };
+    let answer = |request: Message, outcome: Outcome| {
+        respond(&request, outcome)
+            .map(|r| r.message)
+            .map_err(|e| e.to_string())
+    };
+    let flag = || {
+        query_flag("9434765919", "2024-02-04")
+            .map(Box::new)
+            .map_err(e)
+    };
+    match interaction {
+        Interaction::QueryV1Request => query_v1(),
+        Interaction::QueryV1Response => answer(query_v1()?, Outcome::Flag(flag()?)),
+        Interaction::QueryV2Request => query_v2(),
+        Interaction::QueryV2Response => answer(query_v2()?, Outcome::Flag(flag()?)),
+        Interaction::CreateRequest => create(),
+        Interaction::CreateResponse => answer(create()?, Outcome::Created),
+        Interaction::DeleteRequest => delete(),
+        Interaction::DeleteResponse => answer(delete()?, Outcome::Deleted),
+    }
 }
 
 fn roundtrip(args: &[String]) -> Result<ExitCode, Failure> {

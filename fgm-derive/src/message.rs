@@ -152,13 +152,14 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
         let v = format_ident!("__e{}", i);
         match (i, card) {
             (0, _) => quote! {
-                #any::#variant(x) if __i == 0 => #v = ::core::option::Option::Some(*x),
+                #any::#variant(x) if __i == 0 => { #v = ::core::option::Option::Some(*x); 0 }
                 #any::#variant(_) => return #rt::message::header_not_first(r, node, __i),
             },
-            (_, Card::Vec) => quote!(#any::#variant(x) => #v.push(*x),),
-            _ => quote!(#any::#variant(x) if #v.is_none() => #v = ::core::option::Option::Some(*x),),
+            (_, Card::Vec) => quote!(#any::#variant(x) => { #v.push(*x); #i }),
+            _ => quote!(#any::#variant(x) if #v.is_none() => { #v = ::core::option::Option::Some(*x); #i }),
         }
     });
+    let slots = entries.len();
     let inits = entries.iter().enumerate().map(|(i, (ident, card, _, variant))| {
         let v = format_ident!("__e{}", i);
         let what = variant.to_string();
@@ -208,16 +209,31 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
             ) -> #rt::xml::Result<Self> {
                 let mut #bundle_ident = <#bundle_ty as #rt::xml::FhirElement>::read_element(r, node)?;
                 #(#locals)*
-                for (__i, __entry) in #bundle_ident.entry.iter_mut().enumerate() {
+                // Each entry's envelope goes with its field: entries are kept in
+                // field order, which is where writing puts the resources back.
+                let mut __slots: ::std::vec::Vec<::std::vec::Vec<_>> = (0..#slots).map(|_| ::std::vec::Vec::new()).collect();
+                let mut __last = 0usize;
+                for (__i, mut __entry) in ::core::mem::take(&mut #bundle_ident.entry).into_iter().enumerate() {
                     let ::core::option::Option::Some(__resource) = __entry.resource.take() else {
-                        continue;
+                        return #rt::message::entry_without_resource(r, node, __i);
                     };
-                    match __resource {
+                    let __slot: usize = match __resource {
                         #(#arms)*
                         other => {
                             return #rt::message::unexpected_entry(r, node, __i, other.resource_type(), other.profile().unwrap_or("-"));
                         }
+                    };
+                    if __slot < __last {
+                        #rt::message::entry_out_of_order(r, node, __i)?;
                     }
+                    __last = __last.max(__slot);
+                    __slots[__slot].push(__entry);
+                }
+                #bundle_ident.entry = __slots.into_iter().flatten().collect();
+                // Envelopes that carry nothing are not kept: writing makes
+                // them anew, one per resource.
+                if #bundle_ident.entry.iter().all(|e| *e == ::core::default::Default::default()) {
+                    #bundle_ident.entry.clear();
                 }
                 ::core::result::Result::Ok(#name {
                     #bundle_ident,

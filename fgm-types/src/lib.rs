@@ -29,6 +29,7 @@ mod code;
 pub mod message;
 mod non_empty;
 pub mod primitive;
+pub mod spine;
 pub mod xml;
 
 pub use code::{Open, UnknownCode, ValueSetCode};
@@ -46,6 +47,11 @@ pub use generated::*;
 pub mod definitions {
     include!(concat!(env!("OUT_DIR"), "/definitions.rs"));
 }
+
+/// The README's examples, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
 
 /// What the generator reported when it built these types: each repair of a
 /// defect in the definitions, one per line.

@@ -59,7 +59,7 @@ pub fn read_message<M: FhirMessage>(input: &[u8], options: &ReadOptions) -> Resu
     r.prefer(M::profiles(event));
     let message = M::read_message(&mut r, root, event)?;
     if options.check_references {
-        check_references(&mut r, root, M::reference_targets)?;
+        check_references(&mut r, root, M::reference_targets, M::profiles(event))?;
     }
     Ok(Parsed {
         value: message,
@@ -148,6 +148,33 @@ pub fn unexpected_entry<T>(
     Err(e)
 }
 
+/// For derived message readers: an entry that holds no resource.
+pub fn entry_without_resource<T>(r: &mut Reader, bundle: Node, index: usize) -> Result<T> {
+    let at = nth_entry(bundle, index);
+    r.push_index("entry", index);
+    let e = r.issue(
+        at,
+        ErrorCode::Bundle,
+        "every entry of a message holds a resource",
+    );
+    r.pop();
+    Err(e)
+}
+
+/// For derived message readers: an entry out of the interaction's order
+/// (strict mode refuses; lenient mode warns, and writes it in order).
+pub fn entry_out_of_order(r: &mut Reader, bundle: Node, index: usize) -> Result<()> {
+    let at = nth_entry(bundle, index);
+    r.push_index("entry", index);
+    let result = r.departure(
+        at,
+        ErrorCode::Order,
+        "the entry is out of the interaction's order (it is written back in order)",
+    );
+    r.pop();
+    result
+}
+
 /// For derived message readers: the MessageHeader is not the first entry.
 pub fn header_not_first<T>(r: &mut Reader, bundle: Node, index: usize) -> Result<T> {
     let at = nth_entry(bundle, index);
@@ -216,11 +243,33 @@ fn claimed<'a>(resource: Node<'a, '_>) -> Option<&'a str> {
 
 type Targets = fn(&str, &str) -> Option<&'static [&'static str]>;
 
+/// A profile URL without its version suffix (`…/spine-practitioner-2-0` →
+/// `…/spine-practitioner`).
+fn family(url: &str) -> &str {
+    let mut end = url.len();
+    while let Some(dash) = url[..end].rfind('-') {
+        if dash + 1 < end && url[dash + 1..end].chars().all(|c| c.is_ascii_digit()) {
+            end = dash;
+        } else {
+            break;
+        }
+    }
+    &url[..end]
+}
+
 /// Every `reference` resolves: `Type/id` to an entry's resource of that type
 /// and id, `#id` to a resource contained in the same resource; and where the
 /// definitions say which profiles the element may point at, the resource
-/// found claims one of them (strict mode refuses, lenient mode warns).
-fn check_references(r: &mut Reader, bundle: Node, targets: Targets) -> Result<()> {
+/// found claims one of them (strict mode refuses, lenient mode warns). One
+/// exception, always a warning: another version of an allowed profile that
+/// the interaction itself carries (NHS's guide has the v2 query's header
+/// name a Practitioner 2-0 where its profile allows only 1-0).
+fn check_references(
+    r: &mut Reader,
+    bundle: Node,
+    targets: Targets,
+    carried: &[&str],
+) -> Result<()> {
     let resources: Vec<Node> = bundle
         .children()
         .filter(|c| c.is_element() && c.tag_name().name() == "entry")
@@ -309,16 +358,20 @@ fn check_references(r: &mut Reader, bundle: Node, targets: Targets) -> Result<()
                 }
             });
             if !fits {
+                let claim = claimed(target);
                 let message = format!(
                     "`{value}` is a {rtype} claiming {}, but {path} may only point at {}",
-                    claimed(target).unwrap_or("no profile"),
+                    claim.unwrap_or("no profile"),
                     allowed.join(" | ")
                 );
+                let other_version = claim.is_some_and(|c| {
+                    carried.contains(&c) && allowed.iter().any(|a| family(a) == family(c))
+                });
                 match r.mode() {
-                    crate::xml::Mode::Strict => {
+                    crate::xml::Mode::Strict if !other_version => {
                         return Err(issue(ErrorCode::ReferenceTarget, message))
                     }
-                    crate::xml::Mode::Lenient => r.warn(issue(ErrorCode::ReferenceTarget, message)),
+                    _ => r.warn(issue(ErrorCode::ReferenceTarget, message)),
                 }
             }
         }

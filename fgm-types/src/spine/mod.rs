@@ -1,0 +1,145 @@
+//! What a Spine client or Spine Mini Service Provider needs every day:
+//! [`build`] valid requests without knowing the profiles' fixed values,
+//! [`validate`] a message the way Spine does, and turn every outcome into the
+//! Spine response and HTTP status ([`respond`]) — and back ([`read_reply`]).
+//!
+//! The business rules here are Spine's, from NHS Digital's FGM RIS guide,
+//! written by hand: NHS number check digits, the under-18 rule, the risk
+//! indicator and delete reasons, ASID endpoints.
+
+pub mod build;
+mod nhs_number;
+mod reply;
+mod validate;
+
+pub use nhs_number::{NhsNumber, NhsNumberError};
+pub use reply::{answers, read_reply, respond, Outcome, Reply, ReplyError, SpineError, SpineReply};
+pub use validate::{over_18, validate, ValidateOptions, ValidationIssue};
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::datatypes::Meta;
+use crate::messages::RESPONSE_CODES;
+use crate::primitive::{Id, Instant, Uri};
+
+/// The prefix of an ASID endpoint.
+pub const ASID_PREFIX: &str = "urn:nhs:addressing:asid:";
+
+/// The ASID endpoint URI for an ASID (digits only).
+pub fn asid_endpoint(asid: &str) -> Option<Uri> {
+    (!asid.is_empty() && asid.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| Uri::new(format!("{ASID_PREFIX}{asid}")).expect("a valid uri"))
+}
+
+/// Whether an endpoint is `urn:nhs:addressing:asid:<digits>`.
+pub fn is_asid_endpoint(endpoint: &str) -> bool {
+    endpoint
+        .strip_prefix(ASID_PREFIX)
+        .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// A new resource id: a random version-4 UUID in its usual text form.
+pub fn new_id() -> Id {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let seed = || {
+        use std::hash::{BuildHasher, Hasher};
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+        h.write_u128(
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos()),
+        );
+        h.finish()
+    };
+    let (a, b) = (seed(), seed());
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&a.to_le_bytes());
+    bytes[8..].copy_from_slice(&b.to_le_bytes());
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let text = format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    );
+    Id::new(text).expect("a UUID is a valid id")
+}
+
+/// The current time as a FHIR instant in UTC, to the second.
+pub fn now() -> Instant {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs()) as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (y, m, d) = civil_from_days(days);
+    Instant::new(format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}+00:00",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    ))
+    .expect("a valid instant")
+}
+
+/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian.
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// `meta` claiming one profile.
+pub(crate) fn meta(profile: &str) -> Meta {
+    let mut meta = Meta::new();
+    meta.profile
+        .push(Uri::new(profile).expect("profile URLs are valid uris"));
+    meta
+}
+
+/// The row of the response-code table for a code (current or legacy).
+pub fn response_code(code: &str) -> Option<&'static crate::messages::ResponseCodeInfo> {
+    RESPONSE_CODES
+        .iter()
+        .find(|r| r.code == code || r.legacy == Some(code))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_and_timestamps_are_valid_and_distinct() {
+        let (a, b) = (new_id(), new_id());
+        assert_ne!(a, b);
+        assert_eq!(a.as_str().len(), 36);
+        assert_eq!(&a.as_str()[14..15], "4");
+        assert!(now().as_str().ends_with("+00:00"));
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+        assert_eq!(civil_from_days(19_723), (2024, 1, 1));
+    }
+
+    #[test]
+    fn asid_endpoints() {
+        assert_eq!(
+            asid_endpoint("990101234567").unwrap().as_str(),
+            "urn:nhs:addressing:asid:990101234567"
+        );
+        assert!(asid_endpoint("99x").is_none());
+        assert!(is_asid_endpoint("urn:nhs:addressing:asid:047192794544"));
+        assert!(!is_asid_endpoint("urn:nhs:addressing:asid:"));
+        assert!(!is_asid_endpoint("https://spine"));
+    }
+}
