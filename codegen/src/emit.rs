@@ -253,6 +253,7 @@ impl Emitter {
                 Container::Vec => inits.push(quote!(#fname: ::std::vec::Vec::new(),)),
             }
         }
+        let arbitrary = self.arbitrary_struct(s, at);
         let all_optional = s
             .fields
             .iter()
@@ -299,6 +300,86 @@ impl Emitter {
                     }
                 }
             }
+            #arbitrary
+        }
+    }
+
+    /// `Arbitrary` for a struct (feature `proptest` of the runtime):
+    /// profile-valid values, with extensions, resources inside resources and
+    /// self-references left empty, and a resource claiming its profile.
+    fn arbitrary_struct(&self, s: &StructDef, at: At) -> TokenStream {
+        let rt = &self.rt;
+        let up = at.up();
+        let name = ident(&s.name);
+        let mut strategies = Vec::new();
+        let mut names = Vec::new();
+        for f in &s.fields {
+            let fname = ident(&f.name);
+            let inner = self.ty(&f.ty, at);
+            let empty = f.ty == Ty::AnyResource
+                || f.ty == Ty::Datatype("Extension".to_owned())
+                || f.ty == Ty::Local(s.name.clone());
+            let one = quote!(#rt::proptest::arbitrary::any::<#inner>());
+            let strategy = match (f.container(), empty) {
+                (Container::Vec, true) => {
+                    quote!(#rt::proptest::strategy::Just(::std::vec::Vec::new()).boxed())
+                }
+                (Container::Option, true) => {
+                    quote!(#rt::proptest::strategy::Just(::core::option::Option::None).boxed())
+                }
+                _ if f.name == "meta" && s.resource.is_some() => {
+                    let (_, profile) = s.resource.as_ref().expect("checked");
+                    quote!(#rt::proptest::strategy::Just(::core::option::Option::Some({
+                        let mut meta = #up::datatypes::Meta::new();
+                        meta.profile.push(#rt::primitive::Uri::new(#profile).expect("a profile URL"));
+                        meta
+                    }))
+                    .boxed())
+                }
+                (Container::One, _) => quote!(#one.boxed()),
+                (Container::Option, false) => quote!(#rt::proptest::option::of(#one).boxed()),
+                (Container::Vec, false) => {
+                    quote!(#rt::proptest::collection::vec(#one, 0..3).boxed())
+                }
+                (Container::NonEmpty, _) => quote!(#rt::strategy::non_empty(#one)),
+            };
+            strategies.push(strategy);
+            names.push(fname);
+        }
+        let (pattern, tuple) = nested_tuples(&names, &strategies);
+        quote! {
+            #rt::if_proptest! {
+                impl #rt::proptest::arbitrary::Arbitrary for #name {
+                    type Parameters = ();
+                    type Strategy = #rt::proptest::strategy::BoxedStrategy<Self>;
+                    fn arbitrary_with(_: ()) -> Self::Strategy {
+                        use #rt::proptest::strategy::Strategy as _;
+                        #tuple
+                            .prop_map(|#pattern| #name {
+                                #(#names,)*
+                                overflow: ::core::default::Default::default(),
+                            })
+                            .boxed()
+                    }
+                }
+            }
+        }
+    }
+
+    /// `Arbitrary` for an enum, from one strategy per variant.
+    fn arbitrary_union(&self, name: &Ident, variants: Vec<TokenStream>) -> TokenStream {
+        let rt = &self.rt;
+        quote! {
+            #rt::if_proptest! {
+                impl #rt::proptest::arbitrary::Arbitrary for #name {
+                    type Parameters = ();
+                    type Strategy = #rt::proptest::strategy::BoxedStrategy<Self>;
+                    fn arbitrary_with(_: ()) -> Self::Strategy {
+                        use #rt::proptest::strategy::Strategy as _;
+                        #rt::proptest::strategy::Union::new(::std::vec![#(#variants.boxed()),*]).boxed()
+                    }
+                }
+            }
         }
     }
 
@@ -334,6 +415,7 @@ impl Emitter {
     }
 
     fn choice(&self, c: &ChoiceDef, at: At) -> TokenStream {
+        let rt = &self.rt;
         let name = ident(&c.name);
         let doc = docs(&c.doc);
         let variants = c.variants.iter().map(|v| {
@@ -352,7 +434,17 @@ impl Emitter {
             let xml = &v.xml_name;
             quote!(#name::#vname(_) => #xml,)
         });
-        let rt = &self.rt;
+        let arbitrary = self.arbitrary_union(
+            &name,
+            c.variants
+                .iter()
+                .map(|v| {
+                    let vname = ident(&v.name);
+                    let ty = self.ty(&v.ty, at);
+                    quote!(#rt::proptest::arbitrary::any::<#ty>().prop_map(#name::#vname))
+                })
+                .collect(),
+        );
         quote! {
             #doc
             #[derive(Debug, Clone, PartialEq, Eq, #rt::FhirXml)]
@@ -367,6 +459,7 @@ impl Emitter {
                     }
                 }
             }
+            #arbitrary
         }
     }
 
@@ -389,6 +482,21 @@ impl Emitter {
             }
         });
         let rt = &self.rt;
+        let arbitrary = self.arbitrary_union(
+            &name,
+            r.variants
+                .iter()
+                .map(|v| {
+                    let vname = ident(&v.name);
+                    let module = ident(&v.module);
+                    let ty = ident(&v.type_name);
+                    quote! {
+                        #rt::proptest::arbitrary::any::<#profiles::#module::#ty>()
+                            .prop_map(|r| #name::#vname(Box::new(r)))
+                    }
+                })
+                .collect(),
+        );
         quote! {
             #doc
             #[derive(Debug, Clone, PartialEq, Eq, #rt::FhirXml)]
@@ -400,12 +508,17 @@ impl Emitter {
                 #[fhir(nonconforming)]
                 NonConforming(#rt::xml::XmlTree),
             }
+            #arbitrary
         }
     }
 
     fn code_enum(&self, e: &CodeEnum) -> TokenStream {
         let rt = &self.rt;
         let name = ident(&e.name);
+        let arbitrary = self.arbitrary_union(
+            &name,
+            vec![quote!(#rt::proptest::sample::select(#name::ALL))],
+        );
         let doc = docs(&e.doc);
         let url = &e.url;
         let names: Vec<Ident> = e.variants.iter().map(|v| ident(&v.name)).collect();
@@ -471,6 +584,7 @@ impl Emitter {
                 fn display(self) -> &'static str { #name::display(self) }
                 fn system(self) -> &'static str { #name::system(self) }
             }
+            #arbitrary
         }
     }
 
@@ -633,7 +747,55 @@ impl Emitter {
                     pub #fname: #ty,
                 }
             });
+            let field_names: Vec<Ident> = i.entries.iter().map(|e| ident(&e.name)).collect();
+            let strategies: Vec<TokenStream> = i
+                .entries
+                .iter()
+                .map(|e| {
+                    let module = ident(&e.variant.module);
+                    let ty = ident(&e.variant.type_name);
+                    let one = quote!(#rt::proptest::arbitrary::any::<super::profiles::#module::#ty>());
+                    match (e.min, e.max) {
+                        (1.., Max::N(1)) => quote!(#one.boxed()),
+                        (0, Max::N(1)) => quote!(#rt::proptest::option::of(#one).boxed()),
+                        _ => quote!(#rt::proptest::collection::vec(#one, 0..3).boxed()),
+                    }
+                })
+                .collect();
+            let (pattern, tuple) = nested_tuples(&field_names, &strategies);
+            // A MessageHeader first names this interaction's event.
+            let name_the_event = (i.entries.first().map(|e| e.variant.resource_type.as_str())
+                == Some("MessageHeader"))
+            .then(|| {
+                let header = &field_names[0];
+                quote! {
+                    let mut #header = #header;
+                    #header.event.code = #event.parse().expect("the interaction's event code");
+                }
+            });
+            let arbitrary = quote! {
+                #rt::if_proptest! {
+                    impl #rt::proptest::arbitrary::Arbitrary for #n {
+                        type Parameters = ();
+                        type Strategy = #rt::proptest::strategy::BoxedStrategy<Self>;
+                        /// The Bundle holds an id; the entries' envelopes stay
+                        /// empty.
+                        fn arbitrary_with(_: ()) -> Self::Strategy {
+                            use #rt::proptest::strategy::Strategy as _;
+                            (#rt::proptest::option::of(#rt::proptest::arbitrary::any::<#rt::primitive::Id>()), #tuple)
+                                .prop_map(|(id, #pattern)| {
+                                    let mut bundle = #bundle::new();
+                                    bundle.id = id;
+                                    #name_the_event
+                                    #n { bundle, #(#field_names,)* }
+                                })
+                                .boxed()
+                        }
+                    }
+                }
+            };
             quote! {
+                #arbitrary
                 #doc
                 #[derive(Debug, Clone, PartialEq, Eq, #rt::FhirMessage)]
                 #[fhir(
@@ -657,6 +819,13 @@ impl Emitter {
         let message_arms = names
             .iter()
             .map(|n| quote!(Message::#n(_) => Interaction::#n,));
+        let message_arbitrary = self.arbitrary_union(
+            &ident("Message"),
+            names
+                .iter()
+                .map(|n| quote!(#rt::proptest::arbitrary::any::<#n>().prop_map(Message::#n)))
+                .collect(),
+        );
         quote! {
             /// The interactions and Spine response codes of the message manifest.
             pub mod messages {
@@ -667,6 +836,8 @@ impl Emitter {
                 pub enum Message {
                     #(#message_variants)*
                 }
+
+                #message_arbitrary
 
                 impl Message {
                     /// The interaction of this message.
@@ -757,4 +928,17 @@ fn entry_spec(e: &EntryDef) -> TokenStream {
             contained: &[#(#contained),*],
         }
     }
+}
+
+/// A pattern and a strategy tuple for many fields: chunks of eight, since
+/// proptest's tuples stop at twelve.
+fn nested_tuples(names: &[Ident], strategies: &[TokenStream]) -> (TokenStream, TokenStream) {
+    let chunks: Vec<(Vec<&Ident>, Vec<&TokenStream>)> = names
+        .chunks(8)
+        .zip(strategies.chunks(8))
+        .map(|(n, s)| (n.iter().collect(), s.iter().collect()))
+        .collect();
+    let patterns = chunks.iter().map(|(n, _)| quote!((#(#n,)*)));
+    let tuples = chunks.iter().map(|(_, s)| quote!((#(#s,)*)));
+    (quote!((#(#patterns,)*)), quote!((#(#tuples,)*)))
 }

@@ -28,14 +28,38 @@ extern crate self as fgm_types;
 mod code;
 pub mod message;
 mod non_empty;
+pub mod oracle;
 pub mod primitive;
 pub mod spine;
+#[cfg(feature = "proptest")]
+pub mod strategy;
 pub mod xml;
 
 pub use code::{Open, UnknownCode, ValueSetCode};
 pub use fgm_derive::{FhirMessage, FhirXml};
 pub use message::FhirMessage;
 pub use non_empty::NonEmpty;
+#[cfg(feature = "proptest")]
+#[doc(hidden)]
+pub use proptest;
+
+/// The generated code's `Arbitrary` implementations: kept with feature
+/// `proptest`, dropped without it.
+#[cfg(feature = "proptest")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! if_proptest {
+    ($($item:item)*) => { $($item)* };
+}
+
+/// The generated code's `Arbitrary` implementations: kept with feature
+/// `proptest`, dropped without it.
+#[cfg(not(feature = "proptest"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! if_proptest {
+    ($($item:item)*) => {};
+}
 
 #[allow(clippy::large_enum_variant, clippy::doc_lazy_continuation)]
 mod generated {

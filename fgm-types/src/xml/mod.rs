@@ -102,7 +102,7 @@ impl FhirElement for Xhtml {
             )?;
         }
         let mut w = Writer::fragment(WriteOptions::default());
-        let mut tree = XmlTree::from_node(node);
+        let mut tree = XmlTree::from_node_with_text(node);
         tree.namespace = Some(XHTML_NS.to_owned());
         tree.write(&mut w, None);
         let text = w.finish();

@@ -72,8 +72,18 @@ pub enum XmlContent {
 
 impl XmlTree {
     /// Copies an element and everything below it (comments dropped, blank
-    /// text dropped).
+    /// text dropped: in FHIR XML it is insignificant).
     pub fn from_node(node: Node) -> XmlTree {
+        XmlTree::copy(node, false)
+    }
+
+    /// Copies an element and everything below it, blank text included (the
+    /// narrative's XHTML).
+    pub fn from_node_with_text(node: Node) -> XmlTree {
+        XmlTree::copy(node, true)
+    }
+
+    fn copy(node: Node, blank: bool) -> XmlTree {
         let namespace = node
             .tag_name()
             .namespace()
@@ -90,10 +100,10 @@ impl XmlTree {
                 .children()
                 .filter_map(|c| {
                     if c.is_element() {
-                        Some(XmlContent::Element(XmlTree::from_node(c)))
+                        Some(XmlContent::Element(XmlTree::copy(c, blank)))
                     } else if c.is_text() {
                         c.text()
-                            .filter(|t| !t.trim().is_empty())
+                            .filter(|t| blank || !t.trim().is_empty())
                             .map(|t| XmlContent::Text(t.to_owned()))
                     } else {
                         None

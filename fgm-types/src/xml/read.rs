@@ -363,6 +363,8 @@ impl<'a, 'i> Reader<'a, 'i> {
     pub fn check_namespace(&mut self, node: Node) -> Result<()> {
         match node.tag_name().namespace() {
             Some(FHIR_NS) => Ok(()),
+            // The narrative: checked by the `xhtml` reader.
+            Some(super::XHTML_NS) if node.tag_name().name() == "div" => Ok(()),
             None => {
                 if self.mode == Mode::Lenient && self.namespace_warned {
                     return Ok(());

@@ -1,0 +1,36 @@
+//! The one round-trip oracle, shared by the unit tests, the property tests
+//! and the fuzz targets: what is read and written must come back the same.
+
+use crate::messages::Message;
+use crate::xml::ReadOptions;
+
+/// A message written, read back (with `options`) and written again must
+/// read back equal, and write the same bytes twice.
+pub fn check_message(message: &Message, options: &ReadOptions) -> Result<(), String> {
+    let written = message.to_xml();
+    let back = Message::parse_with(&written, options)
+        .map_err(|e| format!("the written form does not read back: {e}\n{written}"))?
+        .value;
+    if back != *message {
+        return Err(format!(
+            "read(write(m)) differs from m\n{written}\n{back:?}\n{message:?}"
+        ));
+    }
+    let again = back.to_xml();
+    if again != written {
+        return Err(format!(
+            "write(read(write(m))) differs from write(m)\n{written}\n{again}"
+        ));
+    }
+    Ok(())
+}
+
+/// For any bytes: reading never panics, and what reads (leniently)
+/// satisfies [`check_message`].
+pub fn check_bytes(input: &[u8]) -> Result<(), String> {
+    let options = ReadOptions::default();
+    match Message::parse_with(input, &options) {
+        Ok(parsed) => check_message(&parsed.value, &options),
+        Err(_) => Ok(()),
+    }
+}

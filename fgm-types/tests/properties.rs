@@ -1,0 +1,156 @@
+//! Property tests (feature `proptest`; CI runs them with a fixed case
+//! count): every message type round-trips through the shared oracle, and
+//! no mutation of a valid message makes the reader panic.
+#![cfg(feature = "proptest")]
+
+use fgm_types::messages::{self, Message};
+use fgm_types::oracle::check_message;
+use fgm_types::xml::{ReadOptions, WriteOptions, Writer, XmlContent, XmlTree};
+use proptest::prelude::*;
+
+/// Strict reading, references not resolved: arbitrary values refer to
+/// arbitrary ids.
+fn options() -> ReadOptions {
+    ReadOptions {
+        check_references: false,
+        ..ReadOptions::strict()
+    }
+}
+
+macro_rules! round_trips {
+    ($($test:ident: $ty:ident,)*) => {
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+            $(
+                #[test]
+                fn $test(m in any::<messages::$ty>()) {
+                    let m = Message::$ty(m);
+                    if let Err(e) = check_message(&m, &options()) {
+                        return Err(TestCaseError::fail(e));
+                    }
+                }
+            )*
+        }
+    };
+}
+
+round_trips! {
+    query_v1_request: QueryV1Request,
+    query_v1_response: QueryV1Response,
+    query_v2_request: QueryV2Request,
+    query_v2_response: QueryV2Response,
+    create_request: CreateRequest,
+    create_response: CreateResponse,
+    delete_request: DeleteRequest,
+    delete_response: DeleteResponse,
+}
+
+/// One change to a message's element tree.
+#[derive(Debug, Clone)]
+enum Mutation {
+    Delete,
+    Duplicate,
+    SwapWithNext,
+    Corrupt(String),
+    DropAttribute,
+}
+
+fn mutation() -> impl Strategy<Value = Mutation> {
+    prop_oneof![
+        Just(Mutation::Delete),
+        Just(Mutation::Duplicate),
+        Just(Mutation::SwapWithNext),
+        "\\PC{0,12}".prop_map(Mutation::Corrupt),
+        Just(Mutation::DropAttribute),
+    ]
+}
+
+/// Applies `mutation` to the `target`-th element below `tree` (depth first);
+/// returns the number of elements seen.
+fn mutate(tree: &mut XmlTree, target: usize, mutation: &Mutation, seen: &mut usize) -> bool {
+    for i in 0..tree.children.len() {
+        if let XmlContent::Element(_) = &tree.children[i] {
+            if *seen == target {
+                match mutation {
+                    Mutation::Delete => {
+                        tree.children.remove(i);
+                    }
+                    Mutation::Duplicate => {
+                        let copy = tree.children[i].clone();
+                        tree.children.insert(i, copy);
+                    }
+                    Mutation::SwapWithNext => {
+                        if i + 1 < tree.children.len() {
+                            tree.children.swap(i, i + 1);
+                        }
+                    }
+                    Mutation::Corrupt(text) => {
+                        if let XmlContent::Element(e) = &mut tree.children[i] {
+                            match e.attributes.first_mut() {
+                                Some(a) => a.1 = text.clone(),
+                                None => e.children.push(XmlContent::Text(format!("x{text}"))),
+                            }
+                        }
+                    }
+                    Mutation::DropAttribute => {
+                        if let XmlContent::Element(e) = &mut tree.children[i] {
+                            e.attributes.pop();
+                        }
+                    }
+                }
+                return true;
+            }
+            *seen += 1;
+            if let XmlContent::Element(e) = &mut tree.children[i] {
+                if mutate(e, target, mutation, seen) {
+                    return true;
+                }
+            }
+        }
+    }
+    false
+}
+
+fn valid_message() -> impl Strategy<Value = String> {
+    any::<Message>().prop_map(|m| m.to_xml())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn a_mutated_message_reads_or_fails_with_a_path(
+        xml in valid_message(),
+        target in 0usize..400,
+        change in mutation(),
+        lenient in any::<bool>(),
+    ) {
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let mut tree = XmlTree::from_node(doc.root_element());
+        let mut seen = 0;
+        let count = {
+            let mut probe = tree.clone();
+            let mut n = 0;
+            mutate(&mut probe, usize::MAX, &change, &mut n);
+            n
+        };
+        prop_assume!(count > 0);
+        mutate(&mut tree, target % count, &change, &mut seen);
+        let mut w = Writer::new(WriteOptions::default());
+        tree.write(&mut w, None);
+        let mutated = w.finish();
+        let options = if lenient { ReadOptions::default() } else { ReadOptions::strict() };
+        match Message::parse_with(&mutated, &options) {
+            Ok(read) => {
+                // What reads also round-trips.
+                if let Err(e) = check_message(&read.value, &options) {
+                    return Err(TestCaseError::fail(e));
+                }
+            }
+            Err(e) => {
+                prop_assert!(!e.path.is_empty() || e.code == fgm_types::xml::ErrorCode::Malformed, "no path: {e}");
+                prop_assert!(e.line >= 1 && e.column >= 1, "no position: {e}");
+            }
+        }
+    }
+}

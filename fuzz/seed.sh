@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Fills fuzz/corpus/<target>/ with seeds made at run time (never committed):
+# the published examples from ../shared (when present) and one sample of
+# each interaction from `fgm example`; the definitions target gets the
+# project's definitions.
+set -euo pipefail
+cd "$(dirname "$0")"
+for target in parse roundtrip; do
+    mkdir -p "corpus/$target"
+    if [ -d ../../shared/fgm-ris/examples ]; then
+        cp ../../shared/fgm-ris/examples/*.xml "corpus/$target/"
+    fi
+done
+(cd .. && cargo build -q -p fgm-cli)
+for interaction in $(../target/debug/fgm example --list); do
+    for target in parse roundtrip; do
+        ../target/debug/fgm example "$interaction" > "corpus/$target/example-$interaction.xml"
+    done
+done
+# The structured target reads its bytes as random choices: any bytes seed it.
+mkdir -p corpus/structured
+for i in 1 2 3 4 5 6 7 8; do head -c 4096 /dev/urandom > "corpus/structured/random-$i"; done
+mkdir -p corpus/definitions
+find ../definitions -name '*.xml' -exec cp {} corpus/definitions/ \;
+echo "seeded: $(ls corpus/parse | wc -l) messages, $(ls corpus/definitions | wc -l) definitions"
