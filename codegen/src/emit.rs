@@ -119,7 +119,7 @@ impl Emitter {
             .map(|t| self.type_def(t, At::Datatypes));
         let value_sets = api.value_sets.iter().map(|v| self.code_enum(v));
         let profiles = api.profiles.iter().map(|p| self.profile(p));
-        let any = self.resource_enum(&api.any_resource, quote!(super::profiles));
+        let any = self.resource_enum(&api.any_resource, quote!(super::profiles), false);
         let targets = api.profiles.iter().flat_map(|p| {
             p.reference_targets.iter().map(move |(path, urls)| {
                 let url = &p.url;
@@ -175,7 +175,7 @@ impl Emitter {
         match t {
             TypeDef::Struct(s) => self.structure(s, at),
             TypeDef::Choice(c) => self.choice(c, at),
-            TypeDef::Resources(r) => self.resource_enum(r, quote!(super)),
+            TypeDef::Resources(r) => self.resource_enum(r, quote!(super), true),
         }
     }
 
@@ -463,7 +463,15 @@ impl Emitter {
         }
     }
 
-    fn resource_enum(&self, r: &ResourceEnum, profiles: TokenStream) -> TokenStream {
+    /// An enum of resources; a `contained` one (not `AnyResource`, whose
+    /// entries must each be typed) also keeps, leniently, a resource that
+    /// fits none of its profiles.
+    fn resource_enum(
+        &self,
+        r: &ResourceEnum,
+        profiles: TokenStream,
+        contained: bool,
+    ) -> TokenStream {
         let name = ident(&r.name);
         let doc = docs(&r.doc);
         let variants = r.variants.iter().map(|v| {
@@ -482,6 +490,14 @@ impl Emitter {
             }
         });
         let rt = &self.rt;
+        let nonconforming = contained.then(|| {
+            quote! {
+                /// A resource that conforms to none of the profiles above, kept
+                /// as read (lenient reading only, with a warning).
+                #[fhir(nonconforming)]
+                NonConforming(#rt::xml::XmlTree),
+            }
+        });
         let arbitrary = self.arbitrary_union(
             &name,
             r.variants
@@ -503,10 +519,7 @@ impl Emitter {
             #[fhir(resources)]
             pub enum #name {
                 #(#variants)*
-                /// A resource that conforms to none of the profiles above, kept
-                /// as read (lenient reading only, with a warning).
-                #[fhir(nonconforming)]
-                NonConforming(#rt::xml::XmlTree),
+                #nonconforming
             }
             #arbitrary
         }

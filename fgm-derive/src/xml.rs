@@ -214,7 +214,10 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
                 }
             })
         }
-        Child::Fixed { .. } => None,
+        Child::Fixed { .. } => {
+            let v = fixed_name(i);
+            Some(quote!(let mut #v: ::core::option::Option<()> = ::core::option::Option::None;))
+        }
     });
     let attr_locals = attributes.iter().enumerate().map(|(i, (_, _, _, inner))| {
         let v = format_ident!("__a{}", i);
@@ -232,13 +235,17 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
     // Reading one child element into its slot.
     let read_into = |i: usize, c: &Child, pos: usize| -> TokenStream {
         match c {
-            Child::Fixed { xml, value } => quote! {
-                r.order(child, &mut __stage, #pos)?;
-                r.push(#xml);
-                let __v = r.fixed(child, #value);
-                r.pop();
-                __v?;
-            },
+            Child::Fixed { xml, value } => {
+                let seen = fixed_name(i);
+                quote! {
+                    r.order(child, &mut __stage, #pos)?;
+                    r.once(&mut #seen, child, ())?;
+                    r.push(#xml);
+                    let __v = r.fixed(child, #value);
+                    r.pop();
+                    __v?;
+                }
+            }
             Child::Field {
                 xml,
                 container,

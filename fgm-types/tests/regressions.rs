@@ -43,3 +43,15 @@ fn a_narrative_outside_the_xhtml_namespace() {
     let e = Message::parse_with(message(&with_text), &ReadOptions::strict()).unwrap_err();
     assert_eq!(e.path, "Bundle.entry[0].resource.MessageHeader.text.div");
 }
+
+/// A fixed element given twice (`system` of Flag.code.coding) was accepted
+/// and its copy silently dropped on writing (fuzzer, roundtrip target):
+/// now refused as repeated, in both modes.
+#[test]
+fn a_repeated_fixed_element() {
+    let input = include_bytes!("fuzz-regressions/roundtrip-fixed-anchor.xml");
+    assert!(fgm_types::oracle::check_bytes(input).is_ok());
+    let e = Message::parse(input).unwrap_err();
+    assert_eq!(e.code, fgm_types::xml::ErrorCode::Repeated, "{e}");
+    assert_eq!(e.path, "Bundle.entry[1].resource.Flag.code.coding");
+}
