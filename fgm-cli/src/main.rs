@@ -517,7 +517,8 @@ fn example(args: &[String]) -> Result<ExitCode, Failure> {
                     names.join(", ")
                 )));
             };
-            let message = sample(interaction).map_err(|e| Failure(format!("example: {e}")))?;
+            let message = fgm_types::spine::build::example(interaction)
+                .map_err(|e| Failure(format!("example: {e}")))?;
             print!(
                 "{}",
                 message.to_xml_with(&fgm_types::xml::WriteOptions {
@@ -531,79 +532,6 @@ fn example(args: &[String]) -> Result<ExitCode, Failure> {
             "example: expected one interaction or --list (usage: fgm example INTERACTION | --list)"
                 .to_owned(),
         )),
-    }
-}
-
-/// A valid sample message of each interaction, built with the builders.
-fn sample(interaction: Interaction) -> Result<Message, String> {
-    use fgm_types::spine::build::{query_flag, Create, Delete, QueryV1, QueryV2};
-    use fgm_types::valuesets::FgmDeleteReasonCodes10;
-    const CLIENT: &str = "200000000115";
-    const SPINE: &str = "990101234567";
-    let e = |e: fgm_types::spine::build::BuildError| e.to_string();
-    let query_v1 = || {
-        QueryV1::new("9434765919")
-            .from_asid(CLIENT)
-            .to_asid(SPINE)
-            .source_name("Example NHS Trust")
-            .practitioner_sds("200009876204", "100077650987")
-            .organization("RKE", "Example NHS Trust")
-            .build()
-            .map(Message::QueryV1Request)
-            .map_err(e)
-    };
-    let query_v2 = || {
-        QueryV2::new("9434765919")
-            .from_asid(CLIENT)
-            .to_asid(SPINE)
-            .practitioner_local("12456")
-            .build()
-            .map(Message::QueryV2Request)
-            .map_err(e)
-    };
-    // A girl of ten, whatever the year.
-    let year: u32 = fgm_types::spine::now().as_str()[..4]
-        .parse()
-        .expect("a year");
-    let birth_date = format!("{}-06-01", year - 10);
-    let create = || {
-        Create::new("9434765919", &birth_date, "B86022", "Example Surgery")
-            .from_asid(CLIENT)
-            .to_asid(SPINE)
-            .practitioner_sds("200009876204", "100077650987")
-            .organization("RKE", "Example NHS Trust")
-            .build()
-            .map(Message::CreateRequest)
-            .map_err(e)
-    };
-    let delete = || {
-        Delete::new("9434765919", FgmDeleteReasonCodes10::Code1)
-            .from_asid(CLIENT)
-            .to_asid(SPINE)
-            .practitioner_sds("200009876204", "100077650987")
-            .build()
-            .map(Message::DeleteRequest)
-            .map_err(e)
-    };
-    let answer = |request: Message, outcome: Outcome| {
-        respond(&request, outcome)
-            .map(|r| r.message)
-            .map_err(|e| e.to_string())
-    };
-    let flag = || {
-        query_flag("9434765919", "2024-02-04")
-            .map(Box::new)
-            .map_err(e)
-    };
-    match interaction {
-        Interaction::QueryV1Request => query_v1(),
-        Interaction::QueryV1Response => answer(query_v1()?, Outcome::Flag(flag()?)),
-        Interaction::QueryV2Request => query_v2(),
-        Interaction::QueryV2Response => answer(query_v2()?, Outcome::Flag(flag()?)),
-        Interaction::CreateRequest => create(),
-        Interaction::CreateResponse => answer(create()?, Outcome::Created),
-        Interaction::DeleteRequest => delete(),
-        Interaction::DeleteResponse => answer(delete()?, Outcome::Deleted),
     }
 }
 

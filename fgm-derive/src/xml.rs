@@ -202,21 +202,23 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
     let rt = quote!(::fgm_types::xml);
     let fixed_name = |i: usize| format_ident!("__f{}", i);
 
-    let locals = children.iter().enumerate().filter_map(|(i, c)| match c {
-        Child::Field { container, inner, .. } => {
-            let v = fixed_name(i);
-            Some(match container {
-                Container::One | Container::Option => {
-                    quote!(let mut #v: ::core::option::Option<#inner> = ::core::option::Option::None;)
-                }
-                Container::Vec | Container::NonEmpty => {
-                    quote!(let mut #v: ::std::vec::Vec<#inner> = ::std::vec::Vec::new();)
-                }
-            })
-        }
-        Child::Fixed { .. } => {
-            let v = fixed_name(i);
-            Some(quote!(let mut #v: ::core::option::Option<()> = ::core::option::Option::None;))
+    // One slot per child: the value read, or whether a fixed element was seen.
+    let locals = children.iter().enumerate().map(|(i, c)| {
+        let v = fixed_name(i);
+        match c {
+            Child::Field {
+                container: Container::One | Container::Option,
+                inner,
+                ..
+            } => {
+                quote!(let mut #v: ::core::option::Option<#inner> = ::core::option::Option::None;)
+            }
+            Child::Field { inner, .. } => {
+                quote!(let mut #v: ::std::vec::Vec<#inner> = ::std::vec::Vec::new();)
+            }
+            Child::Fixed { .. } => {
+                quote!(let mut #v: ::core::option::Option<()> = ::core::option::Option::None;)
+            }
         }
     });
     let attr_locals = attributes.iter().enumerate().map(|(i, (_, _, _, inner))| {

@@ -1,0 +1,255 @@
+//! The benchmark: typed parse and write against the XML floor, on the same
+//! bytes, in one run; batches; growing messages; the generator.
+//!
+//! ```sh
+//! cargo bench -p fgm-types --bench messages            # everything
+//! cargo bench -p fgm-types --bench messages -- quick   # fewer iterations
+//! ```
+//!
+//! Times are medians of many iterations in one process; memory is the
+//! process's peak resident set (`VmHWM`), measured in a child process per
+//! grown message so that cases do not share a peak.
+
+use std::hint::black_box;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use fgm_codegen::{Config, DefinitionFile};
+use fgm_types::messages::{Interaction, Message};
+use fgm_types::spine::{validate, ValidateOptions};
+use fgm_types::xml::ReadOptions;
+
+fn median(iterations: usize, mut f: impl FnMut()) -> Duration {
+    for _ in 0..iterations.div_ceil(10) {
+        f();
+    }
+    let mut times: Vec<Duration> = (0..iterations)
+        .map(|_| {
+            let start = Instant::now();
+            f();
+            start.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn quick_xml_scan(text: &str) -> usize {
+    let mut reader = quick_xml::Reader::from_str(text);
+    let mut events = 0;
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Eof) => return events,
+            Ok(_) => events += 1,
+            Err(e) => panic!("{e}"),
+        }
+    }
+}
+
+fn us(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6
+}
+
+/// The published examples (when `../shared` is present) and one sample of
+/// each interaction.
+fn corpus() -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let dir = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/fgm-ris/examples"
+    ));
+    match std::fs::read_dir(dir) {
+        Ok(entries) => {
+            let mut files: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+            files.sort();
+            for f in files {
+                let name = f.file_name().unwrap().to_string_lossy().into_owned();
+                out.push((name, std::fs::read_to_string(&f).unwrap()));
+            }
+        }
+        Err(_) => eprintln!("(the published examples are not present: samples only)"),
+    }
+    for &i in Interaction::ALL {
+        let m = fgm_types::spine::build::example(i).unwrap();
+        out.push((format!("`fgm example {i:?}`"), m.to_xml()));
+    }
+    out
+}
+
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// A v2 query grown to about `size` bytes: by a long string value, by many
+/// extensions, or by unknown content that lenient mode keeps.
+fn grown(how: &str, size: usize) -> String {
+    let base = fgm_types::spine::build::example(Interaction::QueryV2Request)
+        .unwrap()
+        .to_xml();
+    let room = size.saturating_sub(base.len() + 64);
+    let (at, insert) = match how {
+        "string" => (
+            "<endpoint",
+            format!("<name value=\"{}\"/>", "x".repeat(room)),
+        ),
+        "extensions" => {
+            let one =
+                "<extension url=\"urn:example:x\"><valueString value=\"0123456789\"/></extension>";
+            ("<timestamp", one.repeat(room / one.len()))
+        }
+        _ => {
+            let one = "<note value=\"0123456789\"/>";
+            ("<timestamp", one.repeat(room / one.len()))
+        }
+    };
+    base.replacen(at, &format!("{insert}{at}"), 1)
+}
+
+/// In a child process: read one grown message; print its size, the time,
+/// and the peak memory before and after.
+fn child(how: &str, size: usize) {
+    let text = grown(how, size);
+    let before = peak_rss_kib();
+    let options = ReadOptions {
+        max_nodes: u32::MAX,
+        ..ReadOptions::default()
+    };
+    let start = Instant::now();
+    let m = Message::parse_with(&text, &options).expect("the grown message reads");
+    let elapsed = start.elapsed();
+    let after = peak_rss_kib();
+    black_box(m);
+    println!("{} {} {before} {after}", text.len(), us(elapsed));
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--child") {
+        child(&args[i + 1], args[i + 2].parse().unwrap());
+        return;
+    }
+    let quick = args.iter().any(|a| a == "quick");
+    let n = if quick { 2_000 } else { 20_000 };
+
+    println!("## Per message (median of {n} iterations, µs)\n");
+    println!("| message | bytes | roxmltree | quick-xml scan | typed parse | ×roxmltree | parse + validate | write | write / parse |");
+    println!("|---|---|---|---|---|---|---|---|---|");
+    let mut worst: f64 = 0.0;
+    for (name, text) in corpus() {
+        let bytes = text.as_bytes();
+        let m = Message::parse(bytes).unwrap().value;
+        let floor = median(n, || {
+            drop(black_box(
+                roxmltree::Document::parse(black_box(&text)).unwrap(),
+            ))
+        });
+        let scan = median(n, || {
+            black_box(quick_xml_scan(black_box(&text)));
+        });
+        let parse = median(n, || {
+            drop(black_box(Message::parse(black_box(bytes)).unwrap()))
+        });
+        let checked = median(n, || {
+            let m = Message::parse(black_box(bytes)).unwrap().value;
+            drop(black_box(validate(&m, &ValidateOptions::default())));
+        });
+        let write = median(n, || drop(black_box(black_box(&m).to_xml())));
+        let ratio = parse.as_secs_f64() / floor.as_secs_f64();
+        worst = worst.max(ratio);
+        println!(
+            "| {name} | {} | {:.2} | {:.2} | {:.2} | {ratio:.2} | {:.2} | {:.2} | {:.2} |",
+            bytes.len(),
+            us(floor),
+            us(scan),
+            us(parse),
+            us(checked),
+            us(write),
+            write.as_secs_f64() / parse.as_secs_f64()
+        );
+    }
+    println!("\nWorst typed parse / roxmltree: {worst:.2}");
+
+    println!("\n## Batches through one parser (the sample create request)\n");
+    println!("| messages | total ms | messages/s | peak RSS KiB |");
+    println!("|---|---|---|---|");
+    let batch = fgm_types::spine::build::example(Interaction::CreateRequest)
+        .unwrap()
+        .to_xml();
+    let largest = if quick { 10_000 } else { 100_000 };
+    for count in [1usize, 10, 100, 1_000, 10_000, largest] {
+        let start = Instant::now();
+        for _ in 0..count {
+            drop(black_box(
+                Message::parse(black_box(batch.as_bytes())).unwrap(),
+            ));
+        }
+        let t = start.elapsed();
+        println!(
+            "| {count} | {:.1} | {:.0} | {} |",
+            t.as_secs_f64() * 1e3,
+            count as f64 / t.as_secs_f64(),
+            peak_rss_kib()
+        );
+    }
+
+    println!("\n## Growing messages (a child process each)\n");
+    println!("| grown by | bytes | parse ms | ns / byte | peak RSS KiB | peak growth / size |");
+    println!("|---|---|---|---|---|---|");
+    let exe = std::env::current_exe().unwrap();
+    for how in ["string", "extensions", "unknown"] {
+        for size in [16 << 10, 256 << 10, 1 << 20, (4 << 20) - 4096] {
+            let out = std::process::Command::new(&exe)
+                .args(["--child", how, &size.to_string()])
+                .output()
+                .unwrap();
+            let line = String::from_utf8_lossy(&out.stdout);
+            let v: Vec<f64> = line
+                .split_whitespace()
+                .filter_map(|x| x.parse().ok())
+                .collect();
+            let [len, t, before, after] = v[..] else {
+                let why = String::from_utf8_lossy(&out.stderr);
+                println!(
+                    "| {how} | {size} | failed: {} | | | |",
+                    why.lines().last().unwrap_or("")
+                );
+                continue;
+            };
+            println!(
+                "| {how} | {len} | {:.2} | {:.1} | {after} | {:.2} |",
+                t / 1e3,
+                t * 1e3 / len,
+                (after - before) * 1024.0 / len
+            );
+        }
+    }
+
+    println!("\n## The generator\n");
+    let files: Vec<DefinitionFile> = fgm_types::definitions::FILES
+        .iter()
+        .map(|(path, text)| DefinitionFile {
+            path: (*path).into(),
+            text: (*text).to_owned(),
+        })
+        .collect();
+    let runs = if quick { 5 } else { 21 };
+    let generate = median(runs, || {
+        let generated = Config::new()
+            .definition_files(files.clone())
+            .generate()
+            .unwrap();
+        drop(black_box(generated));
+    });
+    println!(
+        "Generating all definitions ({} files, in memory, emitted and formatted): {:.1} ms (median of {runs})",
+        files.len(),
+        generate.as_secs_f64() * 1e3
+    );
+}
