@@ -472,7 +472,10 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
                 }
                 let mut __stage = 0usize;
                 let mut __known = 0usize;
-                for child in r.children(node)? {
+                for child in node.children() {
+                    let ::core::option::Option::Some(child) = r.element(child)? else {
+                        continue;
+                    };
                     match child.tag_name().name() {
                         #(#arms)*
                         #(#choice_arms)*

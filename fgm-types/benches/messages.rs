@@ -4,6 +4,8 @@
 //! ```sh
 //! cargo bench -p fgm-types --bench messages            # everything
 //! cargo bench -p fgm-types --bench messages -- quick   # fewer iterations
+//! # one task in a loop, for a profiler (callgrind counts instructions):
+//! cargo bench -p fgm-types --bench messages -- profile floor|typed|write FILE N
 //! ```
 //!
 //! Times are medians of many iterations in one process; memory is the
@@ -112,9 +114,10 @@ fn grown(how: &str, size: usize) -> String {
     base.replacen(at, &format!("{insert}{at}"), 1)
 }
 
-/// In a child process: read one grown message; print its size, the time,
-/// and the peak memory before and after.
-fn child(how: &str, size: usize) {
+/// In a child process: read one grown message, typed or (`floor`) with
+/// roxmltree alone; print its size, the time, and the peak memory before
+/// and after.
+fn child(how: &str, size: usize, floor: bool) {
     let text = grown(how, size);
     let before = peak_rss_kib();
     let options = ReadOptions {
@@ -122,17 +125,69 @@ fn child(how: &str, size: usize) {
         ..ReadOptions::default()
     };
     let start = Instant::now();
-    let m = Message::parse_with(&text, &options).expect("the grown message reads");
+    if floor {
+        black_box(roxmltree::Document::parse(&text).expect("the grown message reads"));
+    } else {
+        black_box(Message::parse_with(&text, &options).expect("the grown message reads"));
+    }
     let elapsed = start.elapsed();
     let after = peak_rss_kib();
-    black_box(m);
     println!("{} {} {before} {after}", text.len(), us(elapsed));
+}
+
+/// Runs [`child`] in a child process: (bytes, µs, peak growth in bytes).
+fn in_child(how: &str, size: usize, floor: bool) -> Result<(f64, f64, f64), String> {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--child",
+            how,
+            &size.to_string(),
+            if floor { "floor" } else { "typed" },
+        ])
+        .output()
+        .unwrap();
+    let line = String::from_utf8_lossy(&out.stdout);
+    let v: Vec<f64> = line
+        .split_whitespace()
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    match v[..] {
+        [len, t, before, after] => Ok((len, t, (after - before) * 1024.0)),
+        _ => Err(String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .last()
+            .unwrap_or("")
+            .to_owned()),
+    }
+}
+
+/// Runs one task `n` times on one file, and nothing else.
+fn profile(task: &str, file: &str, n: usize) {
+    let bytes = std::fs::read(file).unwrap();
+    let text = std::str::from_utf8(&bytes).unwrap();
+    let m = Message::parse(&bytes).unwrap().value;
+    for _ in 0..n {
+        match task {
+            "floor" => drop(black_box(roxmltree::Document::parse(black_box(text)))),
+            "typed" => drop(black_box(Message::parse(black_box(&bytes)))),
+            "write" => drop(black_box(black_box(&m).to_xml())),
+            _ => panic!("profile floor|typed|write FILE N"),
+        }
+    }
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--child") {
-        child(&args[i + 1], args[i + 2].parse().unwrap());
+        child(
+            &args[i + 1],
+            args[i + 2].parse().unwrap(),
+            args[i + 3] == "floor",
+        );
+        return;
+    }
+    if let Some(i) = args.iter().position(|a| a == "profile") {
+        profile(&args[i + 1], &args[i + 2], args[i + 3].parse().unwrap());
         return;
     }
     let quick = args.iter().any(|a| a == "quick");
@@ -200,34 +255,24 @@ fn main() {
     }
 
     println!("\n## Growing messages (a child process each)\n");
-    println!("| grown by | bytes | parse ms | ns / byte | peak RSS KiB | peak growth / size |");
-    println!("|---|---|---|---|---|---|");
-    let exe = std::env::current_exe().unwrap();
+    println!("| grown by | bytes | typed parse ms | ns / byte | ×roxmltree | peak growth / size | roxmltree's peak growth / size |");
+    println!("|---|---|---|---|---|---|---|");
     for how in ["string", "extensions", "unknown"] {
         for size in [16 << 10, 256 << 10, 1 << 20, (4 << 20) - 4096] {
-            let out = std::process::Command::new(&exe)
-                .args(["--child", how, &size.to_string()])
-                .output()
-                .unwrap();
-            let line = String::from_utf8_lossy(&out.stdout);
-            let v: Vec<f64> = line
-                .split_whitespace()
-                .filter_map(|x| x.parse().ok())
-                .collect();
-            let [len, t, before, after] = v[..] else {
-                let why = String::from_utf8_lossy(&out.stderr);
-                println!(
-                    "| {how} | {size} | failed: {} | | | |",
-                    why.lines().last().unwrap_or("")
-                );
-                continue;
-            };
-            println!(
-                "| {how} | {len} | {:.2} | {:.1} | {after} | {:.2} |",
-                t / 1e3,
-                t * 1e3 / len,
-                (after - before) * 1024.0 / len
-            );
+            let (typed, floor) = (in_child(how, size, false), in_child(how, size, true));
+            match (typed, floor) {
+                (Ok((len, t, grew)), Ok((_, ft, fgrew))) => println!(
+                    "| {how} | {len} | {:.2} | {:.1} | {:.2} | {:.2} | {:.2} |",
+                    t / 1e3,
+                    t * 1e3 / len,
+                    t / ft,
+                    grew / len,
+                    fgrew / len
+                ),
+                (Err(why), _) | (_, Err(why)) => {
+                    println!("| {how} | {size} | failed: {why} | | | | |")
+                }
+            }
         }
     }
 

@@ -3,8 +3,6 @@
 //! rules checked (the header first, the event known, every reference
 //! resolved inside the message).
 
-use std::collections::HashMap;
-
 use crate::xml::{
     parse_document, ErrorCode, Issue, Node, Parsed, ReadOptions, Reader, Result, WriteOptions,
     Writer,
@@ -236,9 +234,14 @@ fn owner<'a, 'i>(node: Node<'a, 'i>) -> Option<Node<'a, 'i>> {
     })
 }
 
+/// A resource's id.
+fn id_of<'a>(resource: Node<'a, '_>) -> Option<&'a str> {
+    child(resource, "id").and_then(|i| i.attribute("value"))
+}
+
 /// The first profile a resource claims, white space trimmed.
 fn claimed<'a>(resource: Node<'a, '_>) -> Option<&'a str> {
-    Reader::claimed_profiles(resource).first().map(|p| p.trim())
+    Reader::claimed_profiles(resource).next().map(str::trim)
 }
 
 type Targets = fn(&str, &str) -> Option<&'static [&'static str]>;
@@ -276,25 +279,11 @@ fn check_references(
         .filter_map(|e| child(e, "resource"))
         .filter_map(|res| res.children().find(|c| c.is_element()))
         .collect();
-    let ids: HashMap<String, Node> = resources
-        .iter()
-        .filter_map(|res| {
-            child(*res, "id")
-                .and_then(|i| i.attribute("value"))
-                .map(|id| (format!("{}/{id}", res.tag_name().name()), *res))
-        })
-        .collect();
+    // A message holds a handful of resources: a list searched in order is
+    // cheaper than a map.
+    let mut element: Vec<&str> = Vec::new();
+    let mut path = String::new();
     for resource in &resources {
-        let contained: HashMap<&str, Node> = resource
-            .children()
-            .filter(|c| c.is_element() && c.tag_name().name() == "contained")
-            .filter_map(|c| c.children().find(|x| x.is_element()))
-            .filter_map(|x| {
-                child(x, "id")
-                    .and_then(|i| i.attribute("value"))
-                    .map(|id| (id, x))
-            })
-            .collect();
         for reference in resource
             .descendants()
             .filter(|d| d.is_element() && d.tag_name().name() == "reference")
@@ -303,19 +292,30 @@ fn check_references(
                 continue;
             };
             let found = if let Some(local) = value.strip_prefix('#') {
-                contained.get(local).copied()
+                resource
+                    .children()
+                    .filter(|c| c.is_element() && c.tag_name().name() == "contained")
+                    .filter_map(|c| c.children().find(|x| x.is_element()))
+                    .find(|x| id_of(*x) == Some(local))
             } else if value.contains("://") || value.starts_with("urn:") {
                 continue; // absolute: outside the message, not checked
             } else {
-                ids.get(value).copied()
+                value.split_once('/').and_then(|(rtype, id)| {
+                    resources
+                        .iter()
+                        .copied()
+                        .find(|res| res.tag_name().name() == rtype && id_of(*res) == Some(id))
+                })
             };
-            let pos = r.document().text_pos_at(reference.range().start);
-            let issue = |code, message: String| Issue {
-                code,
-                path: path_of(reference),
-                line: pos.row,
-                column: pos.col,
-                message,
+            let issue = |code, message: String| {
+                let (line, column) = r.position(reference);
+                Issue {
+                    code,
+                    path: path_of(reference),
+                    line,
+                    column,
+                    message,
+                }
             };
             let Some(target) = found else {
                 return Err(issue(
@@ -336,16 +336,20 @@ fn check_references(
             let Some(profile) = claimed(holder) else {
                 continue;
             };
-            let element = reference
-                .ancestors()
-                .skip(1)
-                .take_while(|a| *a != holder)
-                .map(|a| a.tag_name().name())
-                .collect::<Vec<_>>();
-            let path = std::iter::once(holder.tag_name().name())
-                .chain(element.into_iter().rev())
-                .collect::<Vec<_>>()
-                .join(".");
+            element.clear();
+            element.extend(
+                reference
+                    .ancestors()
+                    .skip(1)
+                    .take_while(|a| *a != holder)
+                    .map(|a| a.tag_name().name()),
+            );
+            path.clear();
+            path.push_str(holder.tag_name().name());
+            for name in element.iter().rev() {
+                path.push('.');
+                path.push_str(name);
+            }
             let Some(allowed) = targets(profile, &path) else {
                 continue;
             };

@@ -59,6 +59,23 @@ fn deep_nesting() {
 }
 
 #[test]
+fn nesting_just_past_the_limit() {
+    // Few enough elements that depth is checked on the tree, not the text:
+    // the same error at the same place.
+    for n in [65, 300] {
+        let input = format!("{HEAD}\n{}{}</Bundle>", "<a>".repeat(n), "</a>".repeat(n));
+        let e = refused(input.as_bytes());
+        assert_eq!(e.code, ErrorCode::Limit, "{n}: {e}");
+        assert!(e.message.contains("nest deeper than 64"), "{e}");
+        // <Bundle> is the first level: the 64th <a> is the 65th.
+        assert_eq!((e.line, e.column), (2, 1 + 63 * 3), "{n}: {e}");
+    }
+    let ok = format!("{HEAD}{}{}</Bundle>", "<a>".repeat(63), "</a>".repeat(63));
+    let e = refused(ok.as_bytes());
+    assert_ne!(e.code, ErrorCode::Limit, "{e}");
+}
+
+#[test]
 fn a_50_mb_message() {
     let filler = "<extension url=\"urn:x\"><valueString value=\"0123456789\"/></extension>";
     let input = format!(

@@ -2,6 +2,9 @@
 //! ever expanded), bounded input size, depth and node count, and the context
 //! every derived reader uses: the FHIR path, the mode, the warnings.
 
+use std::cell::Cell;
+use std::fmt::Write as _;
+
 use roxmltree::{Document, Node, ParsingOptions};
 
 use super::error::{ErrorCode, Issue, Result};
@@ -71,18 +74,21 @@ pub const MAX_DEPTH: usize = 256;
 /// parser sees it: the line and column of the first element too deep.
 fn too_deep(text: &str, max: usize) -> Option<(u32, u32)> {
     let b = text.as_bytes();
+    // The index just past the first `pat` at or after `from`.
     let find = |from: usize, pat: &[u8]| {
-        b[from..]
-            .windows(pat.len())
-            .position(|w| w == pat)
-            .map(|p| from + p + pat.len())
+        let first = pat[0];
+        let mut at = from;
+        loop {
+            at += b.get(at..)?.iter().position(|&c| c == first)?;
+            if b[at..].starts_with(pat) {
+                return Some(at + pat.len());
+            }
+            at += 1;
+        }
     };
     let (mut i, mut depth) = (0usize, 0usize);
-    while i < b.len() {
-        if b[i] != b'<' {
-            i += 1;
-            continue;
-        }
+    while let Some(p) = b[i..].iter().position(|&c| c == b'<') {
+        i += p;
         let rest = &b[i..];
         let next = if rest.starts_with(b"<!--") {
             find(i + 4, b"-->")
@@ -96,31 +102,40 @@ fn too_deep(text: &str, max: usize) -> Option<(u32, u32)> {
             depth = depth.saturating_sub(1);
             find(i + 2, b">")
         } else {
-            // A start tag: find its end outside quoted attribute values.
+            // A start tag: its end is the first `>` outside quoted values.
             let mut j = i + 1;
-            let mut quote = None;
-            while j < b.len() {
-                match (quote, b[j]) {
-                    (None, b'"' | b'\'') => quote = Some(b[j]),
-                    (Some(q), c) if c == q => quote = None,
-                    (None, b'>') => break,
-                    _ => {}
+            loop {
+                j += b[j..]
+                    .iter()
+                    .position(|&c| matches!(c, b'>' | b'"' | b'\''))
+                    .unwrap_or(b.len() - j);
+                match b.get(j) {
+                    Some(&q @ (b'"' | b'\'')) => {
+                        j += 1;
+                        j += b[j..].iter().position(|&c| c == q).unwrap_or(b.len() - j);
+                        j += 1;
+                    }
+                    _ => break,
                 }
-                j += 1;
+                if j >= b.len() {
+                    break;
+                }
             }
             if j < b.len() && b[j - 1] != b'/' {
                 depth += 1;
                 if depth > max {
                     let line = b[..i].iter().filter(|&&c| c == b'\n').count() as u32 + 1;
-                    let column = (i - b[..i]
+                    let column = text[b[..i]
                         .iter()
                         .rposition(|&c| c == b'\n')
-                        .map_or(0, |p| p + 1)) as u32
+                        .map_or(0, |p| p + 1)..i]
+                        .chars()
+                        .count() as u32
                         + 1;
                     return Some((line, column));
                 }
             }
-            Some(j + 1)
+            (j < b.len()).then_some(j + 1)
         };
         match next {
             Some(n) => i = n,
@@ -177,13 +192,21 @@ pub fn parse_document<'i>(input: &'i [u8], options: &ReadOptions) -> Result<Docu
         )
     })?;
     let max_depth = options.max_depth.min(MAX_DEPTH);
-    if let Some((line, column)) = too_deep(text, max_depth) {
-        return Err(issue(
+    let deep = |(line, column)| {
+        issue(
             ErrorCode::Limit,
             line,
             column,
             format!("elements nest deeper than {max_depth}"),
-        ));
+        )
+    };
+    // With no more `<` than MAX_DEPTH the parser cannot recurse too deep, and
+    // the depth is checked on the tree; otherwise on the text, before it.
+    let small = count_bytes(text, b'<') <= MAX_DEPTH;
+    if !small {
+        if let Some(at) = too_deep(text, max_depth) {
+            return Err(deep(at));
+        }
     }
     let parsing = ParsingOptions {
         allow_dtd: false,
@@ -216,7 +239,44 @@ pub fn parse_document<'i>(input: &'i [u8], options: &ReadOptions) -> Result<Docu
         };
         issue(code, pos.row, pos.col, message)
     })?;
+    if small {
+        if let Some(at) = tree_too_deep(&doc, max_depth) {
+            return Err(deep(at));
+        }
+    }
     Ok(doc)
+}
+
+/// The line and column of the first element of `doc` nested deeper than
+/// `max`.
+fn tree_too_deep(doc: &Document, max: usize) -> Option<(u32, u32)> {
+    // The open elements, in document order: each element's parent is on it.
+    let mut open: Vec<Node> = Vec::with_capacity(max + 1);
+    for n in doc.descendants().filter(Node::is_element) {
+        while open.last().is_some_and(|top| Some(*top) != n.parent()) {
+            open.pop();
+        }
+        open.push(n);
+        if open.len() > max {
+            let pos = doc.text_pos_at(n.range().start);
+            return Some((pos.row, pos.col));
+        }
+    }
+    None
+}
+
+/// How many times `byte` occurs in `text` (written so that it vectorises).
+fn count_bytes(text: &str, byte: u8) -> usize {
+    text.as_bytes()
+        .iter()
+        .map(|&b| usize::from(b == byte))
+        .sum()
+}
+
+/// Whether `text` is XML white space only (space, tab, CR, LF).
+fn is_xml_space(text: &str) -> bool {
+    text.bytes()
+        .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
 }
 
 /// The state of one read: where in the document, how strictly, and what was
@@ -224,7 +284,11 @@ pub fn parse_document<'i>(input: &'i [u8], options: &ReadOptions) -> Result<Docu
 pub struct Reader<'a, 'i> {
     doc: &'a Document<'i>,
     mode: Mode,
-    path: Vec<String>,
+    /// The FHIR path: element names, each with its index when repeated.
+    path: Vec<(&'a str, Option<usize>)>,
+    /// The last position asked for (byte offset, line), so that lines are
+    /// counted from there.
+    last_line: Cell<(usize, u32)>,
     warnings: Vec<Issue>,
     namespace_warned: bool,
     preferred: &'static [&'static str],
@@ -245,6 +309,7 @@ impl<'a, 'i> Reader<'a, 'i> {
             doc,
             mode,
             path: Vec::new(),
+            last_line: Cell::new((0, 1)),
             warnings: Vec::new(),
             namespace_warned: false,
             preferred: &[],
@@ -279,17 +344,27 @@ impl<'a, 'i> Reader<'a, 'i> {
 
     /// The FHIR path so far.
     pub fn path(&self) -> String {
-        self.path.join(".")
+        let mut out = String::new();
+        for (i, (name, index)) in self.path.iter().enumerate() {
+            if i > 0 {
+                out.push('.');
+            }
+            out.push_str(name);
+            if let Some(index) = index {
+                write!(out, "[{index}]").expect("writing to a String");
+            }
+        }
+        out
     }
 
     /// Enters a path segment.
-    pub fn push(&mut self, segment: &str) {
-        self.path.push(segment.to_owned());
+    pub fn push(&mut self, segment: &'a str) {
+        self.path.push((segment, None));
     }
 
     /// Enters the `index`-th repetition of `name`.
-    pub fn push_index(&mut self, name: &str, index: usize) {
-        self.path.push(format!("{name}[{index}]"));
+    pub fn push_index(&mut self, name: &'a str, index: usize) {
+        self.path.push((name, Some(index)));
     }
 
     /// Leaves the last path segment.
@@ -299,14 +374,32 @@ impl<'a, 'i> Reader<'a, 'i> {
 
     /// An issue at `node`.
     pub fn issue(&self, node: Node, code: ErrorCode, message: impl Into<String>) -> Issue {
-        let pos = self.doc.text_pos_at(node.range().start);
+        let (line, column) = self.position(node);
         Issue {
             code,
             path: self.path(),
-            line: pos.row,
-            column: pos.col,
+            line,
+            column,
             message: message.into(),
         }
+    }
+
+    /// The line and column (1-based, columns in characters) where `node`
+    /// starts. Lines are counted from the last position asked for, so that
+    /// many issues cost about one pass over the text, not one each.
+    pub fn position(&self, node: Node) -> (u32, u32) {
+        let offset = node.range().start;
+        let text = self.doc.input_text();
+        let newlines = |s: &str| count_bytes(s, b'\n') as u32;
+        let (from, line) = self.last_line.get();
+        let line = if offset >= from {
+            line + newlines(&text[from..offset])
+        } else {
+            line - newlines(&text[offset..from])
+        };
+        self.last_line.set((offset, line));
+        let start = text[..offset].rfind('\n').map_or(0, |p| p + 1);
+        (line, text[start..offset].chars().count() as u32 + 1)
     }
 
     /// Fails with an issue at `node`.
@@ -399,14 +492,25 @@ impl<'a, 'i> Reader<'a, 'i> {
     pub fn children(&mut self, node: Node<'a, 'i>) -> Result<Vec<Node<'a, 'i>>> {
         let mut out = Vec::new();
         for child in node.children() {
-            if child.is_element() {
-                self.check_namespace(child)?;
-                out.push(child);
-            } else if child.is_text() && !child.text().unwrap_or("").trim().is_empty() {
-                return self.fail(child, ErrorCode::UnexpectedText, "text is not allowed here");
+            if let Some(element) = self.element(child)? {
+                out.push(element);
             }
         }
         Ok(out)
+    }
+
+    /// One child node as the derived readers see it: an element (namespace
+    /// checked), or nothing for a comment or white space; other text is an
+    /// error.
+    pub fn element(&mut self, child: Node<'a, 'i>) -> Result<Option<Node<'a, 'i>>> {
+        if child.is_element() {
+            self.check_namespace(child)?;
+            Ok(Some(child))
+        } else if child.is_text() && !is_xml_space(child.text().unwrap_or("")) {
+            self.fail(child, ErrorCode::UnexpectedText, "text is not allowed here")
+        } else {
+            Ok(None)
+        }
     }
 
     /// The `value` attribute of a primitive element, which may carry nothing
@@ -424,9 +528,12 @@ impl<'a, 'i> Reader<'a, 'i> {
                 );
             }
         }
-        if let Some(child) = self.children(node)?.first() {
+        for child in node.children() {
+            let Some(child) = self.element(child)? else {
+                continue;
+            };
             return self.fail(
-                *child,
+                child,
                 ErrorCode::Unsupported,
                 "extensions on a primitive element are not supported",
             );
@@ -564,13 +671,28 @@ impl<'a, 'i> Reader<'a, 'i> {
     }
 
     /// The claimed `meta.profile` values of a resource element.
-    pub fn claimed_profiles(resource: Node<'a, 'i>) -> Vec<&'a str> {
+    pub fn claimed_profiles(resource: Node<'a, 'i>) -> impl Iterator<Item = &'a str> {
         resource
             .children()
             .filter(|c| c.is_element() && c.tag_name().name() == "meta")
             .flat_map(|m| m.children())
             .filter(|c| c.is_element() && c.tag_name().name() == "profile")
             .filter_map(|p| p.attribute("value"))
-            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::too_deep;
+
+    #[test]
+    fn depth_counts_open_elements_only() {
+        let text = "<a>\n <b/><!-- <c><c><c> --><?pi <d><d>?><![CDATA[<e><e>]]>\n  <f x='>' y=\"<g>\"><h></h></f></a>";
+        assert_eq!(too_deep(text, 3), None);
+        // <a><f><h>: the third level is the first too deep for two.
+        assert_eq!(too_deep(text, 2), Some((3, 20)));
+        assert_eq!(too_deep("<a><b>", 1), Some((1, 4)));
+        assert_eq!(too_deep("<a x='unterminated", 0), None);
+        assert_eq!(too_deep("<a><!DOCTYPE a>", 0), Some((1, 1)));
     }
 }
