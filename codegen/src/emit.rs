@@ -418,10 +418,19 @@ impl Emitter {
         let rt = &self.rt;
         let name = ident(&c.name);
         let doc = docs(&c.doc);
+        // Complex variants are boxed: an enum is as large as its largest
+        // variant, and most values are small primitives.
+        let variant_ty = |v: &ChoiceVariant| {
+            let ty = self.ty(&v.ty, at);
+            match v.ty {
+                Ty::Datatype(_) | Ty::Local(_) => quote!(::std::boxed::Box<#ty>),
+                _ => ty,
+            }
+        };
         let variants = c.variants.iter().map(|v| {
             let vname = ident(&v.name);
             let vdoc = doc_of(&format!("`{}`", v.xml_name));
-            let ty = self.ty(&v.ty, at);
+            let ty = variant_ty(v);
             let xml = &v.xml_name;
             quote! {
                 #vdoc
@@ -440,7 +449,7 @@ impl Emitter {
                 .iter()
                 .map(|v| {
                     let vname = ident(&v.name);
-                    let ty = self.ty(&v.ty, at);
+                    let ty = variant_ty(v);
                     quote!(#rt::proptest::arbitrary::any::<#ty>().prop_map(#name::#vname))
                 })
                 .collect(),
