@@ -129,3 +129,29 @@ fn a_million_siblings() {
     assert_eq!(e.code, ErrorCode::Limit);
     assert!(e.message.contains("more than 100000 XML nodes"), "{e}");
 }
+
+#[test]
+fn many_unknown_elements_are_all_kept_and_reported_once() {
+    let sample = fgm_types::spine::build::example(fgm_types::messages::Interaction::QueryV2Request)
+        .unwrap()
+        .to_xml();
+    let n = 10_000;
+    let notes = r#"<note value="1"/>"#.repeat(n);
+    let input = sample.replacen("<timestamp", &format!("{notes}<timestamp"), 1);
+    let parsed = Message::parse(&input).expect("lenient mode keeps unknown content");
+    let unknown: Vec<_> = parsed
+        .warnings
+        .iter()
+        .filter(|w| w.code == ErrorCode::UnknownElement)
+        .collect();
+    assert_eq!(unknown.len(), 1, "{unknown:?}");
+    assert!(
+        unknown[0]
+            .message
+            .ends_with(&format!("(and {} more like it after)", n - 1)),
+        "{}",
+        unknown[0]
+    );
+    // Nothing is lost: every note is written back.
+    assert_eq!(parsed.value.to_xml().matches("<note ").count(), n);
+}

@@ -287,10 +287,13 @@ pub struct Reader<'a, 'i> {
     mode: Mode,
     /// The FHIR path: element names, each with its index when repeated.
     path: Vec<(&'a str, Option<usize>)>,
-    /// The last position asked for (byte offset, line), so that lines are
-    /// counted from there.
-    last_line: Cell<(usize, u32)>,
-    warnings: Vec<Issue>,
+    /// The last position asked for (byte offset, line, column), so that
+    /// positions are counted on from there.
+    last_position: Cell<(usize, u32, u32)>,
+    /// The warnings, each with how many more like it (same code, path and
+    /// message) came straight after: 100,000 unknown `<note>`s are one
+    /// warning, not 100,000.
+    warnings: Vec<(Issue, u32)>,
     namespace_warned: bool,
     preferred: &'static [&'static str],
 }
@@ -299,6 +302,7 @@ pub struct Reader<'a, 'i> {
 pub struct Checkpoint {
     path: usize,
     warnings: usize,
+    repeats: u32,
     mode: Mode,
     namespace_warned: bool,
 }
@@ -310,7 +314,7 @@ impl<'a, 'i> Reader<'a, 'i> {
             doc,
             mode,
             path: Vec::new(),
-            last_line: Cell::new((0, 1)),
+            last_position: Cell::new((0, 1, 1)),
             warnings: Vec::new(),
             namespace_warned: false,
             preferred: &[],
@@ -341,6 +345,15 @@ impl<'a, 'i> Reader<'a, 'i> {
     /// The warnings so far.
     pub fn into_warnings(self) -> Vec<Issue> {
         self.warnings
+            .into_iter()
+            .map(|(mut issue, repeats)| {
+                if repeats > 0 {
+                    write!(issue.message, " (and {repeats} more like it after)")
+                        .expect("writing to a String");
+                }
+                issue
+            })
+            .collect()
     }
 
     /// The FHIR path so far.
@@ -386,21 +399,32 @@ impl<'a, 'i> Reader<'a, 'i> {
     }
 
     /// The line and column (1-based, columns in characters) where `node`
-    /// starts. Lines are counted from the last position asked for, so that
-    /// many issues cost about one pass over the text, not one each.
+    /// starts. Counted on from the last position asked for, so that issues
+    /// in document order cost one pass over the text in all, not one each.
     pub fn position(&self, node: Node) -> (u32, u32) {
         let offset = node.range().start;
         let text = self.doc.input_text();
-        let newlines = |s: &str| count_bytes(s, b'\n') as u32;
-        let (from, line) = self.last_line.get();
-        let line = if offset >= from {
-            line + newlines(&text[from..offset])
+        let (from, line, column) = self.last_position.get();
+        let at = if offset >= from {
+            // Forward: count on; on the same line, count on the column too.
+            let skipped = &text[from..offset];
+            match skipped.rfind('\n') {
+                None => (line, column + skipped.chars().count() as u32),
+                Some(p) => (
+                    line + count_bytes(skipped, b'\n') as u32,
+                    skipped[p + 1..].chars().count() as u32 + 1,
+                ),
+            }
         } else {
-            line - newlines(&text[offset..from])
+            // Back (a trial read that failed): from the line's start.
+            let start = text[..offset].rfind('\n').map_or(0, |p| p + 1);
+            (
+                line - count_bytes(&text[offset..from], b'\n') as u32,
+                text[start..offset].chars().count() as u32 + 1,
+            )
         };
-        self.last_line.set((offset, line));
-        let start = text[..offset].rfind('\n').map_or(0, |p| p + 1);
-        (line, text[start..offset].chars().count() as u32 + 1)
+        self.last_position.set((offset, at.0, at.1));
+        at
     }
 
     /// Fails with an issue at `node`.
@@ -419,7 +443,7 @@ impl<'a, 'i> Reader<'a, 'i> {
         match self.mode {
             Mode::Strict => Err(issue),
             Mode::Lenient => {
-                self.warnings.push(issue);
+                self.warn(issue);
                 Ok(())
             }
         }
@@ -427,7 +451,16 @@ impl<'a, 'i> Reader<'a, 'i> {
 
     /// Records a warning found outside the derived readers.
     pub fn warn(&mut self, issue: Issue) {
-        self.warnings.push(issue);
+        match self.warnings.last_mut() {
+            Some((last, repeats))
+                if last.code == issue.code
+                    && last.path == issue.path
+                    && last.message == issue.message =>
+            {
+                *repeats += 1
+            }
+            _ => self.warnings.push((issue, 0)),
+        }
     }
 
     /// Saves the state before a trial read.
@@ -435,6 +468,7 @@ impl<'a, 'i> Reader<'a, 'i> {
         Checkpoint {
             path: self.path.len(),
             warnings: self.warnings.len(),
+            repeats: self.warnings.last().map_or(0, |w| w.1),
             mode: self.mode,
             namespace_warned: self.namespace_warned,
         }
@@ -444,6 +478,9 @@ impl<'a, 'i> Reader<'a, 'i> {
     pub fn restore(&mut self, c: Checkpoint) {
         self.path.truncate(c.path);
         self.warnings.truncate(c.warnings);
+        if let Some(last) = self.warnings.last_mut() {
+            last.1 = c.repeats;
+        }
         self.mode = c.mode;
         self.namespace_warned = c.namespace_warned;
     }
@@ -684,7 +721,27 @@ impl<'a, 'i> Reader<'a, 'i> {
 
 #[cfg(test)]
 mod tests {
-    use super::too_deep;
+    use super::{too_deep, Mode, Reader};
+
+    #[test]
+    fn positions_agree_with_the_parser_in_any_order() {
+        let text = "<a>\n  <b x='é'/><c/>\n\n <d>é<e/></d><f/></a>";
+        let doc = roxmltree::Document::parse(text).unwrap();
+        let nodes: Vec<_> = doc.descendants().collect();
+        let expected = |n: roxmltree::Node| {
+            let p = doc.text_pos_at(n.range().start);
+            (p.row, p.col)
+        };
+        let r = Reader::new(&doc, Mode::Lenient);
+        // Forward, backward, and back and forth.
+        let order = (0..nodes.len())
+            .chain((0..nodes.len()).rev())
+            .chain([3, 1, 6, 2, 8, 0, 5]);
+        for i in order {
+            let n = nodes[i % nodes.len()];
+            assert_eq!(r.position(n), expected(n), "node {i}");
+        }
+    }
 
     #[test]
     fn depth_counts_open_elements_only() {
