@@ -8,9 +8,9 @@
 //! cargo bench -p fgm-types --bench messages -- profile floor|typed|write FILE N
 //! ```
 //!
-//! Times are medians of many iterations in one process; memory is the
-//! process's peak resident set (`VmHWM`), measured in a child process per
-//! grown message so that cases do not share a peak.
+//! Times are medians of many iterations in one process; memory is the rise
+//! from the resident set before a read to the peak after it, measured in a
+//! child process per grown message so that cases do not share a peak.
 
 use std::hint::black_box;
 use std::path::Path;
@@ -78,15 +78,21 @@ fn corpus() -> Vec<(String, String)> {
     out
 }
 
-fn peak_rss_kib() -> u64 {
+/// A field of `/proc/self/status` in KiB (`VmHWM`: peak resident set;
+/// `VmRSS`: resident set now).
+fn status_kib(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
+                .find(|l| l.starts_with(field))
                 .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
         })
         .unwrap_or(0)
+}
+
+fn peak_rss_kib() -> u64 {
+    status_kib("VmHWM:")
 }
 
 /// A v2 query grown to about `size` bytes: by a long string value, by many
@@ -115,11 +121,12 @@ fn grown(how: &str, size: usize) -> String {
 }
 
 /// In a child process: read one grown message, typed or (`floor`) with
-/// roxmltree alone; print its size, the time, and the peak memory before
-/// and after.
+/// roxmltree alone; print its size, the time, the memory resident before
+/// and the peak after.
 fn child(how: &str, size: usize, floor: bool) {
     let text = grown(how, size);
-    let before = peak_rss_kib();
+    // Resident now, not the peak: building the input took copies of it.
+    let before = status_kib("VmRSS:");
     let options = ReadOptions {
         max_nodes: u32::MAX,
         ..ReadOptions::default()
