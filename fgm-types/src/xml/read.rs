@@ -291,9 +291,11 @@ pub struct Reader<'a, 'i> {
     /// positions are counted on from there.
     last_position: Cell<(usize, u32, u32)>,
     /// The warnings, each with how many more like it (same code, path and
-    /// message) came straight after: 100,000 unknown `<note>`s are one
-    /// warning, not 100,000.
+    /// message, on a sibling element) came straight after: 100,000 unknown
+    /// `<note>`s are one warning, not 100,000.
     warnings: Vec<(Issue, u32)>,
+    /// The parent of the element the last warning was about.
+    warned_parent: Option<roxmltree::NodeId>,
     namespace_warned: bool,
     preferred: &'static [&'static str],
 }
@@ -303,6 +305,7 @@ pub struct Checkpoint {
     path: usize,
     warnings: usize,
     repeats: u32,
+    warned_parent: Option<roxmltree::NodeId>,
     mode: Mode,
     namespace_warned: bool,
 }
@@ -316,6 +319,7 @@ impl<'a, 'i> Reader<'a, 'i> {
             path: Vec::new(),
             last_position: Cell::new((0, 1, 1)),
             warnings: Vec::new(),
+            warned_parent: None,
             namespace_warned: false,
             preferred: &[],
         }
@@ -443,7 +447,20 @@ impl<'a, 'i> Reader<'a, 'i> {
         match self.mode {
             Mode::Strict => Err(issue),
             Mode::Lenient => {
-                self.warn(issue);
+                let parent = node.parent().map(|p| p.id());
+                let sibling = parent.is_some() && parent == self.warned_parent;
+                match self.warnings.last_mut() {
+                    Some((last, repeats))
+                        if sibling
+                            && last.code == issue.code
+                            && last.path == issue.path
+                            && last.message == issue.message =>
+                    {
+                        *repeats += 1
+                    }
+                    _ => self.warnings.push((issue, 0)),
+                }
+                self.warned_parent = parent;
                 Ok(())
             }
         }
@@ -451,16 +468,8 @@ impl<'a, 'i> Reader<'a, 'i> {
 
     /// Records a warning found outside the derived readers.
     pub fn warn(&mut self, issue: Issue) {
-        match self.warnings.last_mut() {
-            Some((last, repeats))
-                if last.code == issue.code
-                    && last.path == issue.path
-                    && last.message == issue.message =>
-            {
-                *repeats += 1
-            }
-            _ => self.warnings.push((issue, 0)),
-        }
+        self.warnings.push((issue, 0));
+        self.warned_parent = None;
     }
 
     /// Saves the state before a trial read.
@@ -469,6 +478,7 @@ impl<'a, 'i> Reader<'a, 'i> {
             path: self.path.len(),
             warnings: self.warnings.len(),
             repeats: self.warnings.last().map_or(0, |w| w.1),
+            warned_parent: self.warned_parent,
             mode: self.mode,
             namespace_warned: self.namespace_warned,
         }
@@ -481,6 +491,7 @@ impl<'a, 'i> Reader<'a, 'i> {
         if let Some(last) = self.warnings.last_mut() {
             last.1 = c.repeats;
         }
+        self.warned_parent = c.warned_parent;
         self.mode = c.mode;
         self.namespace_warned = c.namespace_warned;
     }
