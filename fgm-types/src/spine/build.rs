@@ -721,9 +721,7 @@ pub fn example(interaction: Interaction) -> Result<Message, String> {
             .map_err(e)
     };
     // A girl of ten, whatever the year.
-    let year: u32 = fgm_types::spine::now().as_str()[..4]
-        .parse()
-        .expect("a year");
+    let year: u32 = now().as_str()[..4].parse().expect("a year");
     let birth_date = format!("{}-06-01", year - 10);
     let create = || {
         Create::new("9434765919", &birth_date, "B86022", "Example Surgery")

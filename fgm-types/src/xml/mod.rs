@@ -233,12 +233,12 @@ fn choose_resource<'a, 'i, T>(
     read: fn(&mut Reader<'a, 'i>, Node<'a, 'i>, usize) -> Result<T>,
 ) -> Result<T> {
     let rtype = resource.tag_name().name();
-    // The usual case, without allocating: one claim, naming a variant.
-    let mut claims = Reader::claimed_profiles(resource);
-    if let (Some(claim), None) = (claims.next(), claims.next()) {
-        if let Some(i) = variants.iter().position(|v| v.0 == rtype && v.1 == claim) {
-            return read(r, resource, i);
-        }
+    // The first variant of this type whose profile the resource claims.
+    if let Some(i) = variants
+        .iter()
+        .position(|v| v.0 == rtype && Reader::claimed_profiles(resource).any(|c| c == v.1))
+    {
+        return read(r, resource, i);
     }
     let mut candidates: Vec<usize> = (0..variants.len())
         .filter(|&i| variants[i].0 == rtype)
@@ -255,12 +255,6 @@ fn choose_resource<'a, 'i, T>(
         );
     }
     let claimed: Vec<&str> = Reader::claimed_profiles(resource).collect();
-    if let Some(&i) = candidates
-        .iter()
-        .find(|&&i| claimed.contains(&variants[i].1))
-    {
-        return read(r, resource, i);
-    }
     if let Some(&i) = candidates
         .iter()
         .find(|&&i| claimed.iter().any(|p| p.trim() == variants[i].1))

@@ -124,15 +124,7 @@ fn too_deep(text: &str, max: usize) -> Option<(u32, u32)> {
             if j < b.len() && b[j - 1] != b'/' {
                 depth += 1;
                 if depth > max {
-                    let line = b[..i].iter().filter(|&&c| c == b'\n').count() as u32 + 1;
-                    let column = text[b[..i]
-                        .iter()
-                        .rposition(|&c| c == b'\n')
-                        .map_or(0, |p| p + 1)..i]
-                        .chars()
-                        .count() as u32
-                        + 1;
-                    return Some((line, column));
+                    return Some(line_column(text, i));
                 }
             }
             (j < b.len()).then_some(j + 1)
@@ -176,14 +168,8 @@ pub fn parse_document<'i>(input: &'i [u8], options: &ReadOptions) -> Result<Docu
         ));
     }
     let text = std::str::from_utf8(input).map_err(|e| {
-        let before = &input[..e.valid_up_to()];
-        let line = before.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
-        let column = (before.len()
-            - before
-                .iter()
-                .rposition(|&b| b == b'\n')
-                .map_or(0, |p| p + 1)) as u32
-            + 1;
+        let valid = std::str::from_utf8(&input[..e.valid_up_to()]).expect("valid up to here");
+        let (line, column) = line_column(valid, valid.len());
         issue(
             ErrorCode::Malformed,
             line,
@@ -216,8 +202,7 @@ pub fn parse_document<'i>(input: &'i [u8], options: &ReadOptions) -> Result<Docu
         let pos = match e {
             // Reported at 1:1 by the parser: say where the input ends.
             roxmltree::Error::UnexpectedEndOfStream | roxmltree::Error::UnclosedRootNode => {
-                let line = text.matches('\n').count() as u32 + 1;
-                let column = text.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
+                let (line, column) = line_column(text, text.len());
                 roxmltree::TextPos::new(line, column)
             }
             _ => e.pos(),
@@ -263,6 +248,17 @@ fn tree_too_deep(doc: &Document, max: usize) -> Option<(u32, u32)> {
         }
     }
     None
+}
+
+/// The line and column (1-based, columns in characters) of byte `offset`
+/// of `text`, counted from the start.
+fn line_column(text: &str, offset: usize) -> (u32, u32) {
+    let before = &text[..offset];
+    let start = before.rfind('\n').map_or(0, |p| p + 1);
+    (
+        count_bytes(before, b'\n') as u32 + 1,
+        before[start..].chars().count() as u32 + 1,
+    )
 }
 
 /// How many times `byte` occurs in `text`: counted in byte-wide lanes, 255
@@ -420,12 +416,8 @@ impl<'a, 'i> Reader<'a, 'i> {
                 ),
             }
         } else {
-            // Back (a trial read that failed): from the line's start.
-            let start = text[..offset].rfind('\n').map_or(0, |p| p + 1);
-            (
-                line - count_bytes(&text[offset..from], b'\n') as u32,
-                text[start..offset].chars().count() as u32 + 1,
-            )
+            // Back (a trial read that failed): from the start.
+            line_column(text, offset)
         };
         self.last_position.set((offset, at.0, at.1));
         at
