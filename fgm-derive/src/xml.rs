@@ -353,7 +353,7 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
             ..
         } => {
             let body = read_into(i, c, i);
-            Some(quote!(__n if <#inner as #rt::FhirChoice>::ELEMENTS.contains(&__n) => { #body }))
+            Some(quote!(__n if <#inner as #rt::FhirChoice>::accepts(__n) => { #body }))
         }
         _ => None,
     });
@@ -603,9 +603,17 @@ fn expand_choice(
         });
         writes.push(quote!(#name::#ident(v) => #rt::FhirElement::write_element(v, w, #xml),));
     }
+    let accepts = if elements.is_empty() {
+        quote!(false)
+    } else {
+        quote!(::core::matches!(name, #(#elements)|*))
+    };
     quote! {
         impl #rt::FhirChoice for #name {
             const ELEMENTS: &'static [&'static str] = &[#(#elements),*];
+            fn accepts(name: &str) -> bool {
+                #accepts
+            }
             fn read_choice<'a, 'i>(r: &mut #rt::Reader<'a, 'i>, node: #rt::Node<'a, 'i>) -> #rt::Result<Self> {
                 match node.tag_name().name() {
                     #(#reads)*

@@ -34,6 +34,11 @@ pub trait FhirElement: Sized {
 pub trait FhirChoice: Sized {
     /// The element names it accepts (`valueString`, `valueBoolean`).
     const ELEMENTS: &'static [&'static str];
+    /// Whether `name` is one of [`FhirChoice::ELEMENTS`] (derived as one
+    /// `match`, not a search).
+    fn accepts(name: &str) -> bool {
+        Self::ELEMENTS.contains(&name)
+    }
     /// Reads the element `node`, whose name is one of [`FhirChoice::ELEMENTS`].
     fn read_choice<'a, 'i>(r: &mut Reader<'a, 'i>, node: Node<'a, 'i>) -> Result<Self>;
     /// Writes the chosen element.

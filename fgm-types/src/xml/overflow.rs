@@ -3,48 +3,142 @@
 
 use roxmltree::Node;
 
-use super::write::Writer;
+use super::write::{escape_into, Writer};
 use super::FHIR_NS;
 
-/// Unknown attributes and elements of one element, kept as read.
+/// Unknown attributes and elements of one element, kept as read so that
+/// writing gives them back. Empty (the usual case), it is one null pointer
+/// and allocates nothing; each kept element is kept as compact XML text.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Overflow {
+pub struct Overflow(Option<Box<Kept>>);
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct Kept {
     /// Unknown attributes, in document order.
-    pub attributes: Vec<(String, String)>,
-    /// Unknown child elements, each with the number of known child elements
-    /// that preceded it (where it goes back when written).
-    pub elements: Vec<(usize, XmlTree)>,
+    attributes: Vec<(String, String)>,
+    /// The kept elements, written one after another.
+    xml: String,
+    /// For each kept element: the number of known child elements before it
+    /// (where it goes back when written) and where its text ends in `xml`.
+    elements: Vec<(usize, usize)>,
 }
 
 impl Overflow {
     /// Whether nothing was kept.
     pub fn is_empty(&self) -> bool {
-        self.attributes.is_empty() && self.elements.is_empty()
+        self.0.is_none()
+    }
+
+    /// The kept attributes (name, value), in document order.
+    pub fn attributes(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0
+            .iter()
+            .flat_map(|k| k.attributes.iter().map(|(n, v)| (n.as_str(), v.as_str())))
+    }
+
+    /// The kept elements, in document order: for each, the number of known
+    /// child elements before it and the element as XML text (compact, its
+    /// namespace declared where it is not FHIR's; comments and blank text
+    /// dropped).
+    pub fn elements(&self) -> impl Iterator<Item = (usize, &str)> {
+        self.0.iter().flat_map(|k| {
+            let starts = std::iter::once(0).chain(k.elements.iter().map(|e| e.1));
+            k.elements
+                .iter()
+                .zip(starts)
+                .map(|(&(anchor, end), start)| (anchor, &k.xml[start..end]))
+        })
+    }
+
+    fn kept(&mut self) -> &mut Kept {
+        self.0.get_or_insert_with(Box::default)
+    }
+
+    /// Keeps an attribute.
+    pub fn push_attribute(&mut self, name: &str, value: &str) {
+        self.kept()
+            .attributes
+            .push((name.to_owned(), value.to_owned()));
+    }
+
+    /// Keeps an element and everything below it, after `anchor` known
+    /// children.
+    pub fn push_element(&mut self, anchor: usize, node: Node) {
+        let kept = self.kept();
+        write_node(&mut kept.xml, node, FHIR_NS);
+        kept.elements.push((anchor, kept.xml.len()));
     }
 
     /// Writes the kept attributes.
     pub fn write_attributes(&self, w: &mut Writer) {
-        for (name, value) in &self.attributes {
+        for (name, value) in self.attributes() {
             w.attr(name, value);
         }
     }
 
     /// Writes the kept elements that came after `known` known children.
     pub fn write_elements(&self, w: &mut Writer, known: usize) {
-        for (anchor, tree) in &self.elements {
-            if *anchor == known {
-                tree.write(w, None);
+        for (anchor, xml) in self.elements() {
+            if anchor == known {
+                w.raw(xml);
             }
         }
     }
 
     /// Writes the kept elements that came after the last known child.
     pub fn write_rest(&self, w: &mut Writer, known: usize) {
-        for (anchor, tree) in &self.elements {
-            if *anchor >= known {
-                tree.write(w, None);
+        for (anchor, xml) in self.elements() {
+            if anchor >= known {
+                w.raw(xml);
             }
         }
+    }
+}
+
+/// Writes `node` and everything below it as compact XML, declaring its
+/// namespace where it differs from `outer`, the namespace it is written in.
+/// An element in no namespace is taken as FHIR's (what lenient reading
+/// accepts); attribute namespaces, comments and blank text are dropped.
+fn write_node(out: &mut String, node: Node, outer: &str) {
+    let name = node.tag_name().name();
+    let ns = node.tag_name().namespace().unwrap_or(FHIR_NS);
+    out.push('<');
+    out.push_str(name);
+    if ns != outer {
+        out.push_str(" xmlns=\"");
+        escape_into(out, ns, true);
+        out.push('"');
+    }
+    for a in node.attributes() {
+        out.push(' ');
+        out.push_str(a.name());
+        out.push_str("=\"");
+        escape_into(out, a.value(), true);
+        out.push('"');
+    }
+    let mut open = false;
+    for child in node.children() {
+        let text = child
+            .text()
+            .filter(|t| child.is_text() && !t.trim().is_empty());
+        if !child.is_element() && text.is_none() {
+            continue;
+        }
+        if !open {
+            out.push('>');
+            open = true;
+        }
+        match text {
+            Some(t) => escape_into(out, t, false),
+            None => write_node(out, child, ns),
+        }
+    }
+    if open {
+        out.push_str("</");
+        out.push_str(name);
+        out.push('>');
+    } else {
+        out.push_str("/>");
     }
 }
 
@@ -129,5 +223,43 @@ impl XmlTree {
             }
         }
         w.end();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Overflow;
+
+    #[test]
+    fn keeps_elements_as_compact_xml_in_their_namespaces() {
+        let doc = roxmltree::Document::parse(
+            "<r xmlns='http://hl7.org/fhir' xmlns:x='urn:x'>\
+             <a v='1 &amp; &quot;2&quot;'>\n  <!-- c --><b>t&lt;</b>\n</a>\
+             <x:c><d/><y xmlns='urn:y'><e/></y></x:c><f/></r>",
+        )
+        .unwrap();
+        let mut kept = Overflow::default();
+        assert!(kept.is_empty());
+        let children: Vec<_> = doc
+            .root_element()
+            .children()
+            .filter(|n| n.is_element())
+            .collect();
+        kept.push_element(0, children[0]);
+        kept.push_element(2, children[1]);
+        kept.push_attribute("y", "<");
+        assert!(!kept.is_empty());
+        let elements: Vec<_> = kept.elements().collect();
+        assert_eq!(
+            elements,
+            [
+                (0, "<a v=\"1 &amp; &quot;2&quot;\"><b>t&lt;</b></a>"),
+                (
+                    2,
+                    "<c xmlns=\"urn:x\"><d xmlns=\"http://hl7.org/fhir\"/><y xmlns=\"urn:y\"><e/></y></c>"
+                ),
+            ]
+        );
+        assert_eq!(kept.attributes().collect::<Vec<_>>(), [("y", "<")]);
     }
 }

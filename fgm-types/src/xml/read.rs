@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use roxmltree::{Document, Node, ParsingOptions};
 
 use super::error::{ErrorCode, Issue, Result};
-use super::overflow::{Overflow, XmlTree};
+use super::overflow::Overflow;
 use super::FHIR_NS;
 use crate::NonEmpty;
 
@@ -235,19 +235,12 @@ pub fn parse_document<'i>(input: &'i [u8], options: &ReadOptions) -> Result<Docu
 /// The line and column of the first element of `doc` nested deeper than
 /// `max`.
 fn tree_too_deep(doc: &Document, max: usize) -> Option<(u32, u32)> {
-    // The open elements, in document order: each element's parent is on it.
-    let mut open: Vec<Node> = Vec::with_capacity(max + 1);
-    for n in doc.descendants().filter(Node::is_element) {
-        while open.last().is_some_and(|top| Some(*top) != n.parent()) {
-            open.pop();
-        }
-        open.push(n);
-        if open.len() > max {
-            let pos = doc.text_pos_at(n.range().start);
-            return Some((pos.row, pos.col));
-        }
-    }
-    None
+    // Small documents only: counting ancestors costs at most 256 × 256 steps.
+    let n = doc
+        .descendants()
+        .find(|n| n.is_element() && n.ancestors().skip(max).any(|a| a.is_element()))?;
+    let pos = doc.text_pos_at(n.range().start);
+    Some((pos.row, pos.col))
 }
 
 /// The line and column (1-based, columns in characters) of byte `offset`
@@ -268,6 +261,18 @@ fn count_bytes(text: &str, byte: u8) -> usize {
         .chunks(255)
         .map(|chunk| usize::from(chunk.iter().map(|&b| u8::from(b == byte)).sum::<u8>()))
         .sum()
+}
+
+/// Whether `text` is `parts` joined.
+fn is_joined(text: &str, parts: &[&str]) -> bool {
+    let mut rest = text;
+    for part in parts {
+        match rest.strip_prefix(part) {
+            Some(r) => rest = r,
+            None => return false,
+        }
+    }
+    rest.is_empty()
 }
 
 /// Whether `text` is XML white space only (space, tab, CR, LF).
@@ -435,27 +440,58 @@ impl<'a, 'i> Reader<'a, 'i> {
         code: ErrorCode,
         message: impl Into<String>,
     ) -> Result<()> {
-        let issue = self.issue(node, code, message);
-        match self.mode {
-            Mode::Strict => Err(issue),
-            Mode::Lenient => {
-                let parent = node.parent().map(|p| p.id());
-                let sibling = parent.is_some() && parent == self.warned_parent;
-                match self.warnings.last_mut() {
-                    Some((last, repeats))
-                        if sibling
-                            && last.code == issue.code
-                            && last.path == issue.path
-                            && last.message == issue.message =>
-                    {
-                        *repeats += 1
-                    }
-                    _ => self.warnings.push((issue, 0)),
-                }
-                self.warned_parent = parent;
-                Ok(())
+        let message = message.into();
+        self.departure_in_parts(node, code, &[&message])
+    }
+
+    /// [`Reader::departure`] with the message in parts, joined only when the
+    /// warning does not repeat the last one (checked without allocating).
+    fn departure_in_parts(&mut self, node: Node, code: ErrorCode, message: &[&str]) -> Result<()> {
+        if self.mode == Mode::Strict {
+            return Err(self.issue(node, code, message.concat()));
+        }
+        let parent = node.parent().map(|p| p.id());
+        let sibling = parent.is_some() && parent == self.warned_parent;
+        let repeat = sibling
+            && self.warnings.last().is_some_and(|(last, _)| {
+                last.code == code && self.path_is(&last.path) && is_joined(&last.message, message)
+            });
+        match self.warnings.last_mut() {
+            Some((_, repeats)) if repeat => *repeats += 1,
+            _ => {
+                let issue = self.issue(node, code, message.concat());
+                self.warnings.push((issue, 0));
             }
         }
+        self.warned_parent = parent;
+        Ok(())
+    }
+
+    /// Whether `path` is the FHIR path so far ([`Reader::path`], unwritten).
+    fn path_is(&self, path: &str) -> bool {
+        let mut rest = path;
+        for (i, (name, index)) in self.path.iter().enumerate() {
+            let Some(r) = rest.strip_prefix(if i > 0 { "." } else { "" }) else {
+                return false;
+            };
+            let Some(r) = r.strip_prefix(name) else {
+                return false;
+            };
+            rest = match index {
+                None => r,
+                Some(index) => {
+                    let Some((digits, r)) = r.strip_prefix('[').and_then(|r| r.split_once(']'))
+                    else {
+                        return false;
+                    };
+                    if digits.parse() != Ok(*index) {
+                        return false;
+                    }
+                    r
+                }
+            };
+        }
+        rest.is_empty()
     }
 
     /// Records a warning found outside the derived readers.
@@ -613,13 +649,14 @@ impl<'a, 'i> Reader<'a, 'i> {
     /// Checks canonical order: `position` must not come before what was read.
     pub fn order(&mut self, node: Node, stage: &mut usize, position: usize) -> Result<()> {
         if position < *stage {
-            self.departure(
+            self.departure_in_parts(
                 node,
                 ErrorCode::Order,
-                format!(
-                    "<{}> is out of the canonical element order",
-                    node.tag_name().name()
-                ),
+                &[
+                    "<",
+                    node.tag_name().name(),
+                    "> is out of the canonical element order",
+                ],
             )?;
         }
         *stage = (*stage).max(position);
@@ -670,17 +707,18 @@ impl<'a, 'i> Reader<'a, 'i> {
         overflow: &mut Overflow,
     ) -> Result<()> {
         self.push(node.tag_name().name());
-        let r = self.departure(
+        let r = self.departure_in_parts(
             node,
             ErrorCode::UnknownElement,
-            format!(
-                "<{}> is not defined here by the profile",
-                node.tag_name().name()
-            ),
+            &[
+                "<",
+                node.tag_name().name(),
+                "> is not defined here by the profile",
+            ],
         );
         self.pop();
         r?;
-        overflow.elements.push((anchor, XmlTree::from_node(node)));
+        overflow.push_element(anchor, node);
         Ok(())
     }
 
@@ -691,14 +729,12 @@ impl<'a, 'i> Reader<'a, 'i> {
         attr: roxmltree::Attribute<'a, 'i>,
         overflow: &mut Overflow,
     ) -> Result<()> {
-        self.departure(
+        self.departure_in_parts(
             node,
             ErrorCode::UnknownAttribute,
-            format!("attribute `{}` is not defined here", attr.name()),
+            &["attribute `", attr.name(), "` is not defined here"],
         )?;
-        overflow
-            .attributes
-            .push((attr.name().to_owned(), attr.value().to_owned()));
+        overflow.push_attribute(attr.name(), attr.value());
         Ok(())
     }
 
@@ -724,7 +760,32 @@ impl<'a, 'i> Reader<'a, 'i> {
 
 #[cfg(test)]
 mod tests {
-    use super::{too_deep, Mode, Reader};
+    use super::{is_joined, too_deep, Mode, Reader};
+
+    #[test]
+    fn paths_and_messages_compare_unwritten() {
+        let doc = roxmltree::Document::parse("<a/>").unwrap();
+        let mut r = Reader::new(&doc, Mode::Lenient);
+        assert!(r.path_is(""));
+        r.push("Bundle");
+        r.push_index("entry", 12);
+        r.push("resource");
+        assert_eq!(r.path(), "Bundle.entry[12].resource");
+        assert!(r.path_is("Bundle.entry[12].resource"));
+        for other in [
+            "Bundle.entry[1].resource",
+            "Bundle.entry[12]",
+            "Bundle.entry[12].resourc",
+            "Bundle.entry.resource",
+            "Bundle.entry[12].resource.x",
+            "",
+        ] {
+            assert!(!r.path_is(other), "{other}");
+        }
+        assert!(is_joined("<a> is b", &["<", "a", "> is b"]));
+        assert!(!is_joined("<a> is b", &["<", "a", "> is"]));
+        assert!(!is_joined("<a> is", &["<", "a", "> is b"]));
+    }
 
     #[test]
     fn positions_agree_with_the_parser_in_any_order() {

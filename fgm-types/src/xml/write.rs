@@ -13,7 +13,10 @@ pub struct WriteOptions {
 }
 
 struct Frame {
+    /// Where the start tag's name ends in the output.
     name_end: usize,
+    /// Where the element's name starts in `names`.
+    name_at: usize,
     has_children: bool,
 }
 
@@ -22,7 +25,8 @@ pub struct Writer {
     out: String,
     pretty: bool,
     stack: Vec<Frame>,
-    names: Vec<String>,
+    /// The names of the open elements, one after another.
+    names: String,
     root_written: bool,
 }
 
@@ -40,7 +44,7 @@ impl Writer {
             out,
             pretty: options.pretty,
             stack: Vec::new(),
-            names: Vec::new(),
+            names: String::new(),
             root_written: false,
         }
     }
@@ -106,9 +110,10 @@ impl Writer {
         }
         self.stack.push(Frame {
             name_end: self.out.len(),
+            name_at: self.names.len(),
             has_children: false,
         });
-        self.names.push(name.to_owned());
+        self.names.push_str(name);
     }
 
     /// Opens element `name` declaring namespace `ns` (the XHTML `div`).
@@ -139,15 +144,15 @@ impl Writer {
     /// Closes the innermost open element.
     pub fn end(&mut self) {
         let frame = self.stack.pop().expect("an element is open");
-        let name = self.names.pop().expect("an element is open");
         if frame.has_children {
             self.indent();
             self.out.push_str("</");
-            self.out.push_str(&name);
+            self.out.push_str(&self.names[frame.name_at..]);
             self.out.push('>');
         } else {
             self.out.push_str("/>");
         }
+        self.names.truncate(frame.name_at);
     }
 
     /// `<name value="…"/>`: a primitive element.
@@ -161,23 +166,42 @@ impl Writer {
 /// Escapes for XML text or an attribute value; in attributes, tabs and line
 /// ends become character references so that they survive normalisation.
 pub fn escape_into(out: &mut String, s: &str, attribute: bool) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' if attribute => out.push_str("&quot;"),
-            '\t' if attribute => out.push_str("&#9;"),
-            '\n' if attribute => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            c => out.push(c),
-        }
+    let special = |b: u8| match b {
+        b'&' | b'<' | b'>' | b'\r' => true,
+        b'"' | b'\t' | b'\n' => attribute,
+        _ => false,
+    };
+    let mut rest = s;
+    // Runs of plain text are copied whole; the characters escaped are ASCII.
+    while let Some(i) = rest.bytes().position(special) {
+        out.push_str(&rest[..i]);
+        out.push_str(match rest.as_bytes()[i] {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\t' => "&#9;",
+            b'\n' => "&#10;",
+            _ => "&#13;",
+        });
+        rest = &rest[i + 1..];
     }
+    out.push_str(rest);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escapes_text_and_attributes() {
+        let mut out = String::new();
+        escape_into(&mut out, "é&<>\"\t\n\r x", false);
+        assert_eq!(out, "é&amp;&lt;&gt;\"\t\n&#13; x");
+        out.clear();
+        escape_into(&mut out, "é&<>\"\t\n\r x", true);
+        assert_eq!(out, "é&amp;&lt;&gt;&quot;&#9;&#10;&#13; x");
+    }
 
     #[test]
     fn compact_and_pretty() {
