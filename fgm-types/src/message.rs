@@ -198,31 +198,29 @@ pub fn missing_entry<T>(r: &mut Reader, bundle: Node, what: &str) -> Result<T> {
 /// The FHIR path of an element, from the Bundle down: repeated elements
 /// (and every `entry`) carry their index.
 fn path_of(node: Node) -> String {
-    let mut parts = Vec::new();
-    let mut at = Some(node);
-    while let Some(n) = at {
-        if !n.is_element() {
-            break;
+    let segments: Vec<(&str, Option<usize>)> = node
+        .ancestors()
+        .take_while(Node::is_element)
+        .map(|n| {
+            let name = n.tag_name().name();
+            let same = |s: &Node| s.is_element() && s.tag_name().name() == name;
+            let index = n.prev_siblings().skip(1).filter(same).count();
+            let repeated =
+                name == "entry" || index > 0 || n.next_siblings().skip(1).any(|s| same(&s));
+            (name, repeated.then_some(index))
+        })
+        .collect();
+    let mut out = String::new();
+    for (i, (name, index)) in segments.iter().rev().enumerate() {
+        if i > 0 {
+            out.push('.');
         }
-        let name = n.tag_name().name();
-        let siblings: Vec<Node> = n
-            .parent()
-            .map(|p| {
-                p.children()
-                    .filter(|c| c.is_element() && c.tag_name().name() == name)
-                    .collect()
-            })
-            .unwrap_or_default();
-        if siblings.len() > 1 || name == "entry" {
-            let index = siblings.iter().position(|s| *s == n).unwrap_or(0);
-            parts.push(format!("{name}[{index}]"));
-        } else {
-            parts.push(name.to_owned());
+        out.push_str(name);
+        if let Some(index) = index {
+            out.push_str(&format!("[{index}]"));
         }
-        at = n.parent();
     }
-    parts.reverse();
-    parts.join(".")
+    out
 }
 
 /// The resource element a node belongs to: the nearest ancestor (or the

@@ -127,7 +127,8 @@ primitive!(
 );
 primitive!(
     /// FHIR `uri`: non-empty, without white space.
-    Uri = "uri", |s| !s.is_empty() && !s.chars().any(char::is_whitespace)
+    Uri = "uri", |s| !s.is_empty()
+        && (s.bytes().all(|b| b.is_ascii_graphic()) || !s.chars().any(char::is_whitespace))
 );
 primitive!(
     /// FHIR `date`: `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.

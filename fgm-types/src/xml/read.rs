@@ -235,12 +235,21 @@ pub fn parse_document<'i>(input: &'i [u8], options: &ReadOptions) -> Result<Docu
 /// The line and column of the first element of `doc` nested deeper than
 /// `max`.
 fn tree_too_deep(doc: &Document, max: usize) -> Option<(u32, u32)> {
-    // Small documents only: counting ancestors costs at most 256 × 256 steps.
-    let n = doc
-        .descendants()
-        .find(|n| n.is_element() && n.ancestors().skip(max).any(|a| a.is_element()))?;
-    let pos = doc.text_pos_at(n.range().start);
-    Some((pos.row, pos.col))
+    // Elements in document order: from the last one, up to the new one's
+    // parent, then down one level.
+    let (mut last, mut depth) = (doc.root(), 0usize);
+    for n in doc.descendants().filter(Node::is_element) {
+        while Some(last) != n.parent() {
+            last = last.parent()?;
+            depth -= 1;
+        }
+        (last, depth) = (n, depth + 1);
+        if depth > max {
+            let pos = doc.text_pos_at(n.range().start);
+            return Some((pos.row, pos.col));
+        }
+    }
+    None
 }
 
 /// The line and column (1-based, columns in characters) of byte `offset`
@@ -298,6 +307,8 @@ pub struct Reader<'a, 'i> {
     /// The parent of the element the last warning was about.
     warned_parent: Option<roxmltree::NodeId>,
     namespace_warned: bool,
+    /// Where the document keeps the FHIR namespace's name, once seen.
+    fhir_ns_at: usize,
     preferred: &'static [&'static str],
 }
 
@@ -322,6 +333,7 @@ impl<'a, 'i> Reader<'a, 'i> {
             warnings: Vec::new(),
             warned_parent: None,
             namespace_warned: false,
+            fhir_ns_at: 0,
             preferred: &[],
         }
     }
@@ -421,8 +433,12 @@ impl<'a, 'i> Reader<'a, 'i> {
                 ),
             }
         } else {
-            // Back (a trial read that failed): from the start.
-            line_column(text, offset)
+            // Back (a trial read that failed, a later check): count back.
+            let start = text[..offset].rfind('\n').map_or(0, |p| p + 1);
+            (
+                line - count_bytes(&text[offset..from], b'\n') as u32,
+                text[start..offset].chars().count() as u32 + 1,
+            )
         };
         self.last_position.set((offset, at.0, at.1));
         at
@@ -532,7 +548,14 @@ impl<'a, 'i> Reader<'a, 'i> {
     /// Checks an element's namespace: FHIR, or (lenient) none.
     pub fn check_namespace(&mut self, node: Node) -> Result<()> {
         match node.tag_name().namespace() {
-            Some(FHIR_NS) => Ok(()),
+            // The document's copy of the FHIR namespace, known by address.
+            Some(ns) if ns.as_ptr() as usize == self.fhir_ns_at && ns.len() == FHIR_NS.len() => {
+                Ok(())
+            }
+            Some(ns @ FHIR_NS) => {
+                self.fhir_ns_at = ns.as_ptr() as usize;
+                Ok(())
+            }
             // The narrative: checked by the `xhtml` reader.
             Some(super::XHTML_NS) if node.tag_name().name() == "div" => Ok(()),
             None => {
