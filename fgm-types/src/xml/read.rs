@@ -375,7 +375,8 @@ impl<'a, 'i> Reader<'a, 'i> {
 
     /// The FHIR path so far.
     pub fn path(&self) -> String {
-        let mut out = String::new();
+        // Room for each name, its dot and a small index: one allocation.
+        let mut out = String::with_capacity(self.path.iter().map(|(n, _)| n.len() + 6).sum());
         for (i, (name, index)) in self.path.iter().enumerate() {
             if i > 0 {
                 out.push('.');
