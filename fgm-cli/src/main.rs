@@ -186,15 +186,22 @@ fn diff(args: &[String]) -> Result<ExitCode, Failure> {
     })
 }
 
-/// Reads a file, or standard input for `-`.
+/// Reads a file, or standard input for `-`: no more than one byte past the
+/// reader's size limit, so that an oversized input is refused by the reader
+/// without being held in memory whole.
 fn read_input(path: &str) -> Result<Vec<u8>, Failure> {
-    if path == "-" {
-        let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)
-            .map_err(|e| Failure(format!("cannot read standard input: {e}")))?;
-        Ok(buf)
+    let limit = fgm_types::xml::ReadOptions::default().max_bytes as u64 + 1;
+    let mut buf = Vec::new();
+    let read = if path == "-" {
+        std::io::Read::read_to_end(&mut std::io::Read::take(std::io::stdin(), limit), &mut buf)
     } else {
-        std::fs::read(path).map_err(|e| Failure(format!("cannot read {path}: {e}")))
+        std::fs::File::open(path)
+            .and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, limit), &mut buf))
+    };
+    match read {
+        Ok(_) => Ok(buf),
+        Err(e) if path == "-" => Err(Failure(format!("cannot read standard input: {e}"))),
+        Err(e) => Err(Failure(format!("cannot read {path}: {e}"))),
     }
 }
 

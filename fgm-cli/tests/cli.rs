@@ -278,6 +278,41 @@ fn validate_rejects_truncated_input_in_one_line() {
 }
 
 #[test]
+fn validate_refuses_an_oversized_input_from_a_file_and_from_standard_input() {
+    let dir = std::env::temp_dir().join(format!("fgm-cli-big-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("big.xml");
+    let big = format!("<Bundle>{}</Bundle>", " ".repeat(6 << 20));
+    std::fs::write(&file, &big).unwrap();
+    let o = fgm(&["validate", file.to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fgm"))
+        .args(["validate", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // The reader stops one byte past the limit: the rest may not be taken.
+    let writer = std::thread::spawn(move || {
+        let _ = std::io::Write::write_all(&mut stdin, big.as_bytes());
+    });
+    let piped = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    for o in [o, piped] {
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        let out = stdout(&o);
+        assert_eq!(out.lines().count(), 1, "{out}");
+        assert!(
+            out.contains("rejected: MESSAGE_NOT_WELL_FORMED (HTTP 400)")
+                && out.contains("larger than the limit of 4194304 bytes"),
+            "{out}"
+        );
+    }
+}
+
+#[test]
 fn roundtrip_prints_the_written_message() {
     if !examples_present() {
         return;

@@ -84,7 +84,10 @@ fn a_50_mb_message() {
     );
     let e = refused(input.as_bytes());
     assert_eq!(e.code, ErrorCode::Limit);
-    assert!(e.message.contains("the limit is 4194304"), "{e}");
+    assert!(
+        e.message.contains("larger than the limit of 4194304 bytes"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -152,8 +152,7 @@ pub fn parse_document<'i>(input: &'i [u8], options: &ReadOptions) -> Result<Docu
             0,
             0,
             format!(
-                "the input is {} bytes; the limit is {}",
-                input.len(),
+                "the input is larger than the limit of {} bytes",
                 options.max_bytes
             ),
         ));
