@@ -198,16 +198,20 @@ pub fn read_resource<'a, 'i, T>(
             ),
         );
     }
-    let resource = match r.children(wrapper)?.as_slice() {
-        [one] => *one,
-        [] => return r.fail(wrapper, ErrorCode::Missing, "the element holds no resource"),
-        [_, second, ..] => {
-            return r.fail(
-                *second,
-                ErrorCode::Repeated,
-                "the element holds more than one resource",
-            )
+    let mut found = None;
+    for child in wrapper.children() {
+        if let Some(element) = r.element(child)? {
+            if found.replace(element).is_some() {
+                return r.fail(
+                    element,
+                    ErrorCode::Repeated,
+                    "the element holds more than one resource",
+                );
+            }
         }
+    }
+    let Some(resource) = found else {
+        return r.fail(wrapper, ErrorCode::Missing, "the element holds no resource");
     };
     let rtype = resource.tag_name().name();
     r.push(rtype);

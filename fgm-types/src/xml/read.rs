@@ -587,18 +587,6 @@ impl<'a, 'i> Reader<'a, 'i> {
         }
     }
 
-    /// The element children of `node`, namespaces checked; comments are
-    /// skipped, white space is ignored, other text is an error.
-    pub fn children(&mut self, node: Node<'a, 'i>) -> Result<Vec<Node<'a, 'i>>> {
-        let mut out = Vec::new();
-        for child in node.children() {
-            if let Some(element) = self.element(child)? {
-                out.push(element);
-            }
-        }
-        Ok(out)
-    }
-
     /// One child node as the derived readers see it: an element (namespace
     /// checked), or nothing for a comment or white space; other text is an
     /// error.
@@ -616,6 +604,7 @@ impl<'a, 'i> Reader<'a, 'i> {
     /// The `value` attribute of a primitive element, which may carry nothing
     /// else (an `id` or extensions on a primitive cannot be represented).
     pub fn value(&mut self, node: Node<'a, 'i>) -> Result<&'a str> {
+        let mut value = None;
         for attr in node.attributes() {
             if attr.name() != "value" || attr.namespace().is_some() {
                 return self.fail(
@@ -627,6 +616,7 @@ impl<'a, 'i> Reader<'a, 'i> {
                     ),
                 );
             }
+            value = Some(attr.value());
         }
         for child in node.children() {
             let Some(child) = self.element(child)? else {
@@ -638,7 +628,7 @@ impl<'a, 'i> Reader<'a, 'i> {
                 "extensions on a primitive element are not supported",
             );
         }
-        match node.attribute("value") {
+        match value {
             Some(v) => Ok(v),
             None => self.fail(
                 node,
