@@ -267,8 +267,9 @@ enum Verdict {
     Accepted(Message, Vec<String>),
     /// Refused by the reader.
     Unreadable(fgm_types::xml::Issue),
-    /// Read, but Spine would reject it for these.
-    Rejected(Message, Vec<ValidationIssue>, Vec<String>),
+    /// Read, but Spine would reject it for these (each with the line and
+    /// column its path leads to).
+    Rejected(Message, Vec<(ValidationIssue, (u32, u32))>, Vec<String>),
 }
 
 fn judge(input: &[u8], strict: bool) -> Verdict {
@@ -296,7 +297,25 @@ fn judge(input: &[u8], strict: bool) -> Verdict {
             let issues = fgm_types::spine::validate(&parsed.value, &ValidateOptions::default());
             let (errors, others): (Vec<ValidationIssue>, Vec<ValidationIssue>) =
                 issues.into_iter().partition(ValidationIssue::is_error);
-            warnings.extend(others.iter().map(ToString::to_string));
+            let at = |i: &ValidationIssue| fgm_types::xml::locate(input, &i.path).unwrap_or((0, 0));
+            warnings.extend(others.iter().map(|i| {
+                let (line, column) = at(i);
+                format!(
+                    "{line}:{column} {} {} (HTTP {}) at {}: {}",
+                    i.severity.code(),
+                    i.spine_code,
+                    i.http_status,
+                    i.path,
+                    i.message
+                )
+            }));
+            let errors: Vec<_> = errors
+                .into_iter()
+                .map(|e| {
+                    let p = at(&e);
+                    (e, p)
+                })
+                .collect();
             if errors.is_empty() {
                 Verdict::Accepted(parsed.value, warnings)
             } else {
@@ -380,9 +399,9 @@ fn print_text(name: &str, verdict: &Verdict) {
             for w in warnings {
                 println!("{name}: warning: {w}");
             }
-            for e in errors {
+            for (e, (line, column)) in errors {
                 println!(
-                    "{name}: rejected: {} (HTTP {}) at {}: {}",
+                    "{name}: rejected: {} (HTTP {}) at {} {line}:{column}: {}",
                     e.spine_code, e.http_status, e.path, e.message
                 );
             }
@@ -434,12 +453,12 @@ fn print_json(name: &str, verdict: &Verdict) {
             strings(w),
             errors
                 .iter()
-                .map(|e| {
+                .map(|(e, (line, column))| {
                     issue(
                         "validation",
                         &e.path,
-                        0,
-                        0,
+                        *line,
+                        *column,
                         &e.message,
                         e.spine_code,
                         e.http_status,
@@ -462,8 +481,8 @@ fn print_outcome(name: &str, input: &[u8], verdict: &Verdict) {
         Verdict::Accepted(m, _) => (Some(m.clone()), None, None),
         Verdict::Rejected(m, errors, _) => (
             Some(m.clone()),
-            Some(errors[0].spine_code),
-            Some(errors[0].message.clone()),
+            Some(errors[0].0.spine_code),
+            Some(errors[0].0.message.clone()),
         ),
         Verdict::Unreadable(e) => (
             Message::parse(input).ok().map(|p| p.value),

@@ -9,7 +9,7 @@ mod write;
 
 pub use error::{Error, ErrorCode, Issue, Result};
 pub use overflow::{Overflow, XmlContent, XmlTree};
-pub use read::{parse_document, Checkpoint, Mode, ReadOptions, Reader, MAX_DEPTH};
+pub use read::{locate, parse_document, Checkpoint, Mode, ReadOptions, Reader, MAX_DEPTH};
 pub use roxmltree::Node;
 pub use write::{escape_into, WriteOptions, Writer};
 

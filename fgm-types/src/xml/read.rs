@@ -231,6 +231,36 @@ pub fn parse_document<'i>(input: &'i [u8], options: &ReadOptions) -> Result<Docu
     Ok(doc)
 }
 
+/// Where in `input` the element a FHIR path names starts (line, column), as
+/// [`crate::spine::ValidationIssue`] paths name them: element names from the
+/// root down, `name[i]` the `i`-th child of that name (the first when no
+/// index). Where the path leads past the elements present, the last one
+/// found. `None` when the input does not read or its root is not the path's
+/// first name.
+pub fn locate(input: &[u8], path: &str) -> Option<(u32, u32)> {
+    let doc = parse_document(input, &ReadOptions::default()).ok()?;
+    let mut segments = path.split('.');
+    let mut at = doc.root_element();
+    if segments.next()? != at.tag_name().name() {
+        return None;
+    }
+    for segment in segments {
+        let (name, index) = match segment.strip_suffix(']').and_then(|s| s.split_once('[')) {
+            Some((name, index)) => (name, index.parse().unwrap_or(0)),
+            None => (segment, 0),
+        };
+        match at
+            .children()
+            .filter(|c| c.is_element() && c.tag_name().name() == name)
+            .nth(index)
+        {
+            Some(next) => at = next,
+            None => break,
+        }
+    }
+    Some(line_column(doc.input_text(), at.range().start))
+}
+
 /// The line and column of the first element of `doc` nested deeper than
 /// `max`.
 fn tree_too_deep(doc: &Document, max: usize) -> Option<(u32, u32)> {
@@ -773,7 +803,20 @@ impl<'a, 'i> Reader<'a, 'i> {
 
 #[cfg(test)]
 mod tests {
-    use super::{is_joined, too_deep, Mode, Reader};
+    use super::{is_joined, locate, too_deep, Mode, Reader};
+
+    #[test]
+    fn locates_paths_down_to_the_last_element_present() {
+        let text = "<Bundle>\n <entry><a/></entry>\n <entry>\n  <a/><a><b/></a></entry></Bundle>";
+        let at = |path| locate(text.as_bytes(), path);
+        assert_eq!(at("Bundle"), Some((1, 1)));
+        assert_eq!(at("Bundle.entry[0].a"), Some((2, 9)));
+        assert_eq!(at("Bundle.entry[1].a[1].b"), Some((4, 10)));
+        assert_eq!(at("Bundle.entry[1].a[1].c.d"), Some((4, 7)));
+        assert_eq!(at("Bundle.entry[2]"), Some((1, 1)));
+        assert_eq!(at("Parameters.entry"), None);
+        assert_eq!(locate(b"<Bundle>", "Bundle"), None);
+    }
 
     #[test]
     fn paths_and_messages_compare_unwritten() {
