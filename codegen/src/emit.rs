@@ -347,36 +347,44 @@ impl Emitter {
             names.push(fname);
         }
         let (pattern, tuple) = nested_tuples(&names, &strategies);
-        quote! {
-            #rt::if_proptest! {
-                impl #rt::proptest::arbitrary::Arbitrary for #name {
-                    type Parameters = ();
-                    type Strategy = #rt::proptest::strategy::BoxedStrategy<Self>;
-                    fn arbitrary_with(_: ()) -> Self::Strategy {
-                        use #rt::proptest::strategy::Strategy as _;
-                        #tuple
-                            .prop_map(|#pattern| #name {
-                                #(#names,)*
-                                overflow: ::core::default::Default::default(),
-                            })
-                            .boxed()
-                    }
-                }
-            }
-        }
+        self.arbitrary(
+            &name,
+            quote!(),
+            quote! {
+                #tuple
+                    .prop_map(|#pattern| #name {
+                        #(#names,)*
+                        overflow: ::core::default::Default::default(),
+                    })
+                    .boxed()
+            },
+        )
     }
 
     /// `Arbitrary` for an enum, from one strategy per variant.
     fn arbitrary_union(&self, name: &Ident, variants: Vec<TokenStream>) -> TokenStream {
+        let rt = &self.rt;
+        self.arbitrary(
+            name,
+            quote!(),
+            quote!(#rt::proptest::strategy::Union::new(::std::vec![#(#variants.boxed()),*]).boxed()),
+        )
+    }
+
+    /// `Arbitrary` for `name` (when the `proptest` feature is on): `body`
+    /// builds the strategy, with `Strategy`'s methods in scope; `doc`
+    /// documents it.
+    fn arbitrary(&self, name: &Ident, doc: TokenStream, body: TokenStream) -> TokenStream {
         let rt = &self.rt;
         quote! {
             #rt::if_proptest! {
                 impl #rt::proptest::arbitrary::Arbitrary for #name {
                     type Parameters = ();
                     type Strategy = #rt::proptest::strategy::BoxedStrategy<Self>;
+                    #doc
                     fn arbitrary_with(_: ()) -> Self::Strategy {
                         use #rt::proptest::strategy::Strategy as _;
-                        #rt::proptest::strategy::Union::new(::std::vec![#(#variants.boxed()),*]).boxed()
+                        #body
                     }
                 }
             }
@@ -795,27 +803,23 @@ impl Emitter {
                     #header.event.code = #event.parse().expect("the interaction's event code");
                 }
             });
-            let arbitrary = quote! {
-                #rt::if_proptest! {
-                    impl #rt::proptest::arbitrary::Arbitrary for #n {
-                        type Parameters = ();
-                        type Strategy = #rt::proptest::strategy::BoxedStrategy<Self>;
-                        /// The Bundle holds an id; the entries' envelopes stay
-                        /// empty.
-                        fn arbitrary_with(_: ()) -> Self::Strategy {
-                            use #rt::proptest::strategy::Strategy as _;
-                            (#rt::proptest::option::of(#rt::proptest::arbitrary::any::<#rt::primitive::Id>()), #tuple)
-                                .prop_map(|(id, #pattern)| {
-                                    let mut bundle = #bundle::new();
-                                    bundle.id = id;
-                                    #name_the_event
-                                    #n { bundle, #(#field_names,)* }
-                                })
-                                .boxed()
-                        }
-                    }
-                }
-            };
+            let arbitrary = self.arbitrary(
+                n,
+                quote! {
+                    /// The Bundle holds an id; the entries' envelopes stay
+                    /// empty.
+                },
+                quote! {
+                    (#rt::proptest::option::of(#rt::proptest::arbitrary::any::<#rt::primitive::Id>()), #tuple)
+                        .prop_map(|(id, #pattern)| {
+                            let mut bundle = #bundle::new();
+                            bundle.id = id;
+                            #name_the_event
+                            #n { bundle, #(#field_names,)* }
+                        })
+                        .boxed()
+                },
+            );
             quote! {
                 #arbitrary
                 #doc
