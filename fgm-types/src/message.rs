@@ -125,6 +125,20 @@ fn nth_entry<'a, 'i>(bundle: Node<'a, 'i>, index: usize) -> Node<'a, 'i> {
         .unwrap_or(bundle)
 }
 
+/// Runs `f` on the `index`-th entry of `bundle`, with the FHIR path at it.
+fn at_entry<'a, 'i, 'b, 'j, T>(
+    r: &mut Reader<'a, 'i>,
+    bundle: Node<'b, 'j>,
+    index: usize,
+    f: impl FnOnce(&mut Reader<'a, 'i>, Node<'b, 'j>) -> T,
+) -> T {
+    let at = nth_entry(bundle, index);
+    r.push_index("entry", index);
+    let out = f(r, at);
+    r.pop();
+    out
+}
+
 /// For derived message readers: an entry this interaction does not carry.
 pub fn unexpected_entry<T>(
     r: &mut Reader,
@@ -133,57 +147,49 @@ pub fn unexpected_entry<T>(
     rtype: &str,
     profile: &str,
 ) -> Result<T> {
-    let at = nth_entry(bundle, index);
-    r.push_index("entry", index);
-    let e = r.issue(
-        at,
-        ErrorCode::Bundle,
-        format!(
-            "a {rtype} ({profile}) is not an entry of this interaction, or appears more than once"
-        ),
-    );
-    r.pop();
-    Err(e)
+    at_entry(r, bundle, index, |r, at| {
+        r.fail(
+            at,
+            ErrorCode::Bundle,
+            format!(
+                "a {rtype} ({profile}) is not an entry of this interaction, or appears more than once"
+            ),
+        )
+    })
 }
 
 /// For derived message readers: an entry that holds no resource.
 pub fn entry_without_resource<T>(r: &mut Reader, bundle: Node, index: usize) -> Result<T> {
-    let at = nth_entry(bundle, index);
-    r.push_index("entry", index);
-    let e = r.issue(
-        at,
-        ErrorCode::Bundle,
-        "every entry of a message holds a resource",
-    );
-    r.pop();
-    Err(e)
+    at_entry(r, bundle, index, |r, at| {
+        r.fail(
+            at,
+            ErrorCode::Bundle,
+            "every entry of a message holds a resource",
+        )
+    })
 }
 
 /// For derived message readers: an entry out of the interaction's order
 /// (strict mode refuses; lenient mode warns, and writes it in order).
 pub fn entry_out_of_order(r: &mut Reader, bundle: Node, index: usize) -> Result<()> {
-    let at = nth_entry(bundle, index);
-    r.push_index("entry", index);
-    let result = r.departure(
-        at,
-        ErrorCode::Order,
-        "the entry is out of the interaction's order (it is written back in order)",
-    );
-    r.pop();
-    result
+    at_entry(r, bundle, index, |r, at| {
+        r.departure(
+            at,
+            ErrorCode::Order,
+            "the entry is out of the interaction's order (it is written back in order)",
+        )
+    })
 }
 
 /// For derived message readers: the MessageHeader is not the first entry.
 pub fn header_not_first<T>(r: &mut Reader, bundle: Node, index: usize) -> Result<T> {
-    let at = nth_entry(bundle, index);
-    r.push_index("entry", index);
-    let e = r.issue(
-        at,
-        ErrorCode::Bundle,
-        "the MessageHeader must be the first entry",
-    );
-    r.pop();
-    Err(e)
+    at_entry(r, bundle, index, |r, at| {
+        r.fail(
+            at,
+            ErrorCode::Bundle,
+            "the MessageHeader must be the first entry",
+        )
+    })
 }
 
 /// For derived message readers: a required entry is missing.
