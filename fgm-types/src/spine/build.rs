@@ -175,6 +175,16 @@ enum Practitioner {
     Local(String),
 }
 
+impl Practitioner {
+    /// An SDS user id and role profile id.
+    fn sds(user: &str, role: &str) -> Self {
+        Practitioner::Sds {
+            user: user.to_owned(),
+            role: role.to_owned(),
+        }
+    }
+}
+
 fn organization(
     spec: &Option<(String, String)>,
 ) -> Result<Option<spine_organization_1_0::Organization>, BuildError> {
@@ -274,10 +284,7 @@ impl QueryV1 {
     /// The practitioner's SDS user id and role profile id (required from
     /// systems using Spine RBAC).
     pub fn practitioner_sds(mut self, user_id: &str, role_profile_id: &str) -> Self {
-        self.practitioner = Some(Practitioner::Sds {
-            user: user_id.to_owned(),
-            role: role_profile_id.to_owned(),
-        });
+        self.practitioner = Some(Practitioner::sds(user_id, role_profile_id));
         self
     }
 
@@ -387,10 +394,7 @@ impl QueryV2 {
 
     /// The practitioner's SDS user id and role profile id (a smartcard user).
     pub fn practitioner_sds(mut self, user_id: &str, role_profile_id: &str) -> Self {
-        self.practitioner = Some(Practitioner::Sds {
-            user: user_id.to_owned(),
-            role: role_profile_id.to_owned(),
-        });
+        self.practitioner = Some(Practitioner::sds(user_id, role_profile_id));
         self
     }
 
@@ -498,10 +502,7 @@ impl Create {
 
     /// The practitioner's SDS user id and role profile id. Required.
     pub fn practitioner_sds(mut self, user_id: &str, role_profile_id: &str) -> Self {
-        self.practitioner = Some(Practitioner::Sds {
-            user: user_id.to_owned(),
-            role: role_profile_id.to_owned(),
-        });
+        self.practitioner = Some(Practitioner::sds(user_id, role_profile_id));
         self
     }
 
@@ -611,10 +612,7 @@ impl Delete {
 
     /// The practitioner's SDS user id and role profile id. Required.
     pub fn practitioner_sds(mut self, user_id: &str, role_profile_id: &str) -> Self {
-        self.practitioner = Some(Practitioner::Sds {
-            user: user_id.to_owned(),
-            role: role_profile_id.to_owned(),
-        });
+        self.practitioner = Some(Practitioner::sds(user_id, role_profile_id));
         self
     }
 
