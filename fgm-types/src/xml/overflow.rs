@@ -3,7 +3,7 @@
 
 use roxmltree::Node;
 
-use super::write::{escape_into, Writer};
+use super::write::{escape_into, push_attribute, Writer};
 use super::FHIR_NS;
 
 /// Unknown attributes and elements of one element, kept as read so that
@@ -105,16 +105,10 @@ fn write_node(out: &mut String, node: Node, outer: &str) {
     out.push('<');
     out.push_str(name);
     if ns != outer {
-        out.push_str(" xmlns=\"");
-        escape_into(out, ns, true);
-        out.push('"');
+        push_attribute(out, "xmlns", ns);
     }
     for a in node.attributes() {
-        out.push(' ');
-        out.push_str(a.name());
-        out.push_str("=\"");
-        escape_into(out, a.value(), true);
-        out.push('"');
+        push_attribute(out, a.name(), a.value());
     }
     let mut open = false;
     for child in node.children() {

@@ -128,11 +128,7 @@ impl Writer {
             .stack
             .last()
             .is_some_and(|f| !f.has_children && f.name_end <= self.out.len()));
-        self.out.push(' ');
-        self.out.push_str(name);
-        self.out.push_str("=\"");
-        escape_into(&mut self.out, value, true);
-        self.out.push('"');
+        push_attribute(&mut self.out, name, value);
     }
 
     /// Text content.
@@ -161,6 +157,15 @@ impl Writer {
         self.attr("value", value);
         self.end();
     }
+}
+
+/// Appends ` name="value"`, the value escaped.
+pub(super) fn push_attribute(out: &mut String, name: &str, value: &str) {
+    out.push(' ');
+    out.push_str(name);
+    out.push_str("=\"");
+    escape_into(out, value, true);
+    out.push('"');
 }
 
 /// Escapes for XML text or an attribute value; in attributes, tabs and line
