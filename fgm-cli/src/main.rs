@@ -297,17 +297,18 @@ fn judge(input: &[u8], strict: bool) -> Verdict {
             let issues = fgm_types::spine::validate(&parsed.value, &ValidateOptions::default());
             let (errors, others): (Vec<ValidationIssue>, Vec<ValidationIssue>) =
                 issues.into_iter().partition(ValidationIssue::is_error);
-            let at = |i: &ValidationIssue| fgm_types::xml::locate(input, &i.path).unwrap_or((0, 0));
+            // Findings are located on the XML, read again only when there are any.
+            let doc = (!errors.is_empty() || !others.is_empty())
+                .then(|| fgm_types::xml::parse_document(input, &options(strict)).ok())
+                .flatten();
+            let at = |i: &ValidationIssue| {
+                doc.as_ref()
+                    .and_then(|d| fgm_types::xml::locate(d, &i.path))
+                    .unwrap_or((0, 0))
+            };
             warnings.extend(others.iter().map(|i| {
                 let (line, column) = at(i);
-                format!(
-                    "{line}:{column} {} {} (HTTP {}) at {}: {}",
-                    i.severity.code(),
-                    i.spine_code,
-                    i.http_status,
-                    i.path,
-                    i.message
-                )
+                format!("{line}:{column} {i}")
             }));
             let errors: Vec<_> = errors
                 .into_iter()

@@ -204,7 +204,7 @@ pub fn missing_entry<T>(r: &mut Reader, bundle: Node, what: &str) -> Result<T> {
 /// The FHIR path of an element, from the Bundle down: repeated elements
 /// (and every `entry`) carry their index.
 fn path_of(node: Node) -> String {
-    let segments: Vec<(&str, Option<usize>)> = node
+    let mut segments: Vec<(&str, Option<usize>)> = node
         .ancestors()
         .take_while(Node::is_element)
         .map(|n| {
@@ -216,17 +216,8 @@ fn path_of(node: Node) -> String {
             (name, repeated.then_some(index))
         })
         .collect();
-    let mut out = String::new();
-    for (i, (name, index)) in segments.iter().rev().enumerate() {
-        if i > 0 {
-            out.push('.');
-        }
-        out.push_str(name);
-        if let Some(index) = index {
-            out.push_str(&format!("[{index}]"));
-        }
-    }
-    out
+    segments.reverse();
+    crate::xml::fhir_path(&segments)
 }
 
 /// The resource element a node belongs to: the nearest ancestor (or the

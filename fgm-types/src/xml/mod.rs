@@ -9,6 +9,7 @@ mod write;
 
 pub use error::{Error, ErrorCode, Issue, Result};
 pub use overflow::{Overflow, XmlContent, XmlTree};
+pub(crate) use read::fhir_path;
 pub use read::{locate, parse_document, Checkpoint, Mode, ReadOptions, Reader, MAX_DEPTH};
 pub use roxmltree::Node;
 pub use write::{escape_into, WriteOptions, Writer};

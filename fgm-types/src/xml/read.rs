@@ -231,14 +231,12 @@ pub fn parse_document<'i>(input: &'i [u8], options: &ReadOptions) -> Result<Docu
     Ok(doc)
 }
 
-/// Where in `input` the element a FHIR path names starts (line, column), as
+/// Where in `doc` the element a FHIR path names starts (line, column), as
 /// [`crate::spine::ValidationIssue`] paths name them: element names from the
 /// root down, `name[i]` the `i`-th child of that name (the first when no
 /// index). Where the path leads past the elements present, the last one
-/// found. `None` when the input does not read or its root is not the path's
-/// first name.
-pub fn locate(input: &[u8], path: &str) -> Option<(u32, u32)> {
-    let doc = parse_document(input, &ReadOptions::default()).ok()?;
+/// found. `None` when the root is not the path's first name.
+pub fn locate(doc: &Document, path: &str) -> Option<(u32, u32)> {
     let mut segments = path.split('.');
     let mut at = doc.root_element();
     if segments.next()? != at.tag_name().name() {
@@ -299,6 +297,23 @@ fn count_bytes(text: &str, byte: u8) -> usize {
         .chunks(255)
         .map(|chunk| usize::from(chunk.iter().map(|&b| u8::from(b == byte)).sum::<u8>()))
         .sum()
+}
+
+/// A FHIR path from its segments, root first: element names joined with
+/// dots, each with its index when it has one (`Bundle.entry[1].resource`).
+pub(crate) fn fhir_path(segments: &[(&str, Option<usize>)]) -> String {
+    // Room for each name, its dot and a small index: one allocation.
+    let mut out = String::with_capacity(segments.iter().map(|(n, _)| n.len() + 6).sum());
+    for (i, (name, index)) in segments.iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        out.push_str(name);
+        if let Some(index) = index {
+            write!(out, "[{index}]").expect("writing to a String");
+        }
+    }
+    out
 }
 
 /// Whether `text` is `parts` joined.
@@ -404,18 +419,7 @@ impl<'a, 'i> Reader<'a, 'i> {
 
     /// The FHIR path so far.
     pub fn path(&self) -> String {
-        // Room for each name, its dot and a small index: one allocation.
-        let mut out = String::with_capacity(self.path.iter().map(|(n, _)| n.len() + 6).sum());
-        for (i, (name, index)) in self.path.iter().enumerate() {
-            if i > 0 {
-                out.push('.');
-            }
-            out.push_str(name);
-            if let Some(index) = index {
-                write!(out, "[{index}]").expect("writing to a String");
-            }
-        }
-        out
+        fhir_path(&self.path)
     }
 
     /// Enters a path segment.
@@ -808,14 +812,14 @@ mod tests {
     #[test]
     fn locates_paths_down_to_the_last_element_present() {
         let text = "<Bundle>\n <entry><a/></entry>\n <entry>\n  <a/><a><b/></a></entry></Bundle>";
-        let at = |path| locate(text.as_bytes(), path);
+        let doc = roxmltree::Document::parse(text).unwrap();
+        let at = |path| locate(&doc, path);
         assert_eq!(at("Bundle"), Some((1, 1)));
         assert_eq!(at("Bundle.entry[0].a"), Some((2, 9)));
         assert_eq!(at("Bundle.entry[1].a[1].b"), Some((4, 10)));
         assert_eq!(at("Bundle.entry[1].a[1].c.d"), Some((4, 7)));
         assert_eq!(at("Bundle.entry[2]"), Some((1, 1)));
         assert_eq!(at("Parameters.entry"), None);
-        assert_eq!(locate(b"<Bundle>", "Bundle"), None);
     }
 
     #[test]
