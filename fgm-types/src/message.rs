@@ -349,15 +349,15 @@ fn check_references(
                 continue;
             };
             let rtype = target.tag_name().name();
+            let claim = claimed(target);
             let fits = allowed.iter().any(|url| {
                 match url.strip_prefix("http://hl7.org/fhir/StructureDefinition/") {
                     Some("Resource" | "DomainResource") => true,
                     Some(base) => base == rtype,
-                    None => claimed(target) == Some(url),
+                    None => claim == Some(url),
                 }
             });
             if !fits {
-                let claim = claimed(target);
                 let message = format!(
                     "`{value}` is a {rtype} claiming {}, but {path} may only point at {}",
                     claim.unwrap_or("no profile"),
