@@ -338,69 +338,170 @@ fn options(strict: bool) -> fgm_types::xml::ReadOptions {
 }
 
 /// What one file's validation came to.
-enum Verdict {
-    /// The file could not be read at all (missing, a folder, no permission).
-    NoFile(String),
-    /// Read, and nothing Spine would reject.
-    Accepted(Message, Vec<String>),
-    /// Refused by the reader.
-    Unreadable(fgm_types::xml::Issue),
-    /// Read, but Spine would reject it for these (each with the line and
-    /// column its path leads to).
-    Rejected(Message, Vec<(ValidationIssue, (u32, u32))>, Vec<String>),
+struct Verdict {
+    /// The message, when it could be read.
+    message: Option<Message>,
+    /// What was accepted with a warning.
+    warnings: Vec<Finding>,
+    /// Why the file is rejected: the reader's error, Spine's rules broken,
+    /// or the file that could not be opened.
+    errors: Vec<Finding>,
+}
+
+impl Verdict {
+    fn accepted(&self) -> bool {
+        self.message.is_some() && self.errors.is_empty()
+    }
+
+    fn unopened(&self) -> bool {
+        self.errors.iter().any(|e| e.code == NO_FILE)
+    }
+}
+
+/// The code of a finding of Spine's rules (beyond the reader's).
+const SPINE_RULE: &str = "validation";
+/// The code of a file that could not be opened.
+const NO_FILE: &str = "no-file";
+
+/// One warning or error, as text and JSON report it: from the reader, from
+/// Spine's rules, or about a file that could not be opened.
+#[derive(Debug, serde::Serialize)]
+struct Finding {
+    /// `fatal`, `error`, `warning` or `information`.
+    severity: &'static str,
+    /// The reader's error code (`unknown-element`), `validation` for
+    /// Spine's rules, `no-file` for a file that could not be opened.
+    code: &'static str,
+    /// The FHIR path; empty for the document as a whole.
+    path: String,
+    /// Line (from 1; 0 when unknown).
+    line: u32,
+    /// Column (from 1; 0 when unknown).
+    column: u32,
+    /// What, in one sentence.
+    message: String,
+    /// The Spine response code (none for a file that could not be opened).
+    spine_code: Option<&'static str>,
+    /// The HTTP status Spine answers that code with.
+    http_status: Option<u16>,
+}
+
+impl Finding {
+    fn of_reader(issue: &fgm_types::xml::Issue, severity: &'static str) -> Finding {
+        Finding {
+            severity,
+            code: issue.code.as_str(),
+            path: issue.path.clone(),
+            line: issue.line,
+            column: issue.column,
+            message: issue.message.clone(),
+            spine_code: Some(issue.spine_code()),
+            http_status: Some(issue.http_status()),
+        }
+    }
+
+    fn of_rule(issue: ValidationIssue, (line, column): (u32, u32)) -> Finding {
+        Finding {
+            severity: fgm_types::ValueSetCode::code(issue.severity),
+            code: SPINE_RULE,
+            path: issue.path,
+            line,
+            column,
+            message: issue.message,
+            spine_code: Some(issue.spine_code),
+            http_status: Some(issue.http_status),
+        }
+    }
+
+    fn of_file(error: String) -> Finding {
+        Finding {
+            severity: "error",
+            code: NO_FILE,
+            path: String::new(),
+            line: 0,
+            column: 0,
+            message: error,
+            spine_code: None,
+            http_status: None,
+        }
+    }
+
+    fn path(&self) -> &str {
+        if self.path.is_empty() {
+            "(document)"
+        } else {
+            &self.path
+        }
+    }
+
+    /// The text line of a warning, after `FILE: warning: `.
+    fn warning_text(&self) -> String {
+        let (line, column, path) = (self.line, self.column, self.path());
+        match (self.code, self.spine_code, self.http_status) {
+            (SPINE_RULE, Some(spine), Some(status)) => format!(
+                "{line}:{column} {} {spine} (HTTP {status}) at {path}: {}",
+                self.severity, self.message
+            ),
+            (code, _, _) => format!("{line}:{column} {code} at {path}: {}", self.message),
+        }
+    }
+
+    /// The text line of an error, after `FILE: `.
+    fn error_text(&self) -> String {
+        let (line, column, path) = (self.line, self.column, self.path());
+        match (self.code, self.spine_code, self.http_status) {
+            (NO_FILE, _, _) => format!("error: {}", self.message),
+            (SPINE_RULE, Some(spine), Some(status)) => format!(
+                "rejected: {spine} (HTTP {status}) at {path} {line}:{column}: {}",
+                self.message
+            ),
+            (code, spine, status) => format!(
+                "rejected: {} (HTTP {}) at {path} {line}:{column}: {code}: {}",
+                spine.unwrap_or_default(),
+                status.unwrap_or_default(),
+                self.message
+            ),
+        }
+    }
 }
 
 fn judge(input: &[u8], strict: bool) -> Verdict {
-    match Message::parse_with(input, &options(strict)) {
-        Err(e) => Verdict::Unreadable(e),
-        Ok(parsed) => {
-            let mut warnings: Vec<String> = parsed
-                .warnings
-                .iter()
-                .map(|w| {
-                    format!(
-                        "{}:{} {} at {}: {}",
-                        w.line,
-                        w.column,
-                        w.code,
-                        if w.path.is_empty() {
-                            "(document)"
-                        } else {
-                            &w.path
-                        },
-                        w.message
-                    )
-                })
-                .collect();
-            let issues = fgm_types::spine::validate(&parsed.value, &ValidateOptions::default());
-            let (errors, others): (Vec<ValidationIssue>, Vec<ValidationIssue>) =
-                issues.into_iter().partition(ValidationIssue::is_error);
-            // Findings are located on the XML, read again only when there are any.
-            let doc = (!errors.is_empty() || !others.is_empty())
-                .then(|| fgm_types::xml::parse_document(input, &options(strict)).ok())
-                .flatten();
-            let at = |i: &ValidationIssue| {
-                doc.as_ref()
-                    .and_then(|d| fgm_types::xml::locate(d, &i.path))
-                    .unwrap_or((0, 0))
-            };
-            warnings.extend(others.iter().map(|i| {
-                let (line, column) = at(i);
-                format!("{line}:{column} {i}")
-            }));
-            let errors: Vec<_> = errors
-                .into_iter()
-                .map(|e| {
-                    let p = at(&e);
-                    (e, p)
-                })
-                .collect();
-            if errors.is_empty() {
-                Verdict::Accepted(parsed.value, warnings)
-            } else {
-                Verdict::Rejected(parsed.value, errors, warnings)
+    let parsed = match Message::parse_with(input, &options(strict)) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            return Verdict {
+                message: None,
+                warnings: Vec::new(),
+                errors: vec![Finding::of_reader(&e, "error")],
             }
         }
+    };
+    let mut warnings: Vec<Finding> = parsed
+        .warnings
+        .iter()
+        .map(|w| Finding::of_reader(w, "warning"))
+        .collect();
+    let issues = fgm_types::spine::validate(&parsed.value, &ValidateOptions::default());
+    // Findings are located on the XML, read again only when there are any.
+    let doc = (!issues.is_empty())
+        .then(|| fgm_types::xml::parse_document(input, &options(strict)).ok())
+        .flatten();
+    let mut errors = Vec::new();
+    for issue in issues {
+        let at = doc
+            .as_ref()
+            .and_then(|d| fgm_types::xml::locate(d, &issue.path))
+            .unwrap_or((0, 0));
+        if issue.is_error() {
+            errors.push(Finding::of_rule(issue, at));
+        } else {
+            warnings.push(Finding::of_rule(issue, at));
+        }
+    }
+    Verdict {
+        message: Some(parsed.value),
+        warnings,
+        errors,
     }
 }
 
@@ -410,23 +511,27 @@ fn validate(
     format: Format,
     out: &mut Out,
 ) -> Result<ExitCode, Failure> {
-    let (mut rejected, mut missing) = (false, false);
+    let (mut rejected, mut unopened) = (false, false);
     for file in files {
         let name = display_name(file);
         let input = read_input(file);
         let verdict = match &input {
             Ok(input) => judge(input, strict),
-            Err(e) => Verdict::NoFile(e.clone()),
+            Err(e) => Verdict {
+                message: None,
+                warnings: Vec::new(),
+                errors: vec![Finding::of_file(e.clone())],
+            },
         };
-        missing |= matches!(verdict, Verdict::NoFile(_));
-        rejected |= !matches!(verdict, Verdict::Accepted(..));
+        unopened |= verdict.unopened();
+        rejected |= !verdict.accepted();
         match format {
             Format::Outcome => print_outcome(&name, input.as_deref().unwrap_or(&[]), &verdict, out),
             Format::Json => print_json(&name, &verdict, out),
             Format::Text => print_text(&name, &verdict, out),
         }?;
     }
-    Ok(if missing {
+    Ok(if unopened {
         ExitCode::from(2)
     } else if rejected {
         ExitCode::from(1)
@@ -435,141 +540,53 @@ fn validate(
     })
 }
 
-fn interaction_name(i: Interaction) -> String {
-    format!("{i:?}")
-}
-
 fn print_text(name: &str, verdict: &Verdict, out: &mut Out) -> Result<(), Failure> {
-    match verdict {
-        Verdict::NoFile(e) => out.line(&format!("{name}: error: {e}")),
-        Verdict::Accepted(m, warnings) => {
-            for w in warnings {
-                out.line(&format!("{name}: warning: {w}"))?;
-            }
+    for w in &verdict.warnings {
+        out.line(&format!("{name}: warning: {}", w.warning_text()))?;
+    }
+    for e in &verdict.errors {
+        out.line(&format!("{name}: {}", e.error_text()))?;
+    }
+    match &verdict.message {
+        Some(m) if verdict.accepted() => {
+            let n = verdict.warnings.len();
             out.line(&format!(
-                "{name}: accepted: {}, {} warning{}",
-                interaction_name(m.interaction()),
-                warnings.len(),
-                if warnings.len() == 1 { "" } else { "s" }
+                "{name}: accepted: {}, {n} warning{}",
+                m.interaction().name(),
+                if n == 1 { "" } else { "s" }
             ))
         }
-        Verdict::Unreadable(e) => out.line(&format!(
-            "{name}: rejected: {} (HTTP {}) at {} {}:{}: {}: {}",
-            e.spine_code(),
-            e.http_status(),
-            if e.path.is_empty() {
-                "(document)"
-            } else {
-                &e.path
-            },
-            e.line,
-            e.column,
-            e.code,
-            e.message
-        )),
-        Verdict::Rejected(_, errors, warnings) => {
-            for w in warnings {
-                out.line(&format!("{name}: warning: {w}"))?;
-            }
-            for (e, (line, column)) in errors {
-                out.line(&format!(
-                    "{name}: rejected: {} (HTTP {}) at {} {line}:{column}: {}",
-                    e.spine_code, e.http_status, e.path, e.message
-                ))?;
-            }
-            Ok(())
-        }
+        _ => Ok(()),
     }
 }
 
-/// A JSON string literal.
-fn json_str(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+/// One file's result, as `fgm validate --json` prints it (one object per
+/// line; the schema is in the README).
+#[derive(serde::Serialize)]
+struct FileRecord<'a> {
+    /// The file as named on the command line; `<stdin>` for `-`.
+    file: &'a str,
+    /// Whether Spine would accept the message.
+    accepted: bool,
+    /// The interaction, when the message could be read.
+    interaction: Option<&'static str>,
+    /// What was accepted with a warning.
+    warnings: &'a [Finding],
+    /// Why it is rejected.
+    errors: &'a [Finding],
 }
 
 fn print_json(name: &str, verdict: &Verdict, out: &mut Out) -> Result<(), Failure> {
-    let issue = |code: &str,
-                 path: &str,
-                 line: u32,
-                 column: u32,
-                 message: &str,
-                 spine: &str,
-                 status: u16| {
-        format!(
-            "{{\"code\":{},\"path\":{},\"line\":{line},\"column\":{column},\"message\":{},\"spine_code\":{},\"http_status\":{status}}}",
-            json_str(code),
-            json_str(path),
-            json_str(message),
-            json_str(spine)
-        )
+    let record = FileRecord {
+        file: name,
+        accepted: verdict.accepted(),
+        interaction: verdict.message.as_ref().map(|m| m.interaction().name()),
+        warnings: &verdict.warnings,
+        errors: &verdict.errors,
     };
-    let strings = |v: &[String]| v.iter().map(|s| json_str(s)).collect::<Vec<_>>().join(",");
-    let (accepted, interaction, warnings, errors) = match verdict {
-        Verdict::NoFile(e) => (
-            false,
-            "null".to_owned(),
-            String::new(),
-            issue("no-file", "", 0, 0, e, "", 0),
-        ),
-        Verdict::Accepted(m, w) => (
-            true,
-            json_str(&interaction_name(m.interaction())),
-            strings(w),
-            String::new(),
-        ),
-        Verdict::Unreadable(e) => (
-            false,
-            "null".to_owned(),
-            String::new(),
-            issue(
-                e.code.as_str(),
-                &e.path,
-                e.line,
-                e.column,
-                &e.message,
-                e.spine_code(),
-                e.http_status(),
-            ),
-        ),
-        Verdict::Rejected(m, errors, w) => (
-            false,
-            json_str(&interaction_name(m.interaction())),
-            strings(w),
-            errors
-                .iter()
-                .map(|(e, (line, column))| {
-                    issue(
-                        "validation",
-                        &e.path,
-                        *line,
-                        *column,
-                        &e.message,
-                        e.spine_code,
-                        e.http_status,
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join(","),
-        ),
-    };
-    out.line(&format!(
-        "{{\"file\":{},\"accepted\":{accepted},\"interaction\":{interaction},\"warnings\":[{warnings}],\"errors\":[{errors}]}}",
-        json_str(name)
-    ))
+    let json = serde_json::to_string(&record)
+        .map_err(|e| Failure(format!("cannot write the JSON of {name}: {e}")))?;
+    out.line(&json)
 }
 
 /// The response Spine would answer with: for a request that could not be
@@ -580,33 +597,40 @@ fn print_outcome(
     verdict: &Verdict,
     out: &mut Out,
 ) -> Result<(), Failure> {
-    let (request, code, diagnostics) = match verdict {
-        Verdict::NoFile(e) => return out.line(&format!("{name}: error: {e}")),
-        Verdict::Accepted(m, _) => (Some(m.clone()), None, None),
-        Verdict::Rejected(m, errors, _) => (
-            Some(m.clone()),
-            Some(errors[0].0.spine_code),
-            Some(errors[0].0.message.clone()),
+    let first = verdict.errors.first();
+    if let Some(e) = first.filter(|e| e.code == NO_FILE) {
+        return out.line(&format!("{name}: {}", e.error_text()));
+    }
+    // A rejection by the reader is answered with the whole issue as the
+    // diagnostics; one of Spine's rules, with its message.
+    let diagnostics = |e: &Finding| match e.code {
+        SPINE_RULE => e.message.clone(),
+        code => format!(
+            "{}:{}: {code}{}: {}",
+            e.line,
+            e.column,
+            if e.path.is_empty() {
+                String::new()
+            } else {
+                format!(" at {}", e.path)
+            },
+            e.message
         ),
-        Verdict::Unreadable(e) => (
-            Message::parse(input).ok().map(|p| p.value),
-            Some(e.spine_code()),
-            Some(e.to_string()),
-        ),
+    };
+    let request = match &verdict.message {
+        Some(m) => Some(m.clone()),
+        None => Message::parse(input).ok().map(|p| p.value),
     };
     let Some(request) = request else {
-        let e = match verdict {
-            Verdict::Unreadable(e) => e.to_string(),
-            _ => String::new(),
-        };
         return out.line(&format!(
-            "{name}: HTTP 400: no response can be addressed to a message that cannot be read: {e}"
+            "{name}: HTTP 400: no response can be addressed to a message that cannot be read: {}",
+            first.map(diagnostics).unwrap_or_default()
         ));
     };
-    let outcome = match code {
-        Some(code) => Outcome::Error {
-            code: code.to_owned(),
-            diagnostics,
+    let outcome = match first {
+        Some(e) => Outcome::Error {
+            code: e.spine_code.unwrap_or_default().to_owned(),
+            diagnostics: Some(diagnostics(e)),
         },
         None => match request.interaction() {
             Interaction::CreateRequest => Outcome::Created,
@@ -627,10 +651,7 @@ fn print_outcome(
 }
 
 fn example(name: Option<&str>, list: bool, out: &mut Out) -> Result<ExitCode, Failure> {
-    let names: Vec<String> = Interaction::ALL
-        .iter()
-        .map(|&i| interaction_name(i))
-        .collect();
+    let names: Vec<&str> = Interaction::ALL.iter().map(|i| i.name()).collect();
     if list {
         for name in &names {
             out.line(name)?;
@@ -638,10 +659,7 @@ fn example(name: Option<&str>, list: bool, out: &mut Out) -> Result<ExitCode, Fa
         return Ok(ExitCode::SUCCESS);
     }
     let name = name.unwrap_or_default();
-    let Some(&interaction) = Interaction::ALL
-        .iter()
-        .find(|&&i| interaction_name(i) == name)
-    else {
+    let Some(&interaction) = Interaction::ALL.iter().find(|i| i.name() == name) else {
         return Err(Failure(format!(
             "example: unknown interaction `{name}` (one of: {})",
             names.join(", ")

@@ -342,7 +342,82 @@ fn validate_checks_every_file_and_reports_the_missing_one_among_them() {
     // The same in JSON: one record per file.
     let o = fgm(&["validate", "--json", &a, missing, &b]);
     assert_eq!(o.status.code(), Some(2));
-    assert_eq!(stdout(&o).lines().count(), 3, "{}", stdout(&o));
+    let records: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 3, "{}", stdout(&o));
+    assert_eq!(records[0]["interaction"], "CreateRequest");
+    assert_eq!(records[1]["accepted"], false);
+    assert_eq!(records[1]["interaction"], serde_json::Value::Null);
+    let error = &records[1]["errors"][0];
+    assert_eq!(error["code"], "no-file");
+    assert_eq!(error["spine_code"], serde_json::Value::Null);
+    assert!(error["message"]
+        .as_str()
+        .unwrap()
+        .starts_with(&format!("cannot read {missing}: ")));
+    assert_eq!(records[2]["accepted"], true);
+}
+
+/// The keys every warning and error object has.
+const FINDING_KEYS: [&str; 8] = [
+    "severity",
+    "code",
+    "path",
+    "line",
+    "column",
+    "message",
+    "spine_code",
+    "http_status",
+];
+
+/// An object's keys, sorted.
+fn keys(object: &serde_json::Value) -> Vec<&str> {
+    let mut keys: Vec<&str> = object
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    keys
+}
+
+fn sorted<const N: usize>(mut keys: [&'static str; N]) -> [&'static str; N] {
+    keys.sort_unstable();
+    keys
+}
+
+#[test]
+fn json_warnings_and_errors_are_objects_of_one_shape() {
+    // No FHIR namespace: a reader warning; a wrong NHS number check digit:
+    // an error of Spine's rules.
+    let xml = stdout(&fgm(&["example", "QueryV2Request"]))
+        .replacen("<Bundle xmlns=\"http://hl7.org/fhir\">", "<Bundle>", 1)
+        .replacen("9434765919", "9434765918", 1);
+    let o = fgm_stdin(&["validate", "--json", "-"], xml.as_bytes());
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let record: serde_json::Value = serde_json::from_str(stdout(&o).trim_end()).unwrap();
+    assert_eq!(
+        keys(&record),
+        sorted(["file", "accepted", "interaction", "warnings", "errors"])
+    );
+    assert_eq!(record["file"], "<stdin>");
+    assert_eq!(record["accepted"], false);
+    assert_eq!(record["interaction"], "QueryV2Request");
+    let warning = &record["warnings"][0];
+    assert_eq!(keys(warning), sorted(FINDING_KEYS));
+    assert_eq!(warning["severity"], "warning");
+    assert_eq!(warning["code"], "namespace");
+    assert_eq!(warning["path"], "Bundle");
+    let error = &record["errors"][0];
+    assert_eq!(keys(error), sorted(FINDING_KEYS));
+    assert_eq!(error["severity"], "error");
+    assert_eq!(error["code"], "validation");
+    assert_eq!(error["spine_code"], "INVALID_NHS_NUMBER");
+    assert_eq!(error["http_status"], 400);
+    assert!(error["line"].as_u64().unwrap() > 1, "located: {error}");
 }
 
 #[test]
@@ -516,7 +591,7 @@ fn validate_strict_rejects_with_code_status_path_and_position() {
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(
         stdout(&o),
-        format!("{{\"file\":\"{file}\",\"accepted\":false,\"interaction\":null,\"warnings\":[],\"errors\":[{{\"code\":\"unknown-element\",\"path\":\"Bundle.entry[2].resource.Practitioner.identifier.use\",\"line\":1,\"column\":1728,\"message\":\"<use> is not defined here by the profile\",\"spine_code\":\"MESSAGE_NOT_WELL_FORMED\",\"http_status\":400}}]}}\n")
+        format!("{{\"file\":\"{file}\",\"accepted\":false,\"interaction\":null,\"warnings\":[],\"errors\":[{{\"severity\":\"error\",\"code\":\"unknown-element\",\"path\":\"Bundle.entry[2].resource.Practitioner.identifier.use\",\"line\":1,\"column\":1728,\"message\":\"<use> is not defined here by the profile\",\"spine_code\":\"MESSAGE_NOT_WELL_FORMED\",\"http_status\":400}}]}}\n")
     );
 }
 
