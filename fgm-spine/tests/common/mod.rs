@@ -50,6 +50,7 @@ pub fn query_v1(nhs: &str) -> Message {
         QueryV1::new(nhs)
             .from_asid(CLIENT)
             .to_asid(SPINE)
+            .practitioner_sds(AUTHOR, "100077650987")
             .build()
             .unwrap(),
     )
