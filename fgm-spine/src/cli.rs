@@ -1,6 +1,7 @@
 //! `fgm serve spine|smsp` and `fgm send`: the argument structs (clap
 //! derive) and what runs them, so that the `fgm` binary only wires them in.
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -188,7 +189,7 @@ fn serve_until_signal<H: Handler>(
 
 /// Runs `fgm serve`: serves until SIGINT or SIGTERM. Exit code 0, or 2
 /// after printing what stopped it.
-pub fn run_serve(args: ServeArgs) -> i32 {
+pub fn run_serve(args: ServeArgs) -> u8 {
     let result = match args.what {
         Serve::Spine(args) => (|| {
             let store = Store::open(&args.store).map_err(|e| e.to_string())?;
@@ -252,7 +253,7 @@ pub fn describe(status: u16, reply: &SpineReply) -> String {
 /// Runs `fgm send`: prints what the answer means (and, with `--body`, the
 /// body). Exit code 0 for a success or no record, 1 for a Spine error or
 /// warning, 2 when no Spine answer came (or on a usage error).
-pub fn run_send(args: SendArgs) -> i32 {
+pub fn run_send(args: SendArgs) -> u8 {
     let result = (|| {
         let bytes = read(&args.file)?;
         let request = Message::parse(&bytes)
@@ -263,11 +264,13 @@ pub fn run_send(args: SendArgs) -> i32 {
         let answer = runtime()?
             .block_on(client.send(&request))
             .map_err(|e| e.to_string())?;
-        println!("{}", describe(answer.status, &answer.reply));
+        // A closed standard output is not an error of the exchange.
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{}", describe(answer.status, &answer.reply));
         if args.body {
-            println!("{}", String::from_utf8_lossy(&answer.body));
+            let _ = writeln!(out, "{}", String::from_utf8_lossy(&answer.body));
         }
-        Ok(i32::from(matches!(answer.reply, SpineReply::Error(_))))
+        Ok(u8::from(matches!(answer.reply, SpineReply::Error(_))))
     })();
     result.unwrap_or_else(|e: String| {
         eprintln!("fgm send: {e}");
