@@ -231,11 +231,21 @@ pub fn run_serve(args: ServeArgs) -> u8 {
 /// One line saying what an answer means.
 pub fn describe(status: u16, reply: &SpineReply) -> String {
     match reply {
-        SpineReply::Flag(flag) => format!(
-            "HTTP {status}: FGM risk indicator for {} since {}",
-            fgm_types::spine::flag_nhs_number(flag).unwrap_or("(no NHS number)"),
-            flag.period.start
-        ),
+        SpineReply::Flag(flag) => {
+            let local = "DATA_RETURNED_FROM_LOCAL_STORE_SPINE_UNAVAILABLE";
+            let from_store = fgm_types::spine::response_code(local)
+                .is_some_and(|r| r.http_status == status && status != 200);
+            format!(
+                "HTTP {status}: FGM risk indicator for {} since {}{}",
+                fgm_types::spine::flag_nhs_number(flag).unwrap_or("(no NHS number)"),
+                flag.period.start,
+                if from_store {
+                    format!(" ({local})")
+                } else {
+                    String::new()
+                }
+            )
+        }
         SpineReply::NoRecord => format!("HTTP {status}: NO_RECORD_FOUND: no FGM risk indicator"),
         SpineReply::Created => format!("HTTP {status}: created"),
         SpineReply::Deleted => format!("HTTP {status}: deleted"),
@@ -276,4 +286,26 @@ pub fn run_send(args: SendArgs) -> u8 {
         eprintln!("fgm send: {e}");
         2
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn describe_says_what_an_answer_means() {
+        let flag =
+            Box::new(fgm_types::spine::build::query_flag("9434765919", "2024-01-01").unwrap());
+        let found = describe(200, &SpineReply::Flag(flag.clone()));
+        assert_eq!(
+            found,
+            "HTTP 200: FGM risk indicator for 9434765919 since 2024-01-01"
+        );
+        let local = describe(203, &SpineReply::Flag(flag));
+        assert!(
+            local.ends_with("(DATA_RETURNED_FROM_LOCAL_STORE_SPINE_UNAVAILABLE)"),
+            "{local}"
+        );
+        assert_eq!(describe(201, &SpineReply::Created), "HTTP 201: created");
+    }
 }
