@@ -106,6 +106,15 @@ enum Command {
         #[arg(long)]
         list: bool,
     },
+    /// Serve a Spine FGM RIS double or an SMSP until SIGINT or SIGTERM.
+    Serve(fgm_spine::cli::ServeArgs),
+    /// Send a request message and print what the answer means.
+    ///
+    /// Posts FILE to URL with its interaction's path, SOAPAction and
+    /// content type, and reads the answer as a Spine response to it. Exit
+    /// 0: a success or no record; 1: a Spine error or warning; 2: no Spine
+    /// answer.
+    Send(fgm_spine::cli::SendArgs),
     /// Print a shell completion script (`fgm completions bash > /etc/bash_completion.d/fgm`).
     Completions {
         /// The shell.
@@ -207,6 +216,8 @@ fn run(command: Command, out: &mut Out) -> Result<ExitCode, Failure> {
             file,
         } => roundtrip(&file, strict, pretty, out),
         Command::Example { interaction, list } => example(interaction.as_deref(), list, out),
+        Command::Serve(args) => Ok(ExitCode::from(fgm_spine::cli::run_serve(args))),
+        Command::Send(args) => Ok(ExitCode::from(fgm_spine::cli::run_send(args))),
         Command::Completions { shell } => {
             // Generated into memory: clap_complete panics on a failed write.
             let mut script = Vec::new();

@@ -7,7 +7,8 @@ use fgm_types::messages::{Interaction, Message, RESPONSE_CODES};
 use fgm_types::primitive::{Date, Instant};
 use fgm_types::spine::build::{query_flag, BuildError, Create, Delete, QueryV1, QueryV2};
 use fgm_types::spine::{
-    answers, read_reply, respond, validate, NhsNumber, Outcome, SpineReply, ValidateOptions,
+    answers, read_reply, refuse, respond, summary, validate, NhsNumber, Outcome, SpineReply,
+    ValidateOptions,
 };
 use fgm_types::valuesets::{FgmDeleteReasonCodes10, IssueSeverity, IssueType};
 use proptest::prelude::*;
@@ -297,6 +298,29 @@ fn built_requests_read_back_equal_validate_and_conform_to_the_xsd() {
 }
 
 #[test]
+fn a_request_summary_names_what_a_receiver_acts_on() {
+    let [v1, v2, create, delete] = requests().try_into().unwrap();
+    let s = summary(&v1).unwrap();
+    assert_eq!(s.interaction, Interaction::QueryV1Request);
+    assert_eq!(s.nhs_number, "9434765919");
+    assert_eq!(s.source_asid(), Some(CLIENT));
+    assert_eq!(s.destination, format!("urn:nhs:addressing:asid:{SPINE}"));
+    let s = summary(&v2).unwrap();
+    assert_eq!(
+        (s.nhs_number, s.author),
+        ("9999999999", Some("200009876204"))
+    );
+    let s = summary(&create).unwrap();
+    assert_eq!(s.interaction, Interaction::CreateRequest);
+    assert_eq!(s.since.map(|d| &d[..4]), Some("2024"));
+    assert_eq!(s.delete_reason, None);
+    let s = summary(&delete).unwrap();
+    assert_eq!((s.nhs_number, s.delete_reason), ("9434765919", Some("0")));
+    let answer = respond(&delete, Outcome::Deleted).unwrap().message;
+    assert_eq!(summary(&answer), None, "a response has no request summary");
+}
+
+#[test]
 fn builders_refuse_what_spine_would() {
     let e = QueryV2::new("1234567890")
         .from_asid(CLIENT)
@@ -395,6 +419,38 @@ fn successful_answers() {
         read_reply(200, deleted.message.to_xml().as_bytes(), Some(&delete)).unwrap(),
         SpineReply::Deleted
     );
+    // An SMSP's answer from its own store: the flag with a 203 warning,
+    // which a client still reads as the flag.
+    for query in [&v1, &v2] {
+        let local = respond(query, Outcome::LocalFlag(flag.clone())).unwrap();
+        assert_eq!(local.http_status, 203);
+        let xml = local.message.to_xml();
+        assert!(xml.contains("DATA_RETURNED_FROM_LOCAL_STORE_SPINE_UNAVAILABLE"));
+        match read_reply(203, xml.as_bytes(), Some(query)).unwrap() {
+            SpineReply::Flag(f) => assert_eq!(f, flag),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(respond(&create, Outcome::LocalFlag(flag.clone())).is_err());
+    // A request that cannot be read gets a bare OperationOutcome.
+    let (status, bare) = refuse("MESSAGE_NOT_WELL_FORMED", Some("not XML")).unwrap();
+    assert_eq!(status, 400);
+    assert!(
+        bare.starts_with("<OperationOutcome xmlns=\"http://hl7.org/fhir\""),
+        "{bare}"
+    );
+    match read_reply(status, bare.as_bytes(), Some(&v1)).unwrap() {
+        SpineReply::Error(e) => {
+            assert_eq!(
+                (e.code.as_str(), e.http_status),
+                ("MESSAGE_NOT_WELL_FORMED", 400)
+            );
+            assert_eq!(e.diagnostics.as_deref(), Some("not XML"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(refuse("NOT_A_CODE", None).is_err());
+    assert!(read_reply(400, b"<html/>", None).is_err());
     // An outcome the interaction has no answer for, and a mismatched pair.
     assert!(respond(&create, Outcome::NoRecord).is_err());
     assert!(answers(&v1, &created.message).is_err());

@@ -10,10 +10,14 @@
 pub mod build;
 mod nhs_number;
 mod reply;
+mod summary;
 mod validate;
 
 pub use nhs_number::{NhsNumber, NhsNumberError};
-pub use reply::{answers, read_reply, respond, Outcome, Reply, ReplyError, SpineError, SpineReply};
+pub use reply::{
+    answers, read_reply, refuse, respond, Outcome, Reply, ReplyError, SpineError, SpineReply,
+};
+pub use summary::{flag_nhs_number, summary, RequestSummary};
 pub use validate::{over_18, validate, ValidateOptions, ValidationIssue};
 
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -26,6 +26,10 @@ pub enum Outcome {
     Flag(Box<Flag>),
     /// A query found no record.
     NoRecord,
+    /// A query answered from a Spine Mini Service Provider's own store
+    /// while Spine cannot be reached: the flag, with
+    /// `DATA_RETURNED_FROM_LOCAL_STORE_SPINE_UNAVAILABLE` (203, a warning).
+    LocalFlag(Box<Flag>),
     /// A create recorded the indicator.
     Created,
     /// A delete removed the indicator.
@@ -161,6 +165,12 @@ pub fn respond(request: &Message, outcome_of: Outcome) -> Result<Reply, ReplyErr
             None,
             Some(outcome("NO_RECORD_FOUND", None)?),
         ),
+        Outcome::LocalFlag(flag) if query => {
+            let issue = outcome("DATA_RETURNED_FROM_LOCAL_STORE_SPINE_UNAVAILABLE", None)?;
+            let status = response_code("DATA_RETURNED_FROM_LOCAL_STORE_SPINE_UNAVAILABLE")
+                .map_or(203, |r| r.http_status);
+            (status, ResponseType::Ok, Some(*flag), Some(issue))
+        }
         Outcome::Created if req.interaction == Interaction::CreateRequest => {
             (answer.success_status(), ResponseType::Ok, None, None)
         }
@@ -340,6 +350,35 @@ pub fn answers(request: &Message, response: &Message) -> Result<(), ReplyError> 
     Ok(())
 }
 
+/// The error (or warning) an OperationOutcome issue carries.
+fn spine_error(http_status: u16, issue: &oo::OperationOutcomeIssue) -> SpineError {
+    let code = issue.details.coding.code.code().to_owned();
+    SpineError {
+        current: response_code(&code).map(|r| r.code),
+        http_status,
+        severity: issue.severity,
+        display: issue
+            .details
+            .coding
+            .display
+            .as_ref()
+            .map(|d| d.as_str().to_owned()),
+        diagnostics: issue.diagnostics.as_ref().map(|d| d.as_str().to_owned()),
+        code,
+    }
+}
+
+/// The answer to a request that cannot be read as a message at all (a body
+/// that is not XML or not a request, an unknown path): there is no
+/// MessageHeader to answer, so it is a bare OperationOutcome carrying
+/// `code`, with that code's HTTP status. [`read_reply`] reads it back.
+pub fn refuse(code: &str, diagnostics: Option<&str>) -> Result<(u16, String), ReplyError> {
+    let row = response_code(code).ok_or_else(|| ReplyError::UnknownCode(code.to_owned()))?;
+    let outcome = outcome(row.code, diagnostics)?;
+    let xml = crate::xml::write_str(&outcome, "OperationOutcome", &Default::default());
+    Ok((row.http_status, xml))
+}
+
 /// Reads a Spine response with its HTTP status (and, when given, checks it
 /// answers `request`).
 pub fn read_reply(
@@ -347,7 +386,20 @@ pub fn read_reply(
     body: &[u8],
     request: Option<&Message>,
 ) -> Result<SpineReply, ReplyError> {
-    let message = Message::parse(body).map_err(ReplyError::Read)?.value;
+    let message = match Message::parse(body) {
+        Ok(read) => read.value,
+        Err(e) => {
+            // A request that could not be read is answered with a bare
+            // OperationOutcome ([`refuse`]).
+            return match crate::xml::read_bytes::<oo::OperationOutcome>(body, &Default::default()) {
+                Ok(bare) => Ok(SpineReply::Error(spine_error(
+                    http_status,
+                    bare.value.issue.first(),
+                ))),
+                Err(_) => Err(ReplyError::Read(e)),
+            };
+        }
+    };
     if let Some(request) = request {
         answers(request, &message)?;
     }
@@ -355,24 +407,10 @@ pub fn read_reply(
         ReplyError::Unexpected(format!("a {:?} is not a response", message.interaction()))
     })?;
     if let Some(issue) = outcome.map(|o| o.issue.first()) {
-        let code = issue.details.coding.code.code().to_owned();
-        let current = response_code(&code).map(|r| r.code);
-        if current == Some("NO_RECORD_FOUND") {
+        let error = spine_error(http_status, issue);
+        if error.current == Some("NO_RECORD_FOUND") {
             return Ok(SpineReply::NoRecord);
         }
-        let error = SpineError {
-            current,
-            http_status,
-            severity: issue.severity,
-            display: issue
-                .details
-                .coding
-                .display
-                .as_ref()
-                .map(|d| d.as_str().to_owned()),
-            diagnostics: issue.diagnostics.as_ref().map(|d| d.as_str().to_owned()),
-            code,
-        };
         let serious = matches!(issue.severity, IssueSeverity::Fatal | IssueSeverity::Error);
         if serious || flag.is_none() {
             return Ok(SpineReply::Error(error));

@@ -1,0 +1,207 @@
+//! Every bad request gets a Spine answer over loopback — never a dropped
+//! connection, a hang or a panic — and shutdown lets requests in flight
+//! finish.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::*;
+use fgm_spine::server::{self, Handler, Request, Response, ServerOptions, FHIR_XML, SOAP_ACTION};
+use fgm_spine::spine::{Spine, SpineOptions};
+use fgm_spine::store::Store;
+use fgm_types::messages::Interaction;
+use fgm_types::spine::{read_reply, respond, Outcome, SpineReply};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// The code and status of an answer read without its request.
+fn code_of(status: u16, body: &[u8]) -> (u16, String) {
+    match read_reply(status, body, None) {
+        Ok(SpineReply::Error(e)) => (status, e.code),
+        other => panic!(
+            "HTTP {status}: {other:?}: {}",
+            String::from_utf8_lossy(body)
+        ),
+    }
+}
+
+async fn post(url: String, action: Option<&str>, body: impl Into<reqwest::Body>) -> (u16, Vec<u8>) {
+    let mut request = reqwest::Client::new()
+        .post(url)
+        .header("content-type", FHIR_XML)
+        .body(body);
+    if let Some(action) = action {
+        request = request.header(SOAP_ACTION, action);
+    }
+    let response = request
+        .send()
+        .await
+        .expect("an answer, not a dropped connection");
+    let status = response.status().as_u16();
+    (status, response.bytes().await.unwrap().to_vec())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_routes_and_bodies_get_spine_answers() {
+    let spine = Arc::new(Spine::new(
+        Arc::new(Store::in_memory().unwrap()),
+        SpineOptions::default(),
+    ));
+    let options = ServerOptions {
+        max_body: 8 * 1024,
+        ..ServerOptions::default()
+    };
+    let server = server::spawn(loopback(), spine, options).await.unwrap();
+    let base = format!("http://{}", server.addr);
+    let query = Interaction::QueryV2Request;
+    let well_formed = query_v2(&nhs_number(3)).to_xml();
+    let not_well_formed = (400, "MESSAGE_NOT_WELL_FORMED".to_owned());
+
+    // Routes: an unknown path, a GET, no SOAPAction, another path's action.
+    let (s, b) = post(
+        format!("{base}/fhir/fgm/nowhere"),
+        Some(query.soap_action()),
+        well_formed.clone(),
+    )
+    .await;
+    assert_eq!(code_of(s, &b), not_well_formed);
+    assert!(String::from_utf8_lossy(&b).contains("no FGM service at /fhir/fgm/nowhere"));
+    let got = reqwest::get(format!("{base}{}", query.endpoint()))
+        .await
+        .unwrap();
+    let s = got.status().as_u16();
+    assert_eq!(code_of(s, &got.bytes().await.unwrap()), not_well_formed);
+    let (s, b) = post(
+        format!("{base}{}", query.endpoint()),
+        None,
+        well_formed.clone(),
+    )
+    .await;
+    assert_eq!(code_of(s, &b), not_well_formed);
+    let create_action = Interaction::CreateRequest.soap_action();
+    let (s, b) = post(
+        format!("{base}{}", query.endpoint()),
+        Some(create_action),
+        well_formed.clone(),
+    )
+    .await;
+    assert_eq!(code_of(s, &b), not_well_formed);
+    // Quotes around the SOAPAction are accepted, as SOAP clients send them.
+    let quoted = format!("\"{}\"", query.soap_action());
+    let (s, _) = post(
+        format!("{base}{}", query.endpoint()),
+        Some(&quoted),
+        well_formed.clone(),
+    )
+    .await;
+    assert_eq!(s, 404, "NO_RECORD_FOUND: the query was routed");
+
+    // A v1 query under the v2 SOAPAction: a full answer to the message read.
+    let v1 = query_v1(&nhs_number(3));
+    let (s, b) = post(
+        format!("{base}{}", query.endpoint()),
+        Some(query.soap_action()),
+        v1.to_xml(),
+    )
+    .await;
+    match read_reply(s, &b, Some(&v1)).unwrap() {
+        SpineReply::Error(e) => assert_eq!((s, e.code.as_str()), (400, "MESSAGE_NOT_WELL_FORMED")),
+        other => panic!("{other:?}"),
+    }
+
+    // Bodies: not XML, empty, a response, a DTD.
+    for body in [
+        "not xml at all".to_owned(),
+        String::new(),
+        respond(&v1, Outcome::NoRecord).unwrap().message.to_xml(),
+        "<!DOCTYPE x [<!ENTITY a \"a\">]><Bundle xmlns=\"http://hl7.org/fhir\"/>".to_owned(),
+    ] {
+        let (s, b) = post(
+            format!("{base}{}", query.endpoint()),
+            Some(query.soap_action()),
+            body,
+        )
+        .await;
+        assert_eq!(code_of(s, &b), not_well_formed);
+    }
+
+    // Too big, declared: refused before reading.
+    let (s, b) = post(
+        format!("{base}{}", query.endpoint()),
+        Some(query.soap_action()),
+        vec![b' '; 9000],
+    )
+    .await;
+    assert_eq!(code_of(s, &b), not_well_formed);
+    assert!(String::from_utf8_lossy(&b).contains("over the limit of 8192 bytes"));
+
+    // Too big, chunked (no length declared): refused once the limit is hit.
+    let mut tcp = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let head = format!(
+        "POST {} HTTP/1.1\r\nHost: x\r\nSOAPAction: {}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+        query.endpoint(),
+        query.soap_action()
+    );
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    let chunk = vec![b' '; 4096];
+    for _ in 0..3 {
+        tcp.write_all(b"1000\r\n").await.unwrap();
+        tcp.write_all(&chunk).await.unwrap();
+        tcp.write_all(b"\r\n").await.unwrap();
+    }
+    let _ = tcp.write_all(b"0\r\n\r\n").await;
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), tcp.read_to_end(&mut answer))
+        .await
+        .expect("an answer within the time")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("MESSAGE_NOT_WELL_FORMED"), "{answer}");
+    server.stop().await;
+}
+
+/// A handler that panics, or sleeps before answering.
+struct Faulty;
+
+impl Handler for Faulty {
+    async fn handle(&self, request: Request) -> Response {
+        if request.path == "/panic" {
+            panic!("a bug in a handler");
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        Response {
+            status: 200,
+            body: "late".into(),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_handler_is_answered_and_shutdown_is_graceful() {
+    let server = start(Arc::new(Faulty)).await;
+    let base = format!("http://{}", server.addr);
+    let (s, b) = post(format!("{base}/panic"), None, "x").await;
+    assert_eq!(
+        code_of(s, &b),
+        (
+            500,
+            "GENERIC_SPINE_MINI_SERVICE_PROVIDER_SOFTWARE_FAILURE".to_owned()
+        )
+    );
+    // An idle connection does not hold shutdown up; a request in flight
+    // is answered.
+    let _idle = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let in_flight = tokio::spawn(post(format!("{base}/slow"), None, "x"));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let stopping = Instant::now();
+    server.stop().await;
+    assert!(
+        stopping.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        stopping.elapsed()
+    );
+    assert_eq!(in_flight.await.unwrap(), (200, b"late".to_vec()));
+    assert!(reqwest::get(&base).await.is_err(), "no longer listening");
+}

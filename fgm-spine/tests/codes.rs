@@ -1,0 +1,280 @@
+//! Every Spine response code, and every success, through the real client
+//! over loopback: the Spine double for Spine's codes, an SMSP in front of
+//! it for the SMSP's; and a restart keeps the flags.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use common::*;
+use fgm_spine::server::{Handler, Request, Response};
+use fgm_spine::smsp::{Smsp, SmspOptions};
+use fgm_spine::spine::SpineOptions;
+use fgm_spine::store::Store;
+use fgm_spine::{Client, ClientError, ClientOptions};
+use fgm_types::messages::{Interaction, RESPONSE_CODES};
+use fgm_types::spine::{read_reply, SpineReply};
+
+/// Asserts the answer is the Spine code with its table status; returns it.
+fn expect_code(answer: Result<fgm_spine::Answer, ClientError>, code: &str) -> String {
+    let answer = answer.unwrap_or_else(|e| panic!("{code}: no Spine answer: {e}"));
+    let row = fgm_types::spine::response_code(code).unwrap();
+    match &answer.reply {
+        SpineReply::Error(e) => {
+            assert_eq!(e.code, code, "{:?}", e.diagnostics);
+            assert_eq!(e.http_status, row.http_status, "{code}");
+        }
+        SpineReply::NoRecord => assert_eq!(code, "NO_RECORD_FOUND"),
+        other => panic!("{code}: {other:?}"),
+    }
+    assert_eq!(answer.status, row.http_status, "{code}");
+    code.to_owned()
+}
+
+/// An upstream that answers nonsense, 200 OK.
+struct Nonsense;
+
+impl Handler for Nonsense {
+    async fn handle(&self, _: Request) -> Response {
+        Response {
+            status: 200,
+            body: "<Bundle xmlns=\"http://hl7.org/fhir\"><type value=\"message\"/></Bundle>".into(),
+        }
+    }
+}
+
+fn smsp(upstream: &str, store: Arc<Store>, options: SmspOptions) -> Arc<Smsp> {
+    let upstream = Client::new(upstream, &ClientOptions::default()).unwrap();
+    Arc::new(Smsp::new(upstream, store, options))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_response_code_and_every_success_over_http() {
+    let mut codes = BTreeSet::new();
+    let spine_store = Arc::new(Store::in_memory().unwrap());
+    let spine = start_spine(
+        spine_store.clone(),
+        SpineOptions {
+            asid_allow: Some(vec![CLIENT.to_owned()]),
+            ..SpineOptions::default()
+        },
+    )
+    .await;
+    let to_spine = client_of(&spine);
+    let girl = nhs_number(1);
+
+    // Successes: create 201, both queries 200 with the flag, delete 200.
+    let created = to_spine.send(&create(&girl)).await.unwrap();
+    assert_eq!(
+        (created.status, &created.reply),
+        (201, &SpineReply::Created)
+    );
+    for query in [query_v1(&girl), query_v2(&girl)] {
+        let found = to_spine.send(&query).await.unwrap();
+        assert_eq!(found.status, 200);
+        match found.reply {
+            SpineReply::Flag(flag) => {
+                assert_eq!(
+                    fgm_types::spine::flag_nhs_number(&flag),
+                    Some(girl.as_str())
+                );
+                assert_eq!(flag.period.start.as_str(), "2024-01-01");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    codes.insert(expect_code(
+        to_spine.send(&create(&girl)).await,
+        "FLAG_ALREADY_SET",
+    ));
+    let deleted = to_spine.send(&delete(&girl)).await.unwrap();
+    assert_eq!(
+        (deleted.status, &deleted.reply),
+        (200, &SpineReply::Deleted)
+    );
+    assert_eq!(
+        spine_store
+            .changes()
+            .unwrap()
+            .last()
+            .unwrap()
+            .detail
+            .as_deref(),
+        Some("1"),
+        "the reason is kept"
+    );
+    codes.insert(expect_code(
+        to_spine.send(&delete(&girl)).await,
+        "NO_RECORD_FOUND",
+    ));
+    expect_code(to_spine.send(&query_v2(&girl)).await, "NO_RECORD_FOUND");
+
+    // Spine's refusals.
+    let bad_number = altered(&query_v2(&girl), &girl, &format!("{}0", &girl[..9]));
+    codes.insert(expect_code(
+        to_spine.send(&bad_number).await,
+        "INVALID_NHS_NUMBER",
+    ));
+    let woman = altered(&create(&girl), "2015-06-01", "2000-01-01");
+    codes.insert(expect_code(to_spine.send(&woman).await, "PATIENT_OVER_18"));
+    let not_fgm = altered(
+        &query_v1(&girl),
+        r#"<valueString value="FGM"/>"#,
+        r#"<valueString value="XYZ"/>"#,
+    );
+    codes.insert(expect_code(
+        to_spine.send(&not_fgm).await,
+        "INVALID_PARAMETER",
+    ));
+    let stranger = altered(&query_v2(&girl), CLIENT, "200000000999");
+    codes.insert(expect_code(
+        to_spine.send(&stranger).await,
+        "ASID_CHECK_FAILED",
+    ));
+    let (status, body) = to_spine
+        .post(Interaction::QueryV2Request, "<Bundle>not FHIR")
+        .await
+        .unwrap();
+    assert_eq!(status, 400);
+    match read_reply(status, &body, None).unwrap() {
+        SpineReply::Error(e) => codes.insert(e.code),
+        other => panic!("{other:?}"),
+    };
+    assert!(codes.contains("MESSAGE_NOT_WELL_FORMED"));
+
+    // The SMSP in front of the double, accepting one author.
+    let smsp_store = Arc::new(Store::in_memory().unwrap());
+    let options = SmspOptions {
+        author_allow: Some(vec![AUTHOR.to_owned()]),
+        ..SmspOptions::default()
+    };
+    let front = start(smsp(
+        &format!("http://{}", spine.addr),
+        smsp_store.clone(),
+        options,
+    ))
+    .await;
+    let to_smsp = client_of(&front);
+    let other = nhs_number(2);
+    // Successes through it, and what it keeps.
+    let created = to_smsp.send(&create(&girl)).await.unwrap();
+    assert_eq!((created.status, created.reply), (201, SpineReply::Created));
+    assert!(
+        smsp_store.get(&girl).unwrap().is_some(),
+        "the SMSP keeps what Spine accepted"
+    );
+    let found = to_smsp.send(&query_v1(&girl)).await.unwrap();
+    assert!(
+        matches!(found.reply, SpineReply::Flag(_)),
+        "{:?}",
+        found.reply
+    );
+    expect_code(to_smsp.send(&query_v2(&other)).await, "NO_RECORD_FOUND");
+    codes.insert(expect_code(
+        to_smsp.send(&bad_number).await,
+        "INPUT_MESSAGE_VALIDATION_ERROR",
+    ));
+    let unknown_author = query_v2_by(&girl, "200000000001");
+    codes.insert(expect_code(
+        to_smsp.send(&unknown_author).await,
+        "AUTHOR_CREDENTIALS_ERROR",
+    ));
+
+    // Spine goes away: the stored flag is served with 203, nothing else.
+    spine.stop().await;
+    let local = to_smsp.send(&query_v2(&girl)).await.unwrap();
+    assert_eq!(local.status, 203);
+    assert!(
+        matches!(local.reply, SpineReply::Flag(_)),
+        "{:?}",
+        local.reply
+    );
+    assert!(String::from_utf8_lossy(&local.body)
+        .contains("DATA_RETURNED_FROM_LOCAL_STORE_SPINE_UNAVAILABLE"));
+    codes.insert("DATA_RETURNED_FROM_LOCAL_STORE_SPINE_UNAVAILABLE".to_owned());
+    codes.insert(expect_code(
+        to_smsp.send(&query_v2(&other)).await,
+        "COULD_NOT_CONNECT_TO_SPINE",
+    ));
+    expect_code(
+        to_smsp.send(&delete(&girl)).await,
+        "COULD_NOT_CONNECT_TO_SPINE",
+    );
+    front.stop().await;
+
+    // An upstream that answers nonsense.
+    let nonsense = start(Arc::new(Nonsense)).await;
+    let front = start(smsp(
+        &format!("http://{}", nonsense.addr),
+        Arc::new(Store::in_memory().unwrap()),
+        SmspOptions::default(),
+    ))
+    .await;
+    codes.insert(expect_code(
+        client_of(&front).send(&query_v1(&girl)).await,
+        "RESPONSE_MESSAGE_VALIDATION_ERROR",
+    ));
+    front.stop().await;
+    nonsense.stop().await;
+
+    // The SMSP's own store breaks (its table is dropped under it).
+    let dir = temp_dir("codes");
+    let path = dir.join("smsp.db");
+    let broken = Arc::new(Store::open(&path).unwrap());
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch("DROP TABLE flags")
+        .unwrap();
+    let front = start(smsp("http://127.0.0.1:9", broken, SmspOptions::default())).await;
+    codes.insert(expect_code(
+        client_of(&front).send(&query_v2(&girl)).await,
+        "GENERIC_SPINE_MINI_SERVICE_PROVIDER_SOFTWARE_FAILURE",
+    ));
+    front.stop().await;
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    let table: BTreeSet<String> = RESPONSE_CODES.iter().map(|r| r.code.to_owned()).collect();
+    assert_eq!(
+        codes,
+        table,
+        "each of the {} codes was produced",
+        table.len()
+    );
+    assert_eq!(codes.len(), 13);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_double_keeps_its_flags() {
+    let dir = temp_dir("restart");
+    let path = dir.join("spine.db");
+    let girl = nhs_number(7);
+    let first = start_spine(
+        Arc::new(Store::open(&path).unwrap()),
+        SpineOptions::default(),
+    )
+    .await;
+    assert_eq!(
+        client_of(&first).send(&create(&girl)).await.unwrap().status,
+        201
+    );
+    first.stop().await;
+    let second = start_spine(
+        Arc::new(Store::open(&path).unwrap()),
+        SpineOptions::default(),
+    )
+    .await;
+    let found = client_of(&second).send(&query_v1(&girl)).await.unwrap();
+    assert_eq!(found.status, 200);
+    assert!(
+        matches!(found.reply, SpineReply::Flag(_)),
+        "{:?}",
+        found.reply
+    );
+    expect_code(
+        client_of(&second).send(&create(&girl)).await,
+        "FLAG_ALREADY_SET",
+    );
+    second.stop().await;
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,0 +1,112 @@
+//! What a receiver needs from a request to act on it, read from whichever
+//! message it is: the patient, the parties, the author and, for a create or
+//! a delete, what is recorded.
+
+use crate::messages::{Interaction, Message};
+use crate::profiles::spine_ris_flag_1_0::{Flag, FlagContained};
+use crate::valuesets::FgmDeleteReasonCodes10;
+
+/// The facts of a request a Spine (or SMSP) acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestSummary<'a> {
+    /// The interaction.
+    pub interaction: Interaction,
+    /// The NHS number the request is about, as sent.
+    pub nhs_number: &'a str,
+    /// The sender's endpoint (`urn:nhs:addressing:asid:…`).
+    pub source: &'a str,
+    /// The receiver's endpoint.
+    pub destination: &'a str,
+    /// The author's SDS user id, or (a v2 query) local identifier, when sent.
+    pub author: Option<&'a str>,
+    /// A create: the date the indicator applies from (`Flag.period.start`).
+    pub since: Option<&'a str>,
+    /// A delete: the first delete-reason code sent.
+    pub delete_reason: Option<&'a str>,
+}
+
+impl RequestSummary<'_> {
+    /// The sender's ASID (the digits after `urn:nhs:addressing:asid:`).
+    pub fn source_asid(&self) -> Option<&str> {
+        self.source
+            .strip_prefix(super::ASID_PREFIX)
+            .filter(|_| super::is_asid_endpoint(self.source))
+    }
+}
+
+/// The facts of a request; `None` for a response.
+pub fn summary(message: &Message) -> Option<RequestSummary<'_>> {
+    macro_rules! parties {
+        ($m:expr, $nhs:expr, $author:expr, $since:expr, $reason:expr) => {
+            RequestSummary {
+                interaction: message.interaction(),
+                nhs_number: $nhs,
+                source: $m.header.source.endpoint.as_str(),
+                destination: $m.header.destination.endpoint.as_str(),
+                author: $author,
+                since: $since,
+                delete_reason: $reason,
+            }
+        };
+    }
+    Some(match message {
+        Message::QueryV1Request(m) => parties!(
+            m,
+            m.parameters.nhs_number.value.as_str(),
+            m.practitioner
+                .as_ref()
+                .map(|p| p.sds_user_id.value.as_str()),
+            None,
+            None
+        ),
+        Message::QueryV2Request(m) => parties!(
+            m,
+            m.parameters.nhs_number.value.as_str(),
+            m.practitioner
+                .sds_user_id
+                .as_ref()
+                .map(|i| i.value.as_str())
+                .or(m
+                    .practitioner
+                    .local_identifier
+                    .as_ref()
+                    .map(|i| i.value.as_str())),
+            None,
+            None
+        ),
+        Message::CreateRequest(m) => parties!(
+            m,
+            flag_nhs_number(&m.flag).unwrap_or(""),
+            Some(m.practitioner.sds_user_id.value.as_str()),
+            Some(m.flag.period.start.as_str()),
+            None
+        ),
+        Message::DeleteRequest(m) => parties!(
+            m,
+            m.parameters.nhs_number.value.as_str(),
+            Some(m.practitioner.sds_user_id.value.as_str()),
+            None,
+            m.parameters
+                .fgm_delete_reason
+                .value
+                .coding
+                .iter()
+                .filter(|c| {
+                    c.system
+                        .as_ref()
+                        .is_some_and(|s| s.as_str() == FgmDeleteReasonCodes10::VALUE_SET)
+                })
+                .find_map(|c| c.code.as_ref().map(|c| c.as_str()))
+        ),
+        _ => return None,
+    })
+}
+
+/// The NHS number of the patient a flag contains.
+pub fn flag_nhs_number(flag: &Flag) -> Option<&str> {
+    flag.contained.iter().find_map(|c| match c {
+        FlagContained::SpineRisPatient10(p) => Some(p.identifier.value.as_str()),
+        FlagContained::SpineRisPatient20(p) => Some(p.identifier.value.as_str()),
+        _ => None,
+    })
+}
