@@ -1,5 +1,8 @@
 //! proptest strategies (feature `proptest`): every primitive type yields
-//! valid lexical forms, and the generator gives every generated type an
+//! valid lexical forms, reaching the edges of its rule (the characters
+//! around the ranges XML 1.0 excludes, 29 February in leap years, the last
+//! day of each month, 23:59:59, offsets of ±14:00, the ends of the 32-bit
+//! ranges, long decimals, base64 padding), and the generator gives every generated type an
 //! `Arbitrary` implementation built from these, yielding profile-valid
 //! values (fixed values are not fields; required elements are always there;
 //! extensions and `overflow` stay empty; resources claim their profile).
@@ -25,53 +28,150 @@ macro_rules! regex_primitive {
     )*};
 }
 
-fn date() -> impl Strategy<Value = String> {
-    (1900u32..2100, 1u32..=12, 1u32..=28).prop_map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}"))
+/// Text that reaches the edges of what XML 1.0 and the writer must handle:
+/// the white space and markup characters the writer escapes, the last and
+/// first characters around the excluded ranges (U+D7FF, U+E000, U+FFFD,
+/// U+10000, U+10FFFF), C1 controls (allowed), and any printable character.
+pub fn text() -> impl Strategy<Value = String> {
+    let edge = prop_oneof![
+        Just('\t'),
+        Just('\n'),
+        Just('\r'),
+        Just(' '),
+        Just('&'),
+        Just('<'),
+        Just('>'),
+        Just('"'),
+        Just('\''),
+        Just('\u{7f}'),
+        Just('\u{85}'),
+        Just('\u{a0}'),
+        Just('\u{d7ff}'),
+        Just('\u{e000}'),
+        Just('\u{fffd}'),
+        Just('\u{10000}'),
+        Just('\u{10ffff}'),
+    ];
+    let any_char = "\\PC".prop_map(|s: String| s.chars().next().expect("one character"));
+    proptest::collection::vec(prop_oneof![2 => any_char, 1 => edge], 1..24)
+        .prop_map(|chars| chars.into_iter().collect())
 }
 
+/// A year, month and day that exist: any year 0001–9999 (or, rarely,
+/// negative), 29 February only in leap years, and often on the last day of
+/// a month.
+fn date() -> impl Strategy<Value = String> {
+    let year = prop_oneof![
+        8 => 1900i32..2100,
+        2 => 1i32..=9999,
+        1 => -9999i32..=-1,
+        // Leap years of the century rule, either way.
+        1 => prop_oneof![Just(1900), Just(2000), Just(2100), Just(2400)],
+    ];
+    (year, 1u32..=12, any::<u32>(), any::<bool>()).prop_map(|(y, m, d, last)| {
+        let days = match m {
+            2 if is_leap_year(y) => 29,
+            2 => 28,
+            4 | 6 | 9 | 11 => 30,
+            _ => 31,
+        };
+        let d = if last { days } else { 1 + d % days };
+        let sign = if y < 0 { "-" } else { "" };
+        format!("{sign}{:04}-{m:02}-{d:02}", y.unsigned_abs())
+    })
+}
+
+/// A time of day, 00:00:00 to 23:59:59, often at a boundary, with up to
+/// twelve fraction digits.
 fn time() -> impl Strategy<Value = String> {
+    let part = |max: u32| prop_oneof![Just(0), Just(max), 0..=max];
     (
-        0u32..24,
-        0u32..60,
-        0u32..60,
-        proptest::option::of(0u32..1000),
+        part(23),
+        part(59),
+        part(59),
+        proptest::option::of("[0-9]{1,12}"),
     )
         .prop_map(|(h, m, s, f)| match f {
-            Some(f) => format!("{h:02}:{m:02}:{s:02}.{f:03}"),
+            Some(f) => format!("{h:02}:{m:02}:{s:02}.{f}"),
             None => format!("{h:02}:{m:02}:{s:02}"),
         })
 }
 
+/// A time zone: `Z` or an offset from -14:00 to +14:00, often at its ends.
 fn zone() -> impl Strategy<Value = String> {
+    let offset = prop_oneof![
+        Just((14u32, 0u32)),
+        Just((0, 0)),
+        Just((13, 59)),
+        (0u32..14, 0u32..60)
+    ];
     prop_oneof![
         Just("Z".to_owned()),
-        (0u32..14, prop_oneof![Just(0u32), Just(30)], any::<bool>())
-            .prop_map(|(h, m, plus)| format!("{}{h:02}:{m:02}", if plus { '+' } else { '-' }))
+        (offset, any::<bool>())
+            .prop_map(|((h, m), plus)| format!("{}{h:02}:{m:02}", if plus { '+' } else { '-' }))
     ]
 }
 
+/// A 32-bit integer, often at a boundary.
+fn int32(low: i32) -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just(low),
+        Just(i32::MAX),
+        Just(low.saturating_add(1)),
+        Just(i32::MAX - 1),
+        low..=i32::MAX,
+    ]
+    .prop_map(|i| i.to_string())
+}
+
+/// base64 of any length: whole groups, then none, one or two `=` after a
+/// character whose unused bits are zero, with XML white space between.
+fn base64() -> impl Strategy<Value = String> {
+    let tail = prop_oneof![
+        Just(String::new()),
+        ("[A-Za-z0-9+/]{2}", "[AEIMQUYcgkosw048]").prop_map(|(a, b)| format!("{a}{b}=")),
+        ("[A-Za-z0-9+/]", "[AQgw]").prop_map(|(a, b)| format!("{a}{b}==")),
+    ];
+    ("([A-Za-z0-9+/]{4}){0,6}", tail, "[ \t\r\n]{0,2}")
+        .prop_filter("not empty", |(body, tail, _)| {
+            !body.is_empty() || !tail.is_empty()
+        })
+        .prop_map(|(body, tail, space)| format!("{body}{space}{tail}"))
+}
+
 regex_primitive! {
-    FhirString = "\\PC{1,24}";
-    Markdown = "\\PC{1,24}";
-    Code = "[a-z][a-z0-9-]{0,8}";
-    Uri = "(urn:[a-z]{1,5}:[a-z0-9]{1,10}|https?://[a-z]{1,8}\\.example/[A-Za-z0-9/_.-]{0,12})";
-    Id = "[A-Za-z0-9.-]{1,20}";
-    Decimal = "-?(0|[1-9][0-9]{0,6})(\\.[0-9]{1,4})?";
-    Base64Binary = "([A-Za-z0-9+/]{4}){1,6}";
+    FhirString = text();
+    Markdown = text();
+    Code = "[a-z\u{e9}\u{10000}][a-z0-9-]{0,8}([ \t\n][A-Za-z0-9\u{a0}\u{d7ff}.]{1,4}){0,2}";
+    Uri = prop_oneof![
+        "urn:[a-z]{1,5}:[a-z0-9]{1,10}",
+        "https?://[a-z]{1,8}\\.example(:[0-9]{1,5})?/[A-Za-z0-9/_.~-]{0,12}(\\?([a-z=&:@/?]|%[0-9A-F]{2}){0,6})?(#[a-z0-9/?:@]{0,6})?",
+        "urn:oid:[0-2](\\.[1-9][0-9]{0,4}){1,5}",
+        "http://\\[::[0-9a-f]{1,4}\\](/[a-z\u{e9}\u{10ffff}<>\"{}|^`]{0,6})?",
+        "[A-Za-z0-9_.~-]{1,8}(/[A-Za-z0-9:%@]{0,8}){0,2}"
+            .prop_filter("well-formed %-escapes", |s: &String| Uri::new(s.as_str()).is_ok()),
+    ];
+    Id = "[A-Za-z0-9.-]{1,64}";
+    Decimal = "-?(0|[1-9][0-9]{0,30})(\\.[0-9]{1,30})?";
+    Base64Binary = base64();
     Oid = "urn:oid:[0-2](\\.[1-9][0-9]{0,4}){1,5}";
     Boolean = prop_oneof![Just("true".to_owned()), Just("false".to_owned())];
-    Integer = any::<i32>().prop_map(|i| i.to_string());
-    UnsignedInt = (0..=i32::MAX).prop_map(|i| i.to_string());
-    PositiveInt = (1..=i32::MAX).prop_map(|i| i.to_string());
+    Integer = prop_oneof![int32(i32::MIN), Just("-0".to_owned())];
+    UnsignedInt = int32(0);
+    PositiveInt = int32(1);
     Uuid = any::<u128>().prop_map(|u| {
         let h = format!("{u:032x}");
         format!("urn:uuid:{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
     });
-    Date = prop_oneof![date(), date().prop_map(|d| d[..7].to_owned()), date().prop_map(|d| d[..4].to_owned())];
+    Date = prop_oneof![date(), date().prop_map(|d| d[..d.len() - 3].to_owned()), date().prop_map(|d| d[..d.len() - 6].to_owned())];
     Time = time();
     DateTime = prop_oneof![date(), (date(), time(), zone()).prop_map(|(d, t, z)| format!("{d}T{t}{z}"))];
     Instant = (date(), time(), zone()).prop_map(|(d, t, z)| format!("{d}T{t}{z}"));
-    Xhtml = "[A-Za-z0-9 ]{1,20}".prop_map(|t| format!("<div xmlns=\"http://www.w3.org/1999/xhtml\">{t}</div>"));
+    Xhtml = ("[A-Za-z0-9 ]{1,20}", text()).prop_map(|(t, u)| {
+        let mut escaped = String::new();
+        crate::xml::escape_into(&mut escaped, &u, false);
+        format!("<div xmlns=\"http://www.w3.org/1999/xhtml\">{t}<p class=\"x\">{escaped}</p></div>")
+    });
 }
 
 impl<E: ValueSetCode + Arbitrary + 'static> Arbitrary for Open<E> {

@@ -151,3 +151,48 @@ proptest! {
         }
     }
 }
+
+/// Every primitive value the strategies yield (edge cases included) is
+/// written as an element, compact and pretty, and read back strictly as
+/// itself.
+macro_rules! primitives_round_trip {
+    ($($test:ident: $ty:ident,)*) => {
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+            $(
+                #[test]
+                fn $test(v in any::<fgm_types::primitive::$ty>()) {
+                    for pretty in [false, true] {
+                        let options = WriteOptions { pretty, declaration: pretty };
+                        let xml = fgm_types::xml::write_str(&v, "value", &options);
+                        let back = fgm_types::xml::read_str::<fgm_types::primitive::$ty>(&xml, &ReadOptions::strict())
+                            .map_err(|e| TestCaseError::fail(format!("{e}\n{xml}")))?;
+                        prop_assert_eq!(&back.value, &v, "{}", xml);
+                        prop_assert!(back.warnings.is_empty());
+                    }
+                }
+            )*
+        }
+    };
+}
+
+primitives_round_trip! {
+    boolean_round_trips: Boolean,
+    integer_round_trips: Integer,
+    decimal_round_trips: Decimal,
+    base64_binary_round_trips: Base64Binary,
+    instant_round_trips: Instant,
+    string_round_trips: FhirString,
+    uri_round_trips: Uri,
+    date_round_trips: Date,
+    date_time_round_trips: DateTime,
+    time_round_trips: Time,
+    code_round_trips: Code,
+    oid_round_trips: Oid,
+    uuid_round_trips: Uuid,
+    id_round_trips: Id,
+    unsigned_int_round_trips: UnsignedInt,
+    positive_int_round_trips: PositiveInt,
+    markdown_round_trips: Markdown,
+    xhtml_round_trips: Xhtml,
+}

@@ -353,6 +353,90 @@ fn builders_refuse_what_spine_would() {
 }
 
 #[test]
+fn builders_return_the_error_for_text_no_message_can_carry() {
+    let e = QueryV2::new("9434765919")
+        .from_asid(CLIENT)
+        .to_asid(SPINE)
+        .practitioner_local("1\u{1}")
+        .build();
+    assert_eq!(
+        e.unwrap_err().to_string(),
+        "the local id: `1\\u{1}` is not a valid FHIR string: U+0001 (character 2) is not an XML 1.0 character"
+    );
+    for (what, e) in [
+        (
+            "the source name",
+            QueryV1::new("9434765919")
+                .from_asid(CLIENT)
+                .to_asid(SPINE)
+                .source_name("Trust\u{1}\u{0}")
+                .build()
+                .map(drop),
+        ),
+        (
+            "the organisation name",
+            QueryV1::new("9434765919")
+                .from_asid(CLIENT)
+                .to_asid(SPINE)
+                .organization("RKE", "\u{fffe}")
+                .build()
+                .map(drop),
+        ),
+        (
+            "the GP practice name",
+            Create::new("9434765919", "2015-06-01", "B86022", "Surgery\u{1b}")
+                .from_asid(CLIENT)
+                .to_asid(SPINE)
+                .practitioner_sds("200009876204", "100077650987")
+                .build()
+                .map(drop),
+        ),
+        (
+            "the SDS user id",
+            Delete::new("9434765919", FgmDeleteReasonCodes10::Code0)
+                .from_asid(CLIENT)
+                .to_asid(SPINE)
+                .practitioner_sds("2000\u{7}", "100077650987")
+                .build()
+                .map(drop),
+        ),
+        (
+            "the NHS number",
+            query_flag("943476591\u{0}", "2024-02-04").map(drop),
+        ),
+    ] {
+        match e {
+            Err(BuildError::Invalid(why)) => {
+                assert!(why.starts_with(what), "{why}");
+                assert!(why.contains("is not an XML 1.0 character"), "{why}");
+            }
+            other => panic!("{what}: {other:?}"),
+        }
+    }
+    // Impossible dates are refused by the date types themselves.
+    let e = create("2006-02-31", "2024-01-01T10:00:00+00:00").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "the birth date: `2006-02-31` is not a valid FHIR date: day 31 is not 01 to 28: February 2006 has 28 days"
+    );
+    assert!(query_flag("9434765919", "2023-02-29").is_err());
+    // Diagnostics no message can carry are refused, not dropped.
+    let request = &requests()[0];
+    let e = respond(
+        request,
+        Outcome::Error {
+            code: "INVALID_NHS_NUMBER".to_owned(),
+            diagnostics: Some("bad\u{1}".to_owned()),
+        },
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "the diagnostics: `bad\\u{1}` is not a valid FHIR string: U+0001 (character 4) is not an XML 1.0 character"
+    );
+}
+
+#[test]
 fn every_error_code_answers_and_reads_back_the_same_code_and_status() {
     for request in requests() {
         for row in RESPONSE_CODES {

@@ -54,8 +54,9 @@ impl fmt::Display for BuildError {
 
 impl std::error::Error for BuildError {}
 
+/// User text as a FHIR string, or the error naming what it was for.
 fn text(s: &str, what: &str) -> Result<FhirString, BuildError> {
-    FhirString::new(s).map_err(|_| BuildError::Invalid(format!("{what} must not be empty")))
+    FhirString::new(s).map_err(|e| BuildError::Invalid(format!("{what}: {e}")))
 }
 
 fn reference(to: &str) -> FhirString {

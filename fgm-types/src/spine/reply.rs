@@ -59,6 +59,9 @@ pub enum ReplyError {
     /// The message read is not what was expected (a request where a
     /// response was due, an outcome the interaction has no answer for, ...).
     Unexpected(String),
+    /// Text given for the response that no FHIR message can carry
+    /// (diagnostics that are empty or hold a character XML 1.0 forbids).
+    Invalid(String),
     /// A code that is not in the Spine response-code table.
     UnknownCode(String),
     /// The response does not answer the request.
@@ -70,7 +73,9 @@ pub enum ReplyError {
 impl fmt::Display for ReplyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ReplyError::Unexpected(s) | ReplyError::Mismatch(s) => f.write_str(s),
+            ReplyError::Unexpected(s) | ReplyError::Mismatch(s) | ReplyError::Invalid(s) => {
+                f.write_str(s)
+            }
             ReplyError::UnknownCode(c) => write!(f, "`{c}` is not a Spine response code"),
             ReplyError::Read(e) => write!(f, "the response cannot be read: {e}"),
         }
@@ -129,7 +134,10 @@ fn outcome(code: &str, diagnostics: Option<&str>) -> Result<oo::OperationOutcome
         row.issue_type,
         oo::OperationOutcomeIssueDetails::new(coding),
     );
-    issue.diagnostics = diagnostics.and_then(|d| FhirString::new(d).ok());
+    issue.diagnostics = diagnostics
+        .map(FhirString::new)
+        .transpose()
+        .map_err(|e| ReplyError::Invalid(format!("the diagnostics: {e}")))?;
     let mut outcome = oo::OperationOutcome::new(NonEmpty::new(issue));
     outcome.id = Some(new_id());
     outcome.meta = Some(meta(oo::OperationOutcome::PROFILE));

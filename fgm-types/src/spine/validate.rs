@@ -17,7 +17,7 @@
 use std::fmt;
 
 use crate::messages::{Direction, Message};
-use crate::primitive::Date;
+use crate::primitive::{is_leap_year, Date};
 use crate::profiles::spine_ris_flag_1_0::{Flag, FlagContained};
 use crate::profiles::{
     spine_message_bundle_1_0::Bundle, spine_operation_outcome_1_0::OperationOutcome,
@@ -88,26 +88,24 @@ impl fmt::Display for ValidationIssue {
 
 /// Whether someone born on `birth_date` (`YYYY-MM-DD`) is 18 or over on
 /// `on` (`YYYY-MM-DD`): on the 18th birthday itself, they are. A 29 February
-/// birthday falls on 1 March in common years. `None` when either date is not
-/// a full date.
+/// birthday falls on 1 March in common years. `None` when either is not a
+/// full, valid [`Date`]: a partial date (`2006-05`), or one that does not
+/// exist (`2006-02-31`, refused by `Date`'s own rule). A message cannot hold
+/// an impossible birth date: reading refuses it as an invalid `date`
+/// (`invalid-value`, MESSAGE_NOT_WELL_FORMED, as for any value its XSD type
+/// refuses), so validation meets only partial ones, which are valid FHIR
+/// and break the under-18 rule alone (INVALID_PARAMETER).
 pub fn over_18(birth_date: &str, on: &str) -> Option<bool> {
     let full = |s: &str| {
-        let b = s.as_bytes();
-        (b.len() == 10 && b[4] == b'-' && b[7] == b'-')
-            .then(|| {
-                Some((
-                    s[..4].parse::<i32>().ok()?,
-                    s[5..7].parse::<u32>().ok()?,
-                    s[8..].parse::<u32>().ok()?,
-                ))
-            })
-            .flatten()
+        Date::new(s).ok().filter(|_| s.len() == 10).map(|_| {
+            let part = |range: std::ops::Range<usize>| s[range].parse::<u32>().expect("digits");
+            (part(0..4), part(5..7), part(8..10))
+        })
     };
     let (y, m, d) = full(birth_date)?;
     full(on)?;
     let year = y + 18;
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    let (m, d) = if (m, d) == (2, 29) && !leap {
+    let (m, d) = if (m, d) == (2, 29) && !is_leap_year(year as i32) {
         (3, 1)
     } else {
         (m, d)
@@ -265,7 +263,7 @@ impl Validator {
                                 "INVALID_PARAMETER",
                                 format!("{path}.Patient.birthDate"),
                                 format!(
-                                    "`{}` is not a full date; the under-18 rule needs one",
+                                    "`{}` is not a full date (YYYY-MM-DD); the under-18 rule needs one",
                                     p.birth_date
                                 ),
                             ),
@@ -497,5 +495,24 @@ mod tests {
         assert_eq!(over_18("2004-02-29", "2022-02-28"), Some(false));
         assert_eq!(over_18("1996-02-29", "2014-03-01"), Some(true));
         assert_eq!(over_18("2006-05", "2030-01-01"), None);
+    }
+
+    #[test]
+    fn impossible_dates_have_no_age() {
+        assert_eq!(over_18("2006-02-31", "2030-01-01"), None);
+        assert_eq!(
+            over_18("2006-02-29", "2030-01-01"),
+            None,
+            "2006 is a common year"
+        );
+        assert_eq!(over_18("2006-13-01", "2030-01-01"), None);
+        assert_eq!(over_18("2006-05-10", "2030-02-30"), None);
+        assert_eq!(over_18("0000-01-01", "2030-01-01"), None);
+        assert_eq!(
+            over_18("-0001-01-01", "2030-01-01"),
+            None,
+            "a full date is YYYY-MM-DD"
+        );
+        assert_eq!(over_18("2008-02-29", "2026-02-29"), None);
     }
 }

@@ -126,16 +126,48 @@ impl FhirElement for Xhtml {
                 format!("the narrative <div> must be in the XHTML namespace {XHTML_NS}"),
             )?;
         }
-        let mut w = Writer::fragment(WriteOptions::default());
-        let mut tree = XmlTree::from_node_with_text(node);
-        tree.namespace = Some(XHTML_NS.to_owned());
-        tree.write(&mut w, None);
-        let text = w.finish();
-        r.lexical(node, Xhtml::new(text))
+        r.lexical(node, Xhtml::new(xhtml_text(node)))
     }
     fn write_element(&self, w: &mut Writer, _name: &str) {
         w.raw(self.as_str());
     }
+}
+
+/// A narrative `div` as the writer writes it: compact, in the XHTML
+/// namespace, blank text kept.
+fn xhtml_text(node: Node) -> String {
+    let mut w = Writer::fragment(WriteOptions::default());
+    let mut tree = XmlTree::from_node_with_text(node);
+    tree.namespace = Some(XHTML_NS.to_owned());
+    tree.write(&mut w, None);
+    w.finish()
+}
+
+/// The `div` of an `xhtml` value, parsed (no DTD), or the rule it breaks.
+fn parse_xhtml(text: &str) -> std::result::Result<roxmltree::Document<'_>, String> {
+    let options = roxmltree::ParsingOptions {
+        allow_dtd: false,
+        ..roxmltree::ParsingOptions::default()
+    };
+    let doc = roxmltree::Document::parse_with_options(text, options)
+        .map_err(|e| format!("it is not well-formed XML: {e}"))?;
+    let root = doc.root_element().tag_name();
+    if root.name() != "div" || root.namespace() != Some(XHTML_NS) {
+        return Err(format!(
+            "it is not one `div` element in the XHTML namespace {XHTML_NS}"
+        ));
+    }
+    Ok(doc)
+}
+
+/// The rule an `xhtml` value breaks, if any (what [`Xhtml::new`] checks).
+pub(crate) fn check_xhtml(text: &str) -> std::result::Result<(), String> {
+    parse_xhtml(text).map(drop)
+}
+
+/// An `xhtml` value in the form the writer writes and the reader reads.
+pub(crate) fn canonical_xhtml(text: &str) -> std::result::Result<String, String> {
+    parse_xhtml(text).map(|doc| xhtml_text(doc.root_element()))
 }
 
 /// Reads a code of a value set (what derived value-set enums call).
