@@ -1,6 +1,6 @@
 //! proptest strategies (feature `proptest`): every primitive type yields
-//! valid lexical forms, and the generator gives every generated type an
-//! `Arbitrary` implementation built from these, yielding profile-valid
+//! valid lexical forms, and `#[derive(FhirArbitrary)]` gives every generated
+//! type an `Arbitrary` implementation built from these, yielding profile-valid
 //! values (fixed values are not fields; required elements are always there;
 //! extensions and `overflow` stay empty; resources claim their profile).
 
@@ -101,4 +101,13 @@ where
     proptest::collection::vec(element, 1..3)
         .prop_map(|v| NonEmpty::from_vec(v).expect("at least one"))
         .boxed()
+}
+
+/// A resource as an entry of a generated message. `FhirArbitrary`
+/// implements it for every struct with `#[fhir(resource = "…")]`: a
+/// MessageHeader names the message's event; other resources stay as
+/// generated.
+pub trait MessageEntry {
+    /// Makes the resource fit a message with this event code.
+    fn for_event(&mut self, event: &str);
 }
