@@ -37,20 +37,9 @@ impl Emitter {
             let xml = &v.xml_name;
             quote!(#name::#vname(_) => #xml,)
         });
-        let arbitrary = self.arbitrary_union(
-            &name,
-            c.variants
-                .iter()
-                .map(|v| {
-                    let vname = ident(&v.name);
-                    let ty = variant_ty(v);
-                    quote!(#rt::proptest::arbitrary::any::<#ty>().prop_map(#name::#vname))
-                })
-                .collect(),
-        );
         quote! {
             #doc
-            #[derive(Debug, Clone, PartialEq, Eq, #rt::FhirXml)]
+            #[derive(Debug, Clone, PartialEq, Eq, #rt::FhirXml, #rt::FhirArbitrary)]
             pub enum #name {
                 #(#variants)*
             }
@@ -62,7 +51,6 @@ impl Emitter {
                     }
                 }
             }
-            #arbitrary
         }
     }
 }

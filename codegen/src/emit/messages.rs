@@ -7,7 +7,7 @@ use quote::quote;
 use crate::api::*;
 use crate::model::{Direction, Max};
 
-use super::{doc_of, docs, ident, nested_tuples, Emitter};
+use super::{doc_of, docs, ident, Emitter};
 
 impl Emitter {
     pub(super) fn messages(&self, m: &Messages) -> TokenStream {
@@ -169,53 +169,9 @@ impl Emitter {
                     pub #fname: #ty,
                 }
             });
-            let field_names: Vec<Ident> = i.entries.iter().map(|e| ident(&e.name)).collect();
-            let strategies: Vec<TokenStream> = i
-                .entries
-                .iter()
-                .map(|e| {
-                    let module = ident(&e.variant.module);
-                    let ty = ident(&e.variant.type_name);
-                    let one = quote!(#rt::proptest::arbitrary::any::<super::profiles::#module::#ty>());
-                    match (e.min, e.max) {
-                        (1.., Max::N(1)) => quote!(#one.boxed()),
-                        (0, Max::N(1)) => quote!(#rt::proptest::option::of(#one).boxed()),
-                        _ => quote!(#rt::proptest::collection::vec(#one, 0..3).boxed()),
-                    }
-                })
-                .collect();
-            let (pattern, tuple) = nested_tuples(&field_names, &strategies);
-            // A MessageHeader first names this interaction's event.
-            let name_the_event = (i.entries.first().map(|e| e.variant.resource_type.as_str())
-                == Some("MessageHeader"))
-            .then(|| {
-                let header = &field_names[0];
-                quote! {
-                    let mut #header = #header;
-                    #header.event.code = #event.parse().expect("the interaction's event code");
-                }
-            });
-            let arbitrary = self.arbitrary(
-                n,
-                quote! {
-                    /// The Bundle holds an id; the entries' envelopes stay
-                    /// empty.
-                },
-                quote! {
-                    (#rt::proptest::option::of(#rt::proptest::arbitrary::any::<#rt::primitive::Id>()), #tuple)
-                        .prop_map(|(id, #pattern)| {
-                            let mut bundle = #bundle::new();
-                            bundle.id = id;
-                            #name_the_event
-                            #n { bundle, #(#field_names,)* }
-                        })
-                        .boxed()
-                },
-            );
             quote! {
-                #arbitrary
                 #doc
-                #[derive(Debug, Clone, PartialEq, Eq, #rt::FhirMessage)]
+                #[derive(Debug, Clone, PartialEq, Eq, #rt::FhirMessage, #rt::FhirArbitrary)]
                 #[fhir(
                     event = #event,
                     any_resource = "super::resources::AnyResource",
@@ -237,25 +193,16 @@ impl Emitter {
         let message_arms = names
             .iter()
             .map(|n| quote!(Message::#n(_) => Interaction::#n,));
-        let message_arbitrary = self.arbitrary_union(
-            &ident("Message"),
-            names
-                .iter()
-                .map(|n| quote!(#rt::proptest::arbitrary::any::<#n>().prop_map(Message::#n)))
-                .collect(),
-        );
         quote! {
             /// The interactions and Spine response codes of the message manifest.
             pub mod messages {
                 #(#structs)*
 
                 /// Any FGM RIS message, chosen by its MessageHeader event code.
-                #[derive(Debug, Clone, PartialEq, Eq, #rt::FhirMessage)]
+                #[derive(Debug, Clone, PartialEq, Eq, #rt::FhirMessage, #rt::FhirArbitrary)]
                 pub enum Message {
                     #(#message_variants)*
                 }
-
-                #message_arbitrary
 
                 impl Message {
                     /// The interaction of this message.

@@ -13,9 +13,7 @@
 //! | value-set code enum | `value_sets.rs` |
 //! | messages, interactions, response codes | `messages.rs` |
 //! | doc comments | `docs.rs` |
-//! | proptest `Arbitrary` | `arbitrary.rs` |
 
-mod arbitrary;
 mod choices;
 mod docs;
 mod messages;
@@ -29,7 +27,6 @@ use quote::quote;
 use crate::api::*;
 use crate::naming::is_keyword;
 
-use arbitrary::nested_tuples;
 use docs::{doc_of, docs};
 
 /// The first line of every generated file.

@@ -69,30 +69,14 @@ impl Emitter {
                 NonConforming(#rt::xml::XmlTree),
             }
         });
-        let arbitrary = self.arbitrary_union(
-            &name,
-            r.variants
-                .iter()
-                .map(|v| {
-                    let vname = ident(&v.name);
-                    let module = ident(&v.module);
-                    let ty = ident(&v.type_name);
-                    quote! {
-                        #rt::proptest::arbitrary::any::<#profiles::#module::#ty>()
-                            .prop_map(|r| #name::#vname(Box::new(r)))
-                    }
-                })
-                .collect(),
-        );
         quote! {
             #doc
-            #[derive(Debug, Clone, PartialEq, Eq, #rt::FhirXml)]
+            #[derive(Debug, Clone, PartialEq, Eq, #rt::FhirXml, #rt::FhirArbitrary)]
             #[fhir(resources)]
             pub enum #name {
                 #(#variants)*
                 #nonconforming
             }
-            #arbitrary
         }
     }
 }

@@ -6,7 +6,7 @@ use quote::quote;
 
 use crate::api::*;
 
-use super::{docs, ident, nested_tuples, At, Emitter};
+use super::{docs, ident, At, Emitter};
 
 impl Emitter {
     pub(super) fn structure(&self, s: &StructDef, at: At) -> TokenStream {
@@ -43,6 +43,12 @@ impl Emitter {
             if let Some(values) = &f.slice {
                 let (d, v) = (&values[0].element, &values[0].value);
                 keys.push(quote!(slice(discriminator = #d, value = #v)));
+            }
+            // Resources of any profile: the message supplies a bundle's; a
+            // resource contains none unless the manifest names them.
+            let any_empty = matches!(f.container(), Container::Option | Container::Vec);
+            if f.ty == Ty::AnyResource && any_empty {
+                keys.push(quote!(arbitrary = "empty"));
             }
             let attr = (!keys.is_empty()).then(|| quote!(#[fhir(#(#keys),*)]));
             quote! {
@@ -83,7 +89,6 @@ impl Emitter {
                 Container::Vec => inits.push(quote!(#fname: ::std::vec::Vec::new(),)),
             }
         }
-        let arbitrary = self.arbitrary_struct(s, at);
         let all_optional = s
             .fields
             .iter()
@@ -94,6 +99,10 @@ impl Emitter {
             let (e, v) = (&f.element, &f.value);
             quote!((#e, #v))
         });
+        let resource_attr = s
+            .resource
+            .as_ref()
+            .map(|(ty, profile)| quote!(#[fhir(resource = #ty, profile = #profile)]));
         let resource = s.resource.as_ref().map(|(ty, profile)| {
             quote! {
                 /// The resource type.
@@ -104,7 +113,8 @@ impl Emitter {
         });
         quote! {
             #doc
-            #[derive(Debug, Clone, PartialEq, Eq, #default #rt::FhirXml)]
+            #[derive(Debug, Clone, PartialEq, Eq, #default #rt::FhirXml, #rt::FhirArbitrary)]
+            #resource_attr
             #(#fixed_attrs)*
             pub struct #name {
                 #(#fields)*
@@ -130,64 +140,6 @@ impl Emitter {
                     }
                 }
             }
-            #arbitrary
         }
-    }
-
-    /// `Arbitrary` for a struct (feature `proptest` of the runtime):
-    /// profile-valid values, with extensions, resources inside resources and
-    /// self-references left empty, and a resource claiming its profile.
-    pub(super) fn arbitrary_struct(&self, s: &StructDef, at: At) -> TokenStream {
-        let rt = &self.rt;
-        let up = at.up();
-        let name = ident(&s.name);
-        let mut strategies = Vec::new();
-        let mut names = Vec::new();
-        for f in &s.fields {
-            let fname = ident(&f.name);
-            let inner = self.ty(&f.ty, at);
-            let empty = f.ty == Ty::AnyResource
-                || f.ty == Ty::Datatype("Extension".to_owned())
-                || f.ty == Ty::Local(s.name.clone());
-            let one = quote!(#rt::proptest::arbitrary::any::<#inner>());
-            let strategy = match (f.container(), empty) {
-                (Container::Vec, true) => {
-                    quote!(#rt::proptest::strategy::Just(::std::vec::Vec::new()).boxed())
-                }
-                (Container::Option, true) => {
-                    quote!(#rt::proptest::strategy::Just(::core::option::Option::None).boxed())
-                }
-                _ if f.name == "meta" && s.resource.is_some() => {
-                    let (_, profile) = s.resource.as_ref().expect("checked");
-                    quote!(#rt::proptest::strategy::Just(::core::option::Option::Some({
-                        let mut meta = #up::datatypes::Meta::new();
-                        meta.profile.push(#rt::primitive::Uri::new(#profile).expect("a profile URL"));
-                        meta
-                    }))
-                    .boxed())
-                }
-                (Container::One, _) => quote!(#one.boxed()),
-                (Container::Option, false) => quote!(#rt::proptest::option::of(#one).boxed()),
-                (Container::Vec, false) => {
-                    quote!(#rt::proptest::collection::vec(#one, 0..3).boxed())
-                }
-                (Container::NonEmpty, _) => quote!(#rt::strategy::non_empty(#one)),
-            };
-            strategies.push(strategy);
-            names.push(fname);
-        }
-        let (pattern, tuple) = nested_tuples(&names, &strategies);
-        self.arbitrary(
-            &name,
-            quote!(),
-            quote! {
-                #tuple
-                    .prop_map(|#pattern| #name {
-                        #(#names,)*
-                        overflow: ::core::default::Default::default(),
-                    })
-                    .boxed()
-            },
-        )
     }
 }

@@ -11,10 +11,6 @@ impl Emitter {
     pub(super) fn code_enum(&self, e: &CodeEnum) -> TokenStream {
         let rt = &self.rt;
         let name = ident(&e.name);
-        let arbitrary = self.arbitrary_union(
-            &name,
-            vec![quote!(#rt::proptest::sample::select(#name::ALL))],
-        );
         let doc = docs(&e.doc);
         let url = &e.url;
         let names: Vec<Ident> = e.variants.iter().map(|v| ident(&v.name)).collect();
@@ -38,7 +34,7 @@ impl Emitter {
         let n5 = names.iter();
         quote! {
             #doc
-            #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, #rt::FhirXml)]
+            #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, #rt::FhirXml, #rt::FhirArbitrary)]
             pub enum #name {
                 #(#variants)*
             }
@@ -80,7 +76,6 @@ impl Emitter {
                 fn display(self) -> &'static str { #name::display(self) }
                 fn system(self) -> &'static str { #name::system(self) }
             }
-            #arbitrary
         }
     }
 }
