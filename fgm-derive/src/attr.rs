@@ -58,6 +58,36 @@ pub struct Fixed {
     pub after: Option<Spanned>,
 }
 
+/// The keys each place accepts: one table for every derive, so that the
+/// derives a type carries together (`FhirXml` or `FhirMessage`, and
+/// `FhirArbitrary`) accept the same attributes. A new key goes here, then
+/// into [`Attrs`] and [`parse`].
+pub mod keys {
+    /// An element struct.
+    pub const STRUCT: &[&str] = &["fixed", "resource", "profile"];
+    /// A field of an element struct.
+    pub const FIELD: &[&str] = &[
+        "element",
+        "attribute",
+        "choice",
+        "slice",
+        "overflow",
+        "arbitrary",
+    ];
+    /// An enum (choice, resources or codes).
+    pub const ENUM: &[&str] = &["resources"];
+    /// A variant of a choice or resources enum.
+    pub const VARIANT: &[&str] = &["element", "resource", "profile", "nonconforming"];
+    /// A variant of a code enum: codes come from `ValueSetCode`.
+    pub const CODE_VARIANT: &[&str] = &[];
+    /// A message struct.
+    pub const MESSAGE: &[&str] = &["event", "any_resource", "profiles"];
+    /// A field of a message struct.
+    pub const MESSAGE_FIELD: &[&str] = &["bundle", "entry"];
+    /// The enum of all messages, and its variants.
+    pub const MESSAGE_ENUM: &[&str] = &[];
+}
+
 /// The keys of every `#[fhir(...)]` on one item.
 #[derive(Default)]
 pub struct Attrs {
@@ -76,6 +106,8 @@ pub struct Attrs {
     pub any_resource: Option<Spanned>,
     pub nonconforming: Option<Span>,
     pub profiles: Option<Spanned>,
+    /// `arbitrary = "empty"`: generated values leave the field empty.
+    pub arbitrary_empty: Option<Span>,
 }
 
 fn string(meta: &ParseNestedMeta) -> syn::Result<Spanned> {
@@ -167,6 +199,17 @@ pub fn parse(cx: &mut Ctxt, attrs: &[Attribute], allowed: &[&str], place: &str) 
                 "any_resource" => {
                     once(out.any_resource.is_some())?;
                     out.any_resource = Some(string(&meta)?);
+                }
+                "arbitrary" => {
+                    once(out.arbitrary_empty.is_some())?;
+                    let value = string(&meta)?;
+                    if value.value != "empty" {
+                        return Err(syn::Error::new(
+                            value.span,
+                            "expected `arbitrary = \"empty\"` (generated values leave the field empty)",
+                        ));
+                    }
+                    out.arbitrary_empty = Some(span);
                 }
                 "slice" => {
                     once(out.slice.is_some())?;

@@ -1,4 +1,5 @@
-//! Derives for reading and writing FHIR DSTU2 XML.
+//! Derives for reading and writing FHIR DSTU2 XML, and for generating
+//! values of the types in property tests.
 //!
 //! `#[derive(FhirXml)]` gives a type a direct, non-generic reader and writer
 //! over the one [`Reader`] and one [`Writer`] of `fgm_types::xml`. The
@@ -22,6 +23,8 @@
 //! | `#[fhir(slice(discriminator = "system", value = "…"))]` | field | a slice: the elements named `element` whose `discriminator` child has this value |
 //! | `#[fhir(overflow)]` | field of type `Overflow` | keeps what lenient reading does not know, and writes it back |
 //! | `#[fhir(fixed(element = "status", value = "active", after = "period"))]` | struct, repeatable | a fixed child element, not a field: written, and checked when read; `after` names the element it follows (omitted: first) |
+//! | `#[fhir(resource = "Flag", profile = "http://…")]` | struct | a resource and the profile it conforms to: generated values claim the profile in `meta` |
+//! | `#[fhir(arbitrary = "empty")]` | `Option`/`Vec` field | generated values leave it empty (resources the message or the manifest supplies) |
 //!
 //! # Enums
 //!
@@ -58,13 +61,39 @@
 //! assert_eq!(fgm_types::xml::write_str(&read, "identifier", &Default::default()), xml);
 //! ```
 //!
+//! # Generated values: `FhirArbitrary`
+//!
+//! `#[derive(FhirArbitrary)]`, next to `FhirXml` or `FhirMessage`, gives the
+//! type proptest's `Arbitrary` when the `proptest` feature of `fgm-types` is
+//! on (and nothing when it is off: the deriving crate needs neither proptest
+//! nor a feature of its own). It reads the same attributes, and yields
+//! values that write well-formed XML which reads back as the same value:
+//!
+//! - a field by its container: `T` always, `Option<T>` maybe, `Vec<T>` up
+//!   to two, `NonEmpty<T>` one or two; fixed values are not fields, so they
+//!   are always right; slices and bindings are in the field types;
+//! - empty when optional: extensions (`extension`, `modifierExtension`),
+//!   fields of the struct's own type (no unbounded recursion), and fields
+//!   marked `#[fhir(arbitrary = "empty")]`; the `overflow` is always empty;
+//! - a `resource` struct's `meta` (`Default`, with `profile: Vec<Uri>`)
+//!   claims its `profile`;
+//! - an enum: a code of a code enum, or one of the variants (never the
+//!   `nonconforming` one);
+//! - a message: a `Default` bundle with an arbitrary `id` and no entry
+//!   envelopes, each entry by its container; a MessageHeader as the first
+//!   entry names the message's `event` (`event.code`), through
+//!   `fgm_types::strategy::MessageEntry`, which the derive implements for
+//!   each `resource` struct.
+//!
 //! Misuse (an unknown key, a slice without a value, a fixed element placed
 //! after nothing known, ...) is a compile error pointing at the attribute;
 //! every error in a type is reported at once.
 #![forbid(unsafe_code)]
 
+mod arbitrary;
 mod attr;
 mod message;
+mod shape;
 mod xml;
 
 use proc_macro::TokenStream;
@@ -86,6 +115,17 @@ pub fn derive_fhir_xml(input: TokenStream) -> TokenStream {
 pub fn derive_fhir_message(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     message::expand(&input)
+        .unwrap_or_else(|errors| errors.to_compile_error())
+        .into()
+}
+
+/// Derives proptest's `Arbitrary` (with feature `proptest` of `fgm-types`)
+/// for a type that also derives `FhirXml` or `FhirMessage`, from the same
+/// attributes. See the crate documentation for the values it yields.
+#[proc_macro_derive(FhirArbitrary, attributes(fhir))]
+pub fn derive_fhir_arbitrary(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    arbitrary::expand(&input)
         .unwrap_or_else(|errors| errors.to_compile_error())
         .into()
 }

@@ -19,7 +19,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::{Data, DeriveInput, Fields, GenericArgument, PathArguments, Type};
 
-use crate::attr::{self, Ctxt};
+use crate::attr::{self, keys, Ctxt};
 
 pub fn expand(input: &DeriveInput) -> Result<TokenStream, syn::Error> {
     let mut cx = Ctxt::default();
@@ -74,12 +74,7 @@ fn card(ty: &Type) -> (Card, &Type) {
 
 fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -> TokenStream {
     let name = &input.ident;
-    let a = attr::parse(
-        cx,
-        &input.attrs,
-        &["event", "any_resource", "profiles"],
-        "a message struct",
-    );
+    let a = attr::parse(cx, &input.attrs, keys::MESSAGE, "a message struct");
     let profiles: Vec<String> = a
         .profiles
         .as_ref()
@@ -107,7 +102,7 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
     let mut entries = Vec::new();
     for f in &fields {
         let ident = f.ident.as_ref().expect("named");
-        let fa = attr::parse(cx, &f.attrs, &["bundle", "entry"], "a message field");
+        let fa = attr::parse(cx, &f.attrs, keys::MESSAGE_FIELD, "a message field");
         match (fa.bundle, fa.entry) {
             (Some(_), None) => {
                 if bundle.replace((ident, &f.ty)).is_some() {
@@ -268,14 +263,14 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
 
 fn expand_enum(cx: &mut Ctxt, input: &DeriveInput, data: &syn::DataEnum) -> TokenStream {
     let name = &input.ident;
-    attr::parse(cx, &input.attrs, &[], "a message enum");
+    attr::parse(cx, &input.attrs, keys::MESSAGE_ENUM, "a message enum");
     let rt = quote!(::fgm_types);
     let mut reads = Vec::new();
     let mut writes = Vec::new();
     let mut events = Vec::new();
     let mut types = Vec::new();
     for v in &data.variants {
-        attr::parse(cx, &v.attrs, &[], "a message variant");
+        attr::parse(cx, &v.attrs, keys::MESSAGE_ENUM, "a message variant");
         let ty = match &v.fields {
             Fields::Unnamed(f) if f.unnamed.len() == 1 => &f.unnamed[0].ty,
             _ => {

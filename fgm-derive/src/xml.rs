@@ -3,38 +3,10 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
-use syn::{Data, DeriveInput, Fields, GenericArgument, PathArguments, Type};
+use syn::{Data, DeriveInput, Fields, Type};
 
-use crate::attr::{self, Ctxt};
-
-/// How a field's Rust type maps to a cardinality.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Container {
-    One,
-    Option,
-    Vec,
-    NonEmpty,
-}
-
-/// The container and the element type of a field type.
-fn container(ty: &Type) -> (Container, &Type) {
-    if let Type::Path(p) = ty {
-        if let Some(last) = p.path.segments.last() {
-            let kind = match last.ident.to_string().as_str() {
-                "Option" => Some(Container::Option),
-                "Vec" => Some(Container::Vec),
-                "NonEmpty" => Some(Container::NonEmpty),
-                _ => None,
-            };
-            if let (Some(kind), PathArguments::AngleBracketed(args)) = (kind, &last.arguments) {
-                if let Some(GenericArgument::Type(inner)) = args.args.first() {
-                    return (kind, inner);
-                }
-            }
-        }
-    }
-    (Container::One, ty)
-}
+use crate::attr::{self, keys, Ctxt};
+use crate::shape::{container, Container};
 
 pub fn expand(input: &DeriveInput) -> Result<TokenStream, syn::Error> {
     let mut cx = Ctxt::default();
@@ -88,18 +60,13 @@ impl Child<'_> {
 
 fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -> TokenStream {
     let name = &input.ident;
-    let struct_attrs = attr::parse(cx, &input.attrs, &["fixed"], "a struct");
+    let struct_attrs = attr::parse(cx, &input.attrs, keys::STRUCT, "a struct");
     let mut children: Vec<Child> = Vec::new();
     let mut attributes = Vec::new();
     let mut overflow: Option<&syn::Ident> = None;
     for field in &fields {
         let ident = field.ident.as_ref().expect("named fields");
-        let a = attr::parse(
-            cx,
-            &field.attrs,
-            &["element", "attribute", "choice", "slice", "overflow"],
-            "a field",
-        );
+        let a = attr::parse(cx, &field.attrs, keys::FIELD, "a field");
         let xml = a
             .element
             .as_ref()
@@ -507,7 +474,7 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
 fn expand_enum(cx: &mut Ctxt, input: &DeriveInput, data: &syn::DataEnum) -> TokenStream {
     let name = &input.ident;
     let rt = quote!(::fgm_types::xml);
-    let enum_attrs = attr::parse(cx, &input.attrs, &["resources"], "an enum");
+    let enum_attrs = attr::parse(cx, &input.attrs, keys::ENUM, "an enum");
     if data.variants.is_empty() {
         cx.error(name, "FhirXml needs at least one variant");
         return TokenStream::new();
@@ -524,7 +491,7 @@ fn expand_enum(cx: &mut Ctxt, input: &DeriveInput, data: &syn::DataEnum) -> Toke
             attr::parse(
                 cx,
                 &v.attrs,
-                &[],
+                keys::CODE_VARIANT,
                 "a code variant (codes come from `ValueSetCode`)",
             );
         }
@@ -541,12 +508,7 @@ fn expand_enum(cx: &mut Ctxt, input: &DeriveInput, data: &syn::DataEnum) -> Toke
     }
     let mut variants = Vec::new();
     for v in &data.variants {
-        let a = attr::parse(
-            cx,
-            &v.attrs,
-            &["element", "resource", "profile", "nonconforming"],
-            "a variant",
-        );
+        let a = attr::parse(cx, &v.attrs, keys::VARIANT, "a variant");
         let ty = match &v.fields {
             Fields::Unnamed(f) if f.unnamed.len() == 1 => &f.unnamed[0].ty,
             _ => {

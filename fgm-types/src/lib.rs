@@ -39,15 +39,15 @@ pub mod strategy;
 pub mod xml;
 
 pub use code::{Open, UnknownCode, ValueSetCode};
-pub use fgm_derive::{FhirMessage, FhirXml};
+pub use fgm_derive::{FhirArbitrary, FhirMessage, FhirXml};
 pub use message::FhirMessage;
 pub use non_empty::NonEmpty;
 #[cfg(feature = "proptest")]
 #[doc(hidden)]
 pub use proptest;
 
-/// The generated code's `Arbitrary` implementations: kept with feature
-/// `proptest`, dropped without it.
+/// The `Arbitrary` implementations `FhirArbitrary` derives: kept with
+/// feature `proptest`, dropped without it.
 #[cfg(feature = "proptest")]
 #[doc(hidden)]
 #[macro_export]
@@ -55,8 +55,8 @@ macro_rules! if_proptest {
     ($($item:item)*) => { $($item)* };
 }
 
-/// The generated code's `Arbitrary` implementations: kept with feature
-/// `proptest`, dropped without it.
+/// The `Arbitrary` implementations `FhirArbitrary` derives: kept with
+/// feature `proptest`, dropped without it.
 #[cfg(not(feature = "proptest"))]
 #[doc(hidden)]
 #[macro_export]

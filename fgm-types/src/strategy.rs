@@ -2,8 +2,9 @@
 //! valid lexical forms, reaching the edges of its rule (the characters
 //! around the ranges XML 1.0 excludes, 29 February in leap years, the last
 //! day of each month, 23:59:59, offsets of ±14:00, the ends of the 32-bit
-//! ranges, long decimals, base64 padding), and the generator gives every generated type an
-//! `Arbitrary` implementation built from these, yielding profile-valid
+//! ranges, long decimals, base64 padding), and `#[derive(FhirArbitrary)]`
+//! gives every generated type an `Arbitrary` implementation built from
+//! these, yielding profile-valid
 //! values (fixed values are not fields; required elements are always there;
 //! extensions and `overflow` stay empty; resources claim their profile).
 
@@ -201,4 +202,13 @@ where
     proptest::collection::vec(element, 1..3)
         .prop_map(|v| NonEmpty::from_vec(v).expect("at least one"))
         .boxed()
+}
+
+/// A resource as an entry of a generated message. `FhirArbitrary`
+/// implements it for every struct with `#[fhir(resource = "…")]`: a
+/// MessageHeader names the message's event; other resources stay as
+/// generated.
+pub trait MessageEntry {
+    /// Makes the resource fit a message with this event code.
+    fn for_event(&mut self, event: &str);
 }

@@ -1,0 +1,21 @@
+use fgm_types::primitive::FhirString;
+use fgm_types::xml::{Overflow, XmlTree};
+use fgm_types::{FhirArbitrary, FhirXml};
+
+#[derive(Debug, Clone, FhirXml, FhirArbitrary)]
+#[fhir(resource = "Patient")]
+struct Patient {
+    #[fhir(arbitrary = "empty")]
+    name: FhirString,
+    #[fhir(overflow)]
+    overflow: Overflow,
+}
+
+#[derive(Debug, Clone, FhirXml, FhirArbitrary)]
+#[fhir(resources)]
+enum OnlyKept {
+    #[fhir(nonconforming)]
+    Kept(XmlTree),
+}
+
+fn main() {}
