@@ -50,7 +50,7 @@ pub fn diff(old: &Api, new: &Api) -> Vec<String> {
                     (o.name != n.name || o.version != n.version || o.url != n.url).then(|| {
                         format!(
                             "~ profile {}: {} {} -> {} {} (module {} -> {})",
-                            n.family(),
+                            if o.url == n.url { &n.url } else { n.family() },
                             o.name,
                             o.version.as_deref().unwrap_or("-"),
                             n.name,
@@ -99,7 +99,7 @@ pub fn diff(old: &Api, new: &Api) -> Vec<String> {
                 if o.name != n.name || o.url != n.url || o.version != n.version {
                     lines.push(format!(
                         "~ enum {}: {} {} -> {} {}",
-                        n.family(),
+                        if o.url == n.url { &n.url } else { n.family() },
                         o.name,
                         o.version.as_deref().unwrap_or("-"),
                         n.name,

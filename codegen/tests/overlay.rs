@@ -6,13 +6,20 @@ use fgm_codegen::api::Api;
 use fgm_codegen::{diff::diff, Config, DefinitionFile};
 
 const DEFINITIONS: &str = "../definitions";
+/// The downstream example's bump: Spine-RIS-Flag-1-1, two event codes added
+/// to message-event-2-0 in place, and an overlay adding a create that
+/// carries the new flag.
 const BUMP: &str = "../examples/downstream/bump";
+/// Spine-RIS-Flag-1-1 alone.
+const FLAG_1_1: &str = "../examples/downstream/bump/Spine-RIS-Flag-1-1.xml";
+/// An overlay moving CreateRequest and QueryV2Response to Flag 1-1.
+const REPLACE: &str = "tests/overlays/replace-flag.xml";
 
-fn plan(extra: &[DefinitionFile], bump: bool) -> fgm_codegen::Result<Api> {
+fn plan(extra: &[DefinitionFile], folders: &[&str]) -> fgm_codegen::Result<Api> {
     let mut config = Config::new();
     config.definitions(DEFINITIONS);
-    if bump {
-        config.definitions(BUMP);
+    for folder in folders {
+        config.definitions(folder);
     }
     config.definition_files(extra.iter().cloned());
     config.plan().map(|(api, _, _)| api)
@@ -41,8 +48,8 @@ fn entries(api: &Api) -> Vec<(String, String, String)> {
 
 #[test]
 fn an_overlay_moves_only_the_interactions_it_names() {
-    let before = plan(&[], false).unwrap();
-    let after = plan(&[], true).unwrap();
+    let before = plan(&[], &[]).unwrap();
+    let after = plan(&[], &[FLAG_1_1, REPLACE]).unwrap();
     let flag_1_1 = "http://fhir.nhs.net/StructureDefinition/spine-ris-flag-1-1";
     let (b, a) = (entries(&before), entries(&after));
     assert_eq!(b.len(), a.len(), "no entry added or lost");
@@ -109,10 +116,10 @@ const AUDIT: &str = r#"
 
 #[test]
 fn an_overlay_alone_adds_an_interaction_and_replaces_a_code() {
-    let before = plan(&[], false).unwrap();
+    let before = plan(&[], &[]).unwrap();
     let api = plan(
         &[file("overlay/events.xml", EVENT_SET), overlay(AUDIT)],
-        false,
+        &[],
     )
     .unwrap();
     let messages = api.messages.as_ref().unwrap();
@@ -154,7 +161,7 @@ fn an_overlay_naming_what_is_nowhere_is_refused() {
     <entry name="header" profile="http://fhir.nhs.net/StructureDefinition/spine-response-messageheader-2-0"/>
   </interaction>"#,
     );
-    let e = plan(&[dangling], false).unwrap_err().to_string();
+    let e = plan(&[dangling], &[]).unwrap_err().to_string();
     assert!(
         e.contains("respondsTo `QueryV9Request` names no interaction"),
         "{e}"
@@ -169,6 +176,42 @@ fn an_overlay_naming_what_is_nowhere_is_refused() {
     <entry name="flag" profile="http://fhir.nhs.net/StructureDefinition/spine-ris-flag-9-9"/>
   </interaction>"#,
     );
-    let e = plan(&[missing], false).unwrap_err().to_string();
+    let e = plan(&[missing], &[]).unwrap_err().to_string();
     assert!(e.contains("spine-ris-flag-9-9"), "{e}");
+}
+
+#[test]
+fn the_downstream_bump_adds_a_create_and_keeps_the_old_one() {
+    let before = plan(&[], &[]).unwrap();
+    let after = plan(&[], &[BUMP]).unwrap();
+    let (b, a) = (entries(&before), entries(&after));
+    assert_eq!(
+        &a[..b.len()],
+        &b[..],
+        "the eight interactions are inherited unchanged"
+    );
+    let added: Vec<(&str, &str)> = a[b.len()..]
+        .iter()
+        .map(|(i, e, _)| (i.as_str(), e.as_str()))
+        .collect();
+    assert_eq!(
+        added,
+        [
+            ("CreateV11Request", "header"),
+            ("CreateV11Request", "flag"),
+            ("CreateV11Request", "practitioner"),
+            ("CreateV11Request", "organization"),
+            ("CreateV11Response", "header"),
+            ("CreateV11Response", "outcome"),
+        ]
+    );
+    let lines = diff(&before, &after);
+    for expected in [
+        "  + Interaction::CreateV11Request",
+        "  + Interaction::CreateV11Response",
+        "~ enum http://fhir.nhs.net/ValueSet/message-event-2-0: MessageEvent20 2.0.0 -> MessageEvent20 2.1.0",
+        "  + MessageEvent20::FgmCreate11 = http://fhir.nhs.net/ValueSet/message-event-2-0|urn:nhs:names:services:clinicals-sync:FGMCreate_1_1",
+    ] {
+        assert!(lines.contains(&expected.to_owned()), "{expected}: {lines:#?}");
+    }
 }
