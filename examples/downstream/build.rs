@@ -5,6 +5,9 @@
 //! then a bump folder (`bump/`: a new profile version and an overlay
 //! manifest naming only the interactions that move to it).
 //!
+//! It also generates, for its tests, the project's own definitions with an
+//! overlay that moves two interactions to the bumped flag (`moved.rs`).
+//!
 //! When the published files are absent (a checkout without `../shared`),
 //! the project's restatement of them (`definitions/fgm`) stands in, and the
 //! build says so: the crate still builds and runs, and `main` skips what
@@ -44,4 +47,15 @@ fn main() {
     )
     .expect("write report.txt");
     println!("cargo:rerun-if-changed={}", published.display());
+
+    // For the tests: the project's own types with the flag moved by an
+    // overlay (CreateRequest and QueryV2Response carry Spine-RIS-Flag-1-1,
+    // everything else as before), to run Spine's rules against.
+    fgm_codegen::Config::new()
+        .definitions(&definitions)
+        .definitions(here.join("bump/Spine-RIS-Flag-1-1.xml"))
+        .definitions(here.join("../../codegen/tests/overlays/replace-flag.xml"))
+        .file_name("moved.rs")
+        .compile()
+        .unwrap_or_else(|e| panic!("generating the moved-flag types: {e}"));
 }
