@@ -13,7 +13,7 @@ const BUMP: &str = "../examples/downstream/bump";
 /// Spine-RIS-Flag-1-1 alone.
 const FLAG_1_1: &str = "../examples/downstream/bump/Spine-RIS-Flag-1-1.xml";
 /// An overlay moving CreateRequest and QueryV2Response to Flag 1-1.
-const REPLACE: &str = "tests/overlays/replace-flag.xml";
+const REPLACE: &str = "../examples/downstream/move-flag/manifest.xml";
 
 fn plan(extra: &[DefinitionFile], folders: &[&str]) -> fgm_codegen::Result<Api> {
     let mut config = Config::new();

@@ -54,7 +54,7 @@ fn main() {
     fgm_codegen::Config::new()
         .definitions(&definitions)
         .definitions(here.join("bump/Spine-RIS-Flag-1-1.xml"))
-        .definitions(here.join("../../codegen/tests/overlays/replace-flag.xml"))
+        .definitions(here.join("move-flag/manifest.xml"))
         .file_name("moved.rs")
         .compile()
         .unwrap_or_else(|e| panic!("generating the moved-flag types: {e}"));

@@ -1,6 +1,6 @@
 //! Spine's rules against regenerated types: the project's definitions with
 //! Spine-RIS-Flag-1-1 under a new URL and an overlay moving CreateRequest
-//! and QueryV2Response to it (`codegen/tests/overlays/replace-flag.xml`).
+//! and QueryV2Response to it (`examples/downstream/move-flag/manifest.xml`).
 //! `fgm_types::spine::validate` must give, on these types, exactly the
 //! findings it gives on fgm-types' own.
 
