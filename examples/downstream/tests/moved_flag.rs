@@ -223,9 +223,29 @@ fn the_published_examples_validate_alike() {
     };
     let mut count = 0;
     for file in files {
-        let bytes = std::fs::read(file.unwrap().path()).unwrap();
-        let m = Message::parse(&bytes).unwrap().value;
-        same_findings(&m, &ValidateOptions::default());
+        let path = file.unwrap().path();
+        let m = Message::parse(std::fs::read(&path).unwrap()).unwrap().value;
+        let issues = same_findings(&m, &ValidateOptions::default());
+        if path.ends_with("create-request.xml") {
+            // Its GP practice has no name: kept as read, and reported as itself.
+            let found: Vec<(&str, &str)> = issues
+                .iter()
+                .map(|i| (i.spine_code, i.path.as_str()))
+                .collect();
+            assert_eq!(
+                found,
+                [
+                    (
+                        "INVALID_NHS_NUMBER",
+                        "Bundle.entry[1].resource.Flag.contained[0].Patient.identifier.value"
+                    ),
+                    (
+                        "MESSAGE_NOT_WELL_FORMED",
+                        "Bundle.entry[1].resource.Flag.contained[1].Organization"
+                    ),
+                ]
+            );
+        }
         count += 1;
     }
     assert_eq!(count, 17);

@@ -19,7 +19,7 @@ use std::fmt;
 use crate::messages::{Direction, RESPONSE_CODES};
 use crate::primitive::Date;
 use crate::valuesets::{FgmDeleteReasonCodes10, IssueSeverity};
-use crate::xml::{parse_document, ErrorCode, Node, ReadOptions};
+use crate::xml::{parse_document, ErrorCode, Node, ReadOptions, MAX_DEPTH};
 use crate::FhirMessage;
 
 use super::{is_asid_endpoint, response_code, NhsNumber};
@@ -389,7 +389,12 @@ impl Validator {
 /// as such.
 pub fn validate<M: FhirMessage>(message: &M, options: &ValidateOptions) -> Vec<ValidationIssue> {
     let xml = message.to_xml();
+    // The message is already in hand: no size limit but the reader's own
+    // depth bound, no reference check (that is the reader's business).
     let lenient = ReadOptions {
+        max_bytes: usize::MAX,
+        max_depth: MAX_DEPTH,
+        max_nodes: u32::MAX,
         check_references: false,
         ..ReadOptions::default()
     };
