@@ -1,9 +1,11 @@
 //! Public-API differences between two definition sets: types, fields,
 //! cardinalities, fixed values, enum codes and manifest entries added,
-//! removed or changed. Profiles and value sets are paired by canonical URL
-//! without the version suffix (`spine-practitioner-1-0` ↔
-//! `spine-practitioner-2-0`), so a version bump reads as changes, not as a
-//! removal and an addition.
+//! removed or changed, as the generated API sees them. Profiles and value
+//! sets are paired by canonical URL; one that is gone pairs with a new one of
+//! its family (the URL without the version suffix: `spine-ris-flag-1-0` ↔
+//! `spine-ris-flag-1-1`), so a bump that replaces a version reads as
+//! changes. A new version beside one that stays is an addition (both are
+//! generated), shown with its differences from the version that stays.
 
 use std::collections::BTreeMap;
 
@@ -18,24 +20,37 @@ pub fn diff(old: &Api, new: &Api) -> Vec<String> {
     types(&old.datatypes, &new.datatypes, &mut lines);
     group(&mut out, "datatypes".to_owned(), lines);
 
-    let old_profiles = by_key(&old.profiles, ProfileModule::family);
-    let new_profiles = by_key(&new.profiles, ProfileModule::family);
-    for (family, pair) in pairs(&old_profiles, &new_profiles) {
-        match pair {
-            (Some(o), None) => out.push(format!("- profile {} ({})", o.url, o.module)),
-            (None, Some(n)) => {
+    for pairing in versions(
+        &old.profiles,
+        &new.profiles,
+        |p| &p.url,
+        ProfileModule::family,
+    ) {
+        match pairing {
+            Versions::Removed(o) => out.push(format!("- profile {} ({})", o.url, o.module)),
+            Versions::Added(n, None) => {
                 out.push(format!("+ profile {} ({})", n.url, n.module));
                 for t in &n.types {
                     added_type(t, "  ", &mut out);
                 }
             }
-            (Some(o), Some(n)) => {
+            Versions::Added(n, Some(p)) => {
+                out.push(format!(
+                    "+ profile {} ({}), beside {} ({}), which stays; from it:",
+                    n.url, n.module, p.url, p.module
+                ));
+                let mut lines = Vec::new();
+                types(&p.types, &n.types, &mut lines);
+                out.extend(lines.into_iter().map(|l| format!("  {l}")));
+            }
+            Versions::Same(o, n) | Versions::Replaced(o, n) => {
                 let mut lines = Vec::new();
                 types(&o.types, &n.types, &mut lines);
                 let header =
                     (o.name != n.name || o.version != n.version || o.url != n.url).then(|| {
                         format!(
-                            "~ profile {family}: {} {} -> {} {} (module {} -> {})",
+                            "~ profile {}: {} {} -> {} {} (module {} -> {})",
+                            if o.url == n.url { &n.url } else { n.family() },
                             o.name,
                             o.version.as_deref().unwrap_or("-"),
                             n.name,
@@ -52,16 +67,18 @@ pub fn diff(old: &Api, new: &Api) -> Vec<String> {
                     None => group(&mut out, format!("profile {}", n.url), lines),
                 }
             }
-            (None, None) => {}
         }
     }
 
-    let old_sets = by_key(&old.value_sets, CodeEnum::family);
-    let new_sets = by_key(&new.value_sets, CodeEnum::family);
-    for (family, pair) in pairs(&old_sets, &new_sets) {
-        match pair {
-            (Some(o), None) => out.push(format!("- enum {} ({})", o.name, o.url)),
-            (None, Some(n)) => {
+    for pairing in versions(
+        &old.value_sets,
+        &new.value_sets,
+        |v| &v.url,
+        CodeEnum::family,
+    ) {
+        match pairing {
+            Versions::Removed(o) => out.push(format!("- enum {} ({})", o.name, o.url)),
+            Versions::Added(n, None) => {
                 out.push(format!("+ enum {} ({})", n.name, n.url));
                 for v in &n.variants {
                     out.push(format!(
@@ -70,11 +87,19 @@ pub fn diff(old: &Api, new: &Api) -> Vec<String> {
                     ));
                 }
             }
-            (Some(o), Some(n)) => {
+            Versions::Added(n, Some(p)) => {
+                out.push(format!(
+                    "+ enum {} ({}), beside {} ({}), which stays; from it:",
+                    n.name, n.url, p.name, p.url
+                ));
+                codes(p, n, &mut out);
+            }
+            Versions::Same(o, n) | Versions::Replaced(o, n) => {
                 let mut lines = Vec::new();
                 if o.name != n.name || o.url != n.url || o.version != n.version {
                     lines.push(format!(
-                        "~ enum {family}: {} {} -> {} {}",
+                        "~ enum {}: {} {} -> {} {}",
+                        if o.url == n.url { &n.url } else { n.family() },
                         o.name,
                         o.version.as_deref().unwrap_or("-"),
                         n.name,
@@ -84,7 +109,6 @@ pub fn diff(old: &Api, new: &Api) -> Vec<String> {
                 codes(o, n, &mut lines);
                 out.extend(lines);
             }
-            (None, None) => {}
         }
     }
 
@@ -92,6 +116,60 @@ pub fn diff(old: &Api, new: &Api) -> Vec<String> {
     messages(old.messages.as_ref(), new.messages.as_ref(), &mut lines);
     group(&mut out, "messages".to_owned(), lines);
     out
+}
+
+/// How a definition of the old set relates to one of the new set.
+enum Versions<'a, T> {
+    /// The same canonical URL in both.
+    Same(&'a T, &'a T),
+    /// A URL gone and another of its family (another version) come in its
+    /// place: a bump that moves the API.
+    Replaced(&'a T, &'a T),
+    /// New in the API; beside the newest version of its family that stays
+    /// (both are generated), if there is one.
+    Added(&'a T, Option<&'a T>),
+    /// Gone, with no other version in its place.
+    Removed(&'a T),
+}
+
+/// Pairs two definition sets: by canonical URL first; what is left over,
+/// by family (the URL without its version suffix), one old with one new
+/// in version order. A new version whose family keeps a definition that
+/// is in both sets is an addition, not a replacement: the old one is
+/// still generated. Sorted by family, then URL.
+fn versions<'a, T>(
+    old: &'a [T],
+    new: &'a [T],
+    url: impl Fn(&T) -> &String,
+    family: impl Fn(&T) -> &str,
+) -> Vec<Versions<'a, T>> {
+    let in_new = |o: &T| new.iter().any(|n| url(n) == url(o));
+    let in_old = |n: &T| old.iter().any(|o| url(o) == url(n));
+    let mut out: Vec<(&str, &String, Versions<'a, T>)> = Vec::new();
+    for n in new.iter().filter(|n| in_old(n)) {
+        let o = old.iter().find(|o| url(o) == url(n)).expect("in old");
+        out.push((family(n), url(n), Versions::Same(o, n)));
+    }
+    let mut gone: Vec<&T> = old.iter().filter(|o| !in_new(o)).collect();
+    let mut come: Vec<&T> = new.iter().filter(|n| !in_old(n)).collect();
+    gone.sort_by(|a, b| url(a).cmp(url(b)));
+    come.sort_by(|a, b| url(a).cmp(url(b)));
+    for n in come {
+        let staying = old
+            .iter()
+            .filter(|o| in_new(o) && family(o) == family(n))
+            .max_by(|a, b| url(a).cmp(url(b)));
+        let pairing = match (staying, gone.iter().position(|o| family(o) == family(n))) {
+            (None, Some(i)) => Versions::Replaced(gone.remove(i), n),
+            (staying, _) => Versions::Added(n, staying),
+        };
+        out.push((family(n), url(n), pairing));
+    }
+    for o in gone {
+        out.push((family(o), url(o), Versions::Removed(o)));
+    }
+    out.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    out.into_iter().map(|(_, _, v)| v).collect()
 }
 
 fn group(out: &mut Vec<String>, title: String, lines: Vec<String>) {

@@ -141,7 +141,8 @@ pub struct Registry {
     pub structures: Vec<StructureDef>,
     /// ValueSets, in first-read order.
     pub value_sets: Vec<ValueSetDef>,
-    /// The manifest, if any was read (the last one read wins).
+    /// The manifest, if any was read: later manifests overlay earlier ones
+    /// (see [`overlay_manifest`]).
     pub manifest: Option<Manifest>,
     value_set_by_url: HashMap<String, usize>,
 }
@@ -159,13 +160,9 @@ impl Registry {
             value_set_by_url,
         };
         for manifest in defs.manifests {
-            if let Some(old) = registry.manifest.replace(manifest) {
-                let new = registry.manifest.as_ref().expect("just set");
-                report.overridden.push((
-                    "manifest".to_owned(),
-                    new.source.file.clone(),
-                    old.source.file,
-                ));
+            match &mut registry.manifest {
+                Some(joined) => overlay_manifest(joined, manifest, report),
+                None => registry.manifest = Some(manifest),
             }
         }
         let mut by_type: BTreeMap<&str, &StructureDef> = BTreeMap::new();
@@ -203,6 +200,59 @@ impl Registry {
                 sd.constrained_type.as_deref() == Some(name)
                     || (!sd.is_profile() && sd.kind == "resource" && sd.name == name)
             })
+    }
+}
+
+/// Lays a later manifest over the joined one: an interaction replaces the
+/// one of the same name in place (reported), a response code the one with
+/// the same code; new ones are added at the end; a `bundle` given replaces
+/// the joined one. Everything the overlay does not name is inherited, and
+/// names (`respondsTo`) and profiles resolve later, across the joined set.
+pub fn overlay_manifest(joined: &mut Manifest, overlay: Manifest, report: &mut Report) {
+    fn lay<T>(
+        joined: &mut Vec<T>,
+        items: Vec<T>,
+        key: impl Fn(&T) -> String,
+        source: impl Fn(&T) -> &Source,
+        report: &mut Report,
+    ) {
+        for item in items {
+            match joined.iter().position(|old| key(old) == key(&item)) {
+                Some(i) => {
+                    let old = std::mem::replace(&mut joined[i], item);
+                    let kept = source(&joined[i]).file.clone();
+                    report
+                        .overridden
+                        .push((key(&old), kept, source(&old).file.clone()));
+                }
+                None => joined.push(item),
+            }
+        }
+    }
+    lay(
+        &mut joined.interactions,
+        overlay.interactions,
+        |i| format!("interaction {}", i.name),
+        |i| &i.source,
+        report,
+    );
+    lay(
+        &mut joined.response_codes,
+        overlay.response_codes,
+        |r| format!("response code {}", r.code),
+        |r| &r.source,
+        report,
+    );
+    if let Some(bundle) = overlay.bundle {
+        if joined.bundle.as_ref() != Some(&bundle) {
+            report.overridden.push((
+                "manifest bundle".to_owned(),
+                overlay.source.file.clone(),
+                joined.source.file.clone(),
+            ));
+        }
+        joined.bundle = Some(bundle);
+        joined.source = overlay.source;
     }
 }
 

@@ -84,11 +84,13 @@ pub struct ReadmeDoctests;
 /// defect in the definitions, one per line.
 pub const GENERATION_REPORT: &str = include_str!(concat!(env!("OUT_DIR"), "/report.txt"));
 
+/// The [`FhirMessage`] methods, callable on this crate's own messages
+/// without importing the trait.
 impl messages::Message {
     /// Reads a message (lenient mode, default limits); the interaction is
     /// chosen by the MessageHeader event code.
     pub fn parse(input: impl AsRef<[u8]>) -> xml::Result<xml::Parsed<Self>> {
-        message::read_message(input.as_ref(), &xml::ReadOptions::default())
+        <Self as FhirMessage>::parse(input)
     }
 
     /// Reads a message with the given mode and limits.
@@ -96,16 +98,16 @@ impl messages::Message {
         input: impl AsRef<[u8]>,
         options: &xml::ReadOptions,
     ) -> xml::Result<xml::Parsed<Self>> {
-        message::read_message(input.as_ref(), options)
+        <Self as FhirMessage>::parse_with(input, options)
     }
 
     /// Writes the message as compact FHIR XML.
     pub fn to_xml(&self) -> String {
-        message::write_message(self, &xml::WriteOptions::default())
+        <Self as FhirMessage>::to_xml(self)
     }
 
     /// Writes the message, compact or pretty.
     pub fn to_xml_with(&self, options: &xml::WriteOptions) -> String {
-        message::write_message(self, options)
+        <Self as FhirMessage>::to_xml_with(self, options)
     }
 }

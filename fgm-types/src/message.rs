@@ -10,7 +10,39 @@ use crate::xml::{
 
 /// A message type: one interaction's message, or the enum of all of them.
 /// Derive it with `#[derive(FhirMessage)]`.
+///
+/// Every generated `messages::Message`, in this crate or in a crate that
+/// generates its own types, reads and writes through the provided methods:
+///
+/// ```
+/// use fgm_types::FhirMessage as _;
+/// # fn demo(bytes: &[u8]) -> fgm_types::xml::Result<()> {
+/// let message = fgm_types::messages::Message::parse(bytes)?.value;
+/// let xml = message.to_xml();
+/// # Ok(()) }
+/// ```
 pub trait FhirMessage: Sized {
+    /// Reads a message (lenient mode, default limits); the interaction is
+    /// chosen by the MessageHeader event code.
+    fn parse(input: impl AsRef<[u8]>) -> Result<Parsed<Self>> {
+        read_message(input.as_ref(), &ReadOptions::default())
+    }
+
+    /// Reads a message with the given mode and limits.
+    fn parse_with(input: impl AsRef<[u8]>, options: &ReadOptions) -> Result<Parsed<Self>> {
+        read_message(input.as_ref(), options)
+    }
+
+    /// Writes the message as compact FHIR XML.
+    fn to_xml(&self) -> String {
+        write_message(self, &WriteOptions::default())
+    }
+
+    /// Writes the message, compact or pretty.
+    fn to_xml_with(&self, options: &WriteOptions) -> String {
+        write_message(self, options)
+    }
+
     /// Whether this type reads messages with this MessageHeader event code.
     fn accepts(event: &str) -> bool;
     /// The profiles of the interaction with this event code (its entries and

@@ -1,14 +1,20 @@
 //! The one round-trip oracle, shared by the unit tests, the property tests
 //! and the fuzz targets: what is read and written must come back the same.
 
+use std::fmt::Debug;
+
 use crate::messages::Message;
 use crate::xml::ReadOptions;
+use crate::FhirMessage;
 
-/// A message written, read back (with `options`) and written again must
-/// read back equal, and write the same bytes twice.
-pub fn check_message(message: &Message, options: &ReadOptions) -> Result<(), String> {
+/// A message (of any generated crate) written, read back (with `options`)
+/// and written again must read back equal, and write the same bytes twice.
+pub fn check_message<M: FhirMessage + PartialEq + Debug>(
+    message: &M,
+    options: &ReadOptions,
+) -> Result<(), String> {
     let written = message.to_xml();
-    let back = Message::parse_with(&written, options)
+    let back = M::parse_with(&written, options)
         .map_err(|e| format!("the written form does not read back: {e}\n{written}"))?
         .value;
     if back != *message {

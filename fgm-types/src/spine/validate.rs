@@ -16,14 +16,11 @@
 
 use std::fmt;
 
-use crate::messages::{Direction, Message};
+use crate::messages::{Direction, RESPONSE_CODES};
 use crate::primitive::{is_leap_year, Date};
-use crate::profiles::spine_ris_flag_1_0::{Flag, FlagContained};
-use crate::profiles::{
-    spine_message_bundle_1_0::Bundle, spine_operation_outcome_1_0::OperationOutcome,
-};
 use crate::valuesets::{FgmDeleteReasonCodes10, IssueSeverity};
-use crate::Open;
+use crate::xml::{parse_document, ErrorCode, Node, ReadOptions, MAX_DEPTH};
+use crate::FhirMessage;
 
 use super::{is_asid_endpoint, response_code, NhsNumber};
 
@@ -113,9 +110,40 @@ pub fn over_18(birth_date: &str, on: &str) -> Option<bool> {
     Some(on >= format!("{year:04}-{m:02}-{d:02}").as_str())
 }
 
+/// An element's child elements named `name`, in document order.
+fn children<'a, 'i>(node: Node<'a, 'i>, name: &'static str) -> impl Iterator<Item = Node<'a, 'i>> {
+    node.children()
+        .filter(move |c| c.is_element() && c.tag_name().name() == name)
+}
+
+/// An element's first child element named `name`.
+fn child<'a, 'i>(node: Node<'a, 'i>, name: &'static str) -> Option<Node<'a, 'i>> {
+    children(node, name).next()
+}
+
+/// The `value` attribute of the element at `names` below `node`.
+fn value_at<'a>(node: Node<'a, '_>, names: &[&'static str]) -> Option<&'a str> {
+    let mut at = node;
+    for name in names {
+        at = child(at, name)?;
+    }
+    at.attribute("value")
+}
+
+/// The resource held by an entry's `resource` or by a `contained`.
+fn resource_in<'a, 'i>(wrapper: Node<'a, 'i>) -> Option<Node<'a, 'i>> {
+    wrapper.children().find(Node::is_element)
+}
+
+/// The NHS number identifier system.
+const NHS_NUMBER_SYSTEM: &str = "http://fhir.nhs.net/Id/nhs-number";
+
 struct Validator {
     direction: Direction,
     issues: Vec<ValidationIssue>,
+    /// The paths of the resources that conform to none of the profiles
+    /// allowed where they are (kept as read by lenient reading).
+    non_conforming: Vec<String>,
 }
 
 impl Validator {
@@ -146,17 +174,11 @@ impl Validator {
         });
     }
 
-    /// `bdl-6`, when asked: each of the `entries` entries has a fullUrl
-    /// (entries with nothing but their resource are not kept in `bundle`).
-    fn bundle(&mut self, bundle: &Bundle, entries: usize, options: &ValidateOptions) {
+    /// `bdl-6`, when asked: each entry has a fullUrl.
+    fn bundle(&mut self, entries: &[Node], options: &ValidateOptions) {
         if options.full_url {
-            for i in 0..entries {
-                if bundle
-                    .entry
-                    .get(i)
-                    .and_then(|e| e.full_url.as_ref())
-                    .is_none()
-                {
+            for (i, entry) in entries.iter().enumerate() {
+                if child(*entry, "fullUrl").is_none() {
                     self.report(
                         "MESSAGE_NOT_WELL_FORMED",
                         format!("Bundle.entry[{i}]"),
@@ -167,8 +189,9 @@ impl Validator {
         }
     }
 
-    fn endpoints(&mut self, source: &str, destination: &str) {
-        for (what, endpoint) in [("source", source), ("destination", destination)] {
+    fn endpoints(&mut self, header: Node) {
+        for what in ["source", "destination"] {
+            let endpoint = value_at(header, &[what, "endpoint"]).unwrap_or_default();
             if !is_asid_endpoint(endpoint) {
                 self.report(
                     "MESSAGE_NOT_WELL_FORMED",
@@ -187,27 +210,42 @@ impl Validator {
         }
     }
 
-    fn query(&mut self, entry: usize, risk: &str, nhs_number: &str) {
-        let at = format!("Bundle.entry[{entry}].resource.Parameters");
-        if risk != "FGM" {
-            self.report(
-                "INVALID_PARAMETER",
-                format!("{at}.parameter[0].valueString"),
-                format!("the risk indicator is `{risk}`; the only one is `FGM`"),
-            );
+    /// The parameters of a query or a delete, found by their slice
+    /// discriminator (`name`), whatever the profile's version.
+    fn parameters(&mut self, at: &str, parameters: Node) {
+        for (i, p) in children(parameters, "parameter").enumerate() {
+            let path = format!("{at}.parameter[{i}]");
+            match value_at(p, &["name"]) {
+                Some("RiskIndicator") => {
+                    let risk = value_at(p, &["valueString"]).unwrap_or_default();
+                    if risk != "FGM" {
+                        self.report(
+                            "INVALID_PARAMETER",
+                            format!("{path}.valueString"),
+                            format!("the risk indicator is `{risk}`; the only one is `FGM`"),
+                        );
+                    }
+                }
+                Some("NHSNumber") => self.nhs_number(
+                    format!("{path}.valueString"),
+                    value_at(p, &["valueString"]).unwrap_or_default(),
+                ),
+                Some("FGMDeleteReason") => self.delete_reason(
+                    format!("{path}.valueCodeableConcept"),
+                    child(p, "valueCodeableConcept"),
+                ),
+                _ => {}
+            }
         }
-        self.nhs_number(format!("{at}.parameter[1].valueString"), nhs_number);
     }
 
-    fn delete_reason(&mut self, entry: usize, reason: &crate::datatypes::CodeableConcept) {
-        let path =
-            format!("Bundle.entry[{entry}].resource.Parameters.parameter[2].valueCodeableConcept");
+    fn delete_reason(&mut self, path: String, reason: Option<Node>) {
         let system = FgmDeleteReasonCodes10::VALUE_SET;
         let codes: Vec<&str> = reason
-            .coding
-            .iter()
-            .filter(|c| c.system.as_ref().is_some_and(|s| s.as_str() == system))
-            .filter_map(|c| c.code.as_ref().map(|c| c.as_str()))
+            .into_iter()
+            .flat_map(|r| children(r, "coding"))
+            .filter(|c| value_at(*c, &["system"]) == Some(system))
+            .filter_map(|c| value_at(c, &["code"]))
             .collect();
         match codes.as_slice() {
             [] => self.report(
@@ -224,109 +262,116 @@ impl Validator {
         }
     }
 
-    fn flag(&mut self, entry: usize, flag: &Flag, create: Option<&str>) {
-        let at = format!("Bundle.entry[{entry}].resource.Flag");
-        let mut patient = None;
+    /// A flag: its contained patient (NHS number; in a create, her birth
+    /// date and the under-18 rule) and, in a create, her GP practice.
+    fn flag(&mut self, at: &str, flag: Node, create: Option<&str>) {
+        let mut patient = false;
         let mut practice = false;
-        for (i, c) in flag.contained.iter().enumerate() {
-            let path = format!("{at}.contained[{i}]");
-            match c {
-                FlagContained::SpineRisPatient10(p) => {
-                    patient = Some(());
-                    self.nhs_number(
-                        format!("{path}.Patient.identifier.value"),
-                        p.identifier.value.as_str(),
-                    );
-                    if create.is_some() {
-                        self.report(
-                            "MESSAGE_NOT_WELL_FORMED",
-                            format!("{path}.Patient"),
-                            "a create carries a Spine-RIS-Patient-2-0 (with birth date and GP practice)".to_owned(),
-                        );
-                    }
+        for (i, contained) in children(flag, "contained").enumerate() {
+            let Some(resource) = resource_in(contained) else {
+                continue;
+            };
+            let rtype = resource.tag_name().name();
+            let path = format!("{at}.contained[{i}].{rtype}");
+            if self.non_conforming.contains(&path) {
+                // Reported once, as itself, not again as a missing part.
+                patient |= rtype == "Patient";
+                practice |= rtype == "Organization";
+                self.report(
+                    "MESSAGE_NOT_WELL_FORMED",
+                    path,
+                    format!("the contained {rtype} conforms to none of its profiles"),
+                );
+                continue;
+            }
+            match rtype {
+                "Patient" => {
+                    patient = true;
+                    self.patient(&path, resource, create);
                 }
-                FlagContained::SpineRisPatient20(p) => {
-                    patient = Some(());
-                    self.nhs_number(
-                        format!("{path}.Patient.identifier.value"),
-                        p.identifier.value.as_str(),
-                    );
-                    if let Some(on) = create {
-                        match over_18(p.birth_date.as_str(), on) {
-                            Some(true) => self.report(
-                                "PATIENT_OVER_18",
-                                format!("{path}.Patient.birthDate"),
-                                format!("born {}, the patient is 18 or over on {on}", p.birth_date),
-                            ),
-                            Some(false) => {}
-                            None => self.report(
-                                "INVALID_PARAMETER",
-                                format!("{path}.Patient.birthDate"),
-                                format!(
-                                    "`{}` is not a full date (YYYY-MM-DD); the under-18 rule needs one",
-                                    p.birth_date
-                                ),
-                            ),
-                        }
-                    }
-                }
-                FlagContained::SpineGpOrganization10(_) => practice = true,
-                FlagContained::NonConforming(tree) => {
-                    // Reported once, as itself, not again as a missing part.
-                    practice |= tree.name == "Organization";
-                    if tree.name == "Patient" {
-                        patient = Some(());
-                    }
-                    self.report(
-                        "MESSAGE_NOT_WELL_FORMED",
-                        format!("{path}.{}", tree.name),
-                        format!(
-                            "the contained {} conforms to none of its profiles",
-                            tree.name
-                        ),
-                    )
-                }
+                "Organization" => practice = true,
+                _ => {}
             }
         }
-        if patient.is_none() {
+        if !patient {
             self.report(
                 "MESSAGE_NOT_WELL_FORMED",
-                at.clone(),
+                at.to_owned(),
                 "the flag contains no patient".to_owned(),
             );
         }
         if create.is_some() && !practice {
             self.report(
                 "MESSAGE_NOT_WELL_FORMED",
-                at,
+                at.to_owned(),
                 "a create's flag contains the patient's GP practice (Spine-GP-Organization-1-0)"
                     .to_owned(),
             );
         }
     }
 
-    fn outcome(&mut self, entry: usize, outcome: &OperationOutcome) {
-        for (i, issue) in outcome.issue.iter().enumerate() {
-            let path = format!(
-                "Bundle.entry[{entry}].resource.OperationOutcome.issue[{i}].details.coding"
+    fn patient(&mut self, path: &str, patient: Node, create: Option<&str>) {
+        let identifiers: Vec<Node> = children(patient, "identifier").collect();
+        for (i, id) in identifiers.iter().enumerate() {
+            if value_at(*id, &["system"]) == Some(NHS_NUMBER_SYSTEM) {
+                let at = match identifiers.len() {
+                    1 => format!("{path}.identifier.value"),
+                    _ => format!("{path}.identifier[{i}].value"),
+                };
+                self.nhs_number(at, value_at(*id, &["value"]).unwrap_or_default());
+            }
+        }
+        let Some(on) = create else {
+            return;
+        };
+        let Some(birth_date) = value_at(patient, &["birthDate"]) else {
+            self.report(
+                "MESSAGE_NOT_WELL_FORMED",
+                path.to_owned(),
+                "a create carries a Spine-RIS-Patient-2-0 (with birth date and GP practice)"
+                    .to_owned(),
             );
-            let coding = &issue.details.coding;
-            // Findings in a response Spine sent: the SMSP code for a response
-            // that fails validation, as a warning (or information).
-            match &coding.code {
-                Open::Known(code) if coding.system.as_str() != code.system() => self.report_as(
+            return;
+        };
+        match over_18(birth_date, on) {
+            Some(true) => self.report(
+                "PATIENT_OVER_18",
+                format!("{path}.birthDate"),
+                format!("born {birth_date}, the patient is 18 or over on {on}"),
+            ),
+            Some(false) => {}
+            None => self.report(
+                "INVALID_PARAMETER",
+                format!("{path}.birthDate"),
+                format!("`{birth_date}` is not a full date (YYYY-MM-DD); the under-18 rule needs one"),
+            ),
+        }
+    }
+
+    /// Findings in an OperationOutcome Spine sent: the SMSP code for a
+    /// response that fails validation, as a warning (or information).
+    fn outcome(&mut self, at: &str, outcome: Node) {
+        for (i, issue) in children(outcome, "issue").enumerate() {
+            let path = format!("{at}.issue[{i}].details.coding");
+            let Some(coding) = child(issue, "details").and_then(|d| child(d, "coding")) else {
+                continue;
+            };
+            let system = value_at(coding, &["system"]).unwrap_or_default();
+            let Some(code) = value_at(coding, &["code"]) else {
+                continue;
+            };
+            match RESPONSE_CODES.iter().find(|r| r.code == code) {
+                Some(row) if row.system != system => self.report_as(
                     IssueSeverity::Information,
                     "RESPONSE_MESSAGE_VALIDATION_ERROR",
                     format!("{path}.system"),
                     format!(
-                        "{} belongs to {}, sent under {} (the profile fixes that system)",
-                        code.code(),
-                        code.system(),
-                        coding.system
+                        "{code} belongs to {}, sent under {system} (the profile fixes that system)",
+                        row.system
                     ),
                 ),
-                Open::Known(_) => {}
-                Open::Unknown(code) => self.report_as(
+                Some(_) => {}
+                None => self.report_as(
                     IssueSeverity::Warning,
                     "RESPONSE_MESSAGE_VALIDATION_ERROR",
                     format!("{path}.code"),
@@ -340,134 +385,78 @@ impl Validator {
     }
 }
 
-/// Checks a message the way Spine does.
-pub fn validate(message: &Message, options: &ValidateOptions) -> Vec<ValidationIssue> {
-    let mut v = Validator {
-        direction: message.interaction().direction(),
-        issues: Vec::new(),
+/// Checks a message the way Spine does: any generated message type, of
+/// this crate or of one that generates its own.
+///
+/// The rules find their elements by FHIR name in the message as written
+/// (the header's `source` and `destination`, a `Parameters.parameter` by
+/// its `name` discriminator, a flag's contained `Patient` and
+/// `Organization`, an `OperationOutcome`'s codings), never by a Rust type
+/// of one version of a profile; so they hold for every version of the
+/// profiles that keeps those elements. A message whose MessageHeader has a
+/// `response` is a response. A contained resource that conforms to none of
+/// the profiles allowed there (kept as read by lenient reading) is reported
+/// as such.
+pub fn validate<M: FhirMessage>(message: &M, options: &ValidateOptions) -> Vec<ValidationIssue> {
+    let xml = message.to_xml();
+    // The message is already in hand: no size limit but the reader's own
+    // depth bound, no reference check (that is the reader's business).
+    let lenient = ReadOptions {
+        max_bytes: usize::MAX,
+        max_depth: MAX_DEPTH,
+        max_nodes: u32::MAX,
+        check_references: false,
+        ..ReadOptions::default()
     };
-    // Entries are in the interaction's order: the header, then each
-    // present field in turn.
-    match message {
-        Message::QueryV1Request(m) => {
-            v.bundle(
-                &m.bundle,
-                2 + usize::from(m.practitioner.is_some()) + usize::from(m.organization.is_some()),
-                options,
-            );
-            v.endpoints(
-                m.header.source.endpoint.as_str(),
-                m.header.destination.endpoint.as_str(),
-            );
-            v.query(
-                1,
-                m.parameters.risk_indicator.value.as_str(),
-                m.parameters.nhs_number.value.as_str(),
-            );
+    let non_conforming = match M::parse_with(&xml, &lenient) {
+        Ok(read) => read
+            .warnings
+            .into_iter()
+            .filter(|w| w.code == ErrorCode::Profile && w.message.contains("conforms to none"))
+            .map(|w| w.path)
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    let mut v = Validator {
+        direction: Direction::Request,
+        issues: Vec::new(),
+        non_conforming,
+    };
+    let doc = match parse_document(xml.as_bytes(), &lenient) {
+        Ok(doc) => doc,
+        Err(e) => {
+            v.report("MESSAGE_NOT_WELL_FORMED", e.path, e.message);
+            return v.issues;
         }
-        Message::QueryV2Request(m) => {
-            v.bundle(
-                &m.bundle,
-                3 + usize::from(m.organization.is_some()),
-                options,
-            );
-            v.endpoints(
-                m.header.source.endpoint.as_str(),
-                m.header.destination.endpoint.as_str(),
-            );
-            v.query(
-                1,
-                m.parameters.risk_indicator.value.as_str(),
-                m.parameters.nhs_number.value.as_str(),
-            );
+    };
+    let entries: Vec<Node> = children(doc.root_element(), "entry").collect();
+    let resources: Vec<Option<Node>> = entries
+        .iter()
+        .map(|e| child(*e, "resource").and_then(resource_in))
+        .collect();
+    let Some(Some(header)) = resources.first().copied() else {
+        return v.issues;
+    };
+    if child(header, "response").is_some() {
+        v.direction = Direction::Response;
+    }
+    v.bundle(&entries, options);
+    v.endpoints(header);
+    let create = (v.direction == Direction::Request).then(|| match &options.on_date {
+        Some(d) => d.as_str().to_owned(),
+        None => {
+            let timestamp = value_at(header, &["timestamp"]).unwrap_or_default();
+            timestamp.get(..10).unwrap_or(timestamp).to_owned()
         }
-        Message::DeleteRequest(m) => {
-            v.bundle(
-                &m.bundle,
-                3 + usize::from(m.organization.is_some()),
-                options,
-            );
-            v.endpoints(
-                m.header.source.endpoint.as_str(),
-                m.header.destination.endpoint.as_str(),
-            );
-            v.query(
-                1,
-                m.parameters.risk_indicator.value.as_str(),
-                m.parameters.nhs_number.value.as_str(),
-            );
-            v.delete_reason(1, &m.parameters.fgm_delete_reason.value);
-        }
-        Message::CreateRequest(m) => {
-            v.bundle(
-                &m.bundle,
-                3 + usize::from(m.organization.is_some()),
-                options,
-            );
-            v.endpoints(
-                m.header.source.endpoint.as_str(),
-                m.header.destination.endpoint.as_str(),
-            );
-            let on = options
-                .on_date
-                .as_ref()
-                .map(|d| d.as_str().to_owned())
-                .unwrap_or_else(|| m.header.timestamp.as_str()[..10].to_owned());
-            v.flag(1, &m.flag, Some(&on));
-        }
-        Message::QueryV1Response(m) => {
-            v.bundle(
-                &m.bundle,
-                1 + usize::from(m.flag.is_some()) + usize::from(m.outcome.is_some()),
-                options,
-            );
-            v.endpoints(
-                m.header.source.endpoint.as_str(),
-                m.header.destination.endpoint.as_str(),
-            );
-            if let Some(flag) = &m.flag {
-                v.flag(1, flag, None);
-            }
-            if let Some(o) = &m.outcome {
-                v.outcome(1 + usize::from(m.flag.is_some()), o);
-            }
-        }
-        Message::QueryV2Response(m) => {
-            v.bundle(
-                &m.bundle,
-                1 + usize::from(m.flag.is_some()) + usize::from(m.outcome.is_some()),
-                options,
-            );
-            v.endpoints(
-                m.header.source.endpoint.as_str(),
-                m.header.destination.endpoint.as_str(),
-            );
-            if let Some(flag) = &m.flag {
-                v.flag(1, flag, None);
-            }
-            if let Some(o) = &m.outcome {
-                v.outcome(1 + usize::from(m.flag.is_some()), o);
-            }
-        }
-        Message::CreateResponse(m) => {
-            v.bundle(&m.bundle, 1 + usize::from(m.outcome.is_some()), options);
-            v.endpoints(
-                m.header.source.endpoint.as_str(),
-                m.header.destination.endpoint.as_str(),
-            );
-            if let Some(o) = &m.outcome {
-                v.outcome(1, o);
-            }
-        }
-        Message::DeleteResponse(m) => {
-            v.bundle(&m.bundle, 1 + usize::from(m.outcome.is_some()), options);
-            v.endpoints(
-                m.header.source.endpoint.as_str(),
-                m.header.destination.endpoint.as_str(),
-            );
-            if let Some(o) = &m.outcome {
-                v.outcome(1, o);
-            }
+    });
+    for (i, resource) in resources.iter().enumerate().skip(1) {
+        let Some(resource) = *resource else { continue };
+        let at = format!("Bundle.entry[{i}].resource.{}", resource.tag_name().name());
+        match resource.tag_name().name() {
+            "Parameters" => v.parameters(&at, resource),
+            "Flag" => v.flag(&at, resource, create.as_deref()),
+            "OperationOutcome" => v.outcome(&at, resource),
+            _ => {}
         }
     }
     v.issues
