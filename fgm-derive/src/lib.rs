@@ -64,6 +64,7 @@
 #![forbid(unsafe_code)]
 
 mod attr;
+mod json;
 mod message;
 mod xml;
 

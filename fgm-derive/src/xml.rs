@@ -9,7 +9,7 @@ use crate::attr::{self, Ctxt};
 
 /// How a field's Rust type maps to a cardinality.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Container {
+pub(crate) enum Container {
     One,
     Option,
     Vec,
@@ -63,7 +63,7 @@ pub fn expand(input: &DeriveInput) -> Result<TokenStream, syn::Error> {
 }
 
 /// One child element of a struct, in canonical order.
-enum Child<'a> {
+pub(crate) enum Child<'a> {
     Field {
         ident: &'a syn::Ident,
         xml: String,
@@ -79,7 +79,7 @@ enum Child<'a> {
 }
 
 impl Child<'_> {
-    fn xml(&self) -> &str {
+    pub(crate) fn xml(&self) -> &str {
         match self {
             Child::Field { xml, .. } | Child::Fixed { xml, .. } => xml,
         }
@@ -458,7 +458,10 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
         quote!(#[allow(unused_mut, unused_variables)] let mut __known = 0usize;)
     };
 
+    let json = crate::json::expand_struct(name, &children, &attributes, overflow);
     quote! {
+        #json
+
         impl #rt::FhirElement for #name {
             fn read_element<'a, 'i>(r: &mut #rt::Reader<'a, 'i>, node: #rt::Node<'a, 'i>) -> #rt::Result<Self> {
                 #(#locals)*
@@ -528,7 +531,10 @@ fn expand_enum(cx: &mut Ctxt, input: &DeriveInput, data: &syn::DataEnum) -> Toke
                 "a code variant (codes come from `ValueSetCode`)",
             );
         }
+        let json = crate::json::expand_code(name);
         return quote! {
+            #json
+
             impl #rt::FhirElement for #name {
                 fn read_element<'a, 'i>(r: &mut #rt::Reader<'a, 'i>, node: #rt::Node<'a, 'i>) -> #rt::Result<Self> {
                     #rt::read_code::<#name>(r, node)
@@ -575,6 +581,7 @@ fn expand_choice(
     let mut elements = Vec::new();
     let mut reads = Vec::new();
     let mut writes = Vec::new();
+    let mut json = Vec::new();
     for (ident, ty, a) in variants {
         if a.resource.is_some() || a.profile.is_some() {
             cx.error(
@@ -602,13 +609,17 @@ fn expand_choice(
             #xml => ::core::result::Result::Ok(#name::#ident(<#ty as #rt::FhirElement>::read_element(r, node)?)),
         });
         writes.push(quote!(#name::#ident(v) => #rt::FhirElement::write_element(v, w, #xml),));
+        json.push((*ident, xml.clone(), *ty));
     }
+    let json = crate::json::expand_choice(name, &json);
     let accepts = if elements.is_empty() {
         quote!(false)
     } else {
         quote!(::core::matches!(name, #(#elements)|*))
     };
     quote! {
+        #json
+
         impl #rt::FhirChoice for #name {
             const ELEMENTS: &'static [&'static str] = &[#(#elements),*];
             fn accepts(name: &str) -> bool {
@@ -640,6 +651,7 @@ fn expand_resources(
     let mut writes = Vec::new();
     let mut types = Vec::new();
     let mut profiles = Vec::new();
+    let mut json = Vec::new();
     let mut nonconforming = None;
     for (ident, ty, a) in variants {
         if a.element.is_some() {
@@ -673,6 +685,7 @@ fn expand_resources(
         reads.push(quote!(#i => ::core::result::Result::Ok(#name::#ident(<#ty as #rt::FhirElement>::read_element(r, node)?)),));
         writes.push(quote!(#name::#ident(v) => #rt::FhirElement::write_element(v, w, #rtype),));
         types.push(quote!(#name::#ident(_) => #rtype,));
+        json.push((*ident, rtype.clone(), *ty));
         profiles.push(quote!(#name::#ident(_) => ::core::option::Option::Some(#url),));
     }
     let (keep, kept_write, kept_type, kept_profile, conforming) = match nonconforming {
@@ -691,7 +704,10 @@ fn expand_resources(
             quote!(true),
         ),
     };
+    let json = crate::json::expand_resources(name, &json, nonconforming);
     quote! {
+        #json
+
         impl #name {
             /// (resource type, profile) of each typed variant, in order.
             pub const VARIANTS: &'static [(&'static str, &'static str)] = &[#(#table),*];
