@@ -636,6 +636,10 @@ impl Emitter {
                 })
                 .collect()
         };
+        let variant_names = arms(&|i| {
+            let c = &i.name;
+            quote!(#c)
+        });
         let events = arms(&|i| {
             let c = &i.event_code;
             quote!(#c)
@@ -907,6 +911,8 @@ impl Emitter {
                 impl Interaction {
                     /// Every interaction, in manifest order.
                     pub const ALL: &'static [Interaction] = &[#(Interaction::#all),*];
+                    /// The name of the interaction (`CreateRequest`), as its variant is named.
+                    pub const fn name(self) -> &'static str { match self { #(#variant_names)* } }
                     /// The MessageHeader event code.
                     pub const fn event_code(self) -> &'static str { match self { #(#events)* } }
                     /// The code system of the event code.

@@ -157,6 +157,13 @@ impl Config {
                 read::Parsed::Other(root) => report.skipped.push((file.path.clone(), root)),
             }
         }
+        if defs.structures.is_empty() && defs.value_sets.is_empty() {
+            return Err(Error::new(format!(
+                "no StructureDefinition or ValueSet among the {} definition file{} given",
+                files.len(),
+                if files.len() == 1 { "" } else { "s" }
+            )));
+        }
         let registry = resolve::Registry::new(defs, &mut report)?;
         let resolved = resolve::resolve(&registry, &mut report)?;
         let api = plan::plan(&resolved)?;

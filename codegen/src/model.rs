@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 /// A line and column (both 1-based) in a definition file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Pos {
     /// Line, from 1.
     pub line: u32,
@@ -21,6 +22,7 @@ impl fmt::Display for Pos {
 
 /// Where a definition came from: its file, and where in it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Source {
     /// The file read.
     pub file: PathBuf,

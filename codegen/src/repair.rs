@@ -76,6 +76,14 @@ impl RepairKind {
     }
 }
 
+/// Serialized as its stable identifier (`resource-type-as-reference`).
+#[cfg(feature = "serde")]
+impl serde::Serialize for RepairKind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.id())
+    }
+}
+
 impl fmt::Display for RepairKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.id())
@@ -84,6 +92,7 @@ impl fmt::Display for RepairKind {
 
 /// One repair that fired.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Repair {
     /// What kind of repair.
     pub kind: RepairKind,
@@ -111,6 +120,7 @@ impl fmt::Display for Repair {
 /// definitions later folders overrode, and the files that were not
 /// definitions.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Report {
     /// Repairs, in the order they fired.
     pub repairs: Vec<Repair>,

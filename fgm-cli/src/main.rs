@@ -3,87 +3,217 @@
 //! ```text
 //! fgm generate [--definitions PATH]... --out DIR
 //! fgm diff OLD NEW
-//! fgm validate [--strict] [--json] [--format outcome] FILE...
+//! fgm validate [--strict] [--json | --format text|json|outcome] FILE...
 //! fgm roundtrip [--strict] [--pretty] FILE
 //! fgm example INTERACTION | --list
+//! fgm completions bash|zsh|fish|elvish|powershell
 //! ```
 //!
 //! Exit status: 0 success (for `diff`: no API change; for `validate`: every
 //! file accepted), 1 API changes found or a file rejected, 2 usage, input or
-//! generation error (one line on stderr).
+//! generation error. A usage error prints clap's message and usage; an input
+//! or generation error prints one line, `fgm: ...`, on stderr. A standard
+//! output closed by its reader (`fgm example CreateRequest | head -1`) ends
+//! the output quietly; the status is the one the command would have had.
 #![forbid(unsafe_code)]
 
-use std::path::PathBuf;
+use std::ffi::{OsStr, OsString};
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use fgm_codegen::{Config, DefinitionFile};
 use fgm_types::messages::{Interaction, Message};
 use fgm_types::spine::{respond, Outcome, ValidateOptions, ValidationIssue};
 
-const USAGE: &str = "\
-fgm: typed Rust for the NHS Spine FGM RIS FHIR messaging API
+/// Typed Rust for the NHS Spine FGM RIS FHIR messaging API.
+#[derive(Debug, Parser)]
+#[command(name = "fgm", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
 
-USAGE:
-    fgm generate [--definitions PATH]... --out DIR
-        Generate the Rust types (DIR/fgm.rs) from definition folders or files,
-        later ones overriding earlier ones by canonical URL (default: the
-        definitions embedded in this build). Repairs are reported on stderr.
-    fgm diff OLD NEW
-        Print the public-API changes between two definition sets. Each side is
-        a folder or file, or several joined with commas (PATH,PATH,...);
-        `@embedded` stands for the embedded definitions.
-        Exit 0: no changes; 1: changes printed.
-    fgm validate [--strict] [--json] [--format outcome] FILE...
-        Read each message (`-` reads standard input) in lenient mode, or
-        strict with --strict, and check Spine's rules; print the warnings, or
-        why it is rejected (Spine response code, HTTP status, FHIR path,
-        line:column). --json prints one JSON object per file; --format outcome
-        prints the HTTP status and the response Bundle Spine would answer a
-        request with. Exit 0: all accepted; 1: any rejected.
-    fgm roundtrip [--strict] [--pretty] FILE
-        Read a message and print it as this library writes it.
-    fgm example INTERACTION
-        Print a valid sample message of an interaction, built with the
-        builders (`fgm example --list` names the eight).
-    fgm help
-        Print this help.
-";
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Generate the Rust types (DIR/fgm.rs) from FHIR definitions.
+    ///
+    /// Definition folders or files are read in order, later ones overriding
+    /// earlier ones by canonical URL (default: the definitions embedded in
+    /// this build; `@embedded` names them among others). Input holding no
+    /// StructureDefinition or ValueSet is refused. Repairs are reported on
+    /// stderr.
+    Generate {
+        /// A definitions folder (read recursively) or file; repeatable.
+        #[arg(long, value_name = "PATH")]
+        definitions: Vec<PathBuf>,
+        /// The folder to write fgm.rs into (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// Print the public-API changes between two definition sets.
+    ///
+    /// Each side is a folder or file, or several joined with commas
+    /// (PATH,PATH,...); `@embedded` stands for the embedded definitions.
+    /// Exit 0: no changes; 1: changes printed.
+    Diff {
+        /// The older definition set.
+        old: OsString,
+        /// The newer definition set.
+        new: OsString,
+    },
+    /// Read messages and check Spine's rules.
+    ///
+    /// Each file (`-` reads standard input) is read in lenient mode, or
+    /// strict with --strict, and checked; every file is checked, and one
+    /// that cannot be read is reported among the results. Prints the
+    /// warnings, or why a message is rejected (Spine response code, HTTP
+    /// status, FHIR path, line:column). Exit 0: all accepted; 1: any
+    /// rejected; 2: any file could not be read.
+    Validate {
+        /// Read in strict mode: refuse what lenient mode warns about.
+        #[arg(long)]
+        strict: bool,
+        /// Print one JSON object per file (the same as `--format json`).
+        #[arg(long, conflicts_with = "format")]
+        json: bool,
+        /// What to print for each file.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// The messages to check (`-`: standard input).
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// Read a message and print it as this library writes it.
+    Roundtrip {
+        /// Read in strict mode.
+        #[arg(long)]
+        strict: bool,
+        /// Indent the output.
+        #[arg(long)]
+        pretty: bool,
+        /// The message (`-`: standard input).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Print a valid sample message of an interaction, built with the builders.
+    Example {
+        /// The interaction (`fgm example --list` names the eight).
+        #[arg(required_unless_present = "list", conflicts_with = "list")]
+        interaction: Option<String>,
+        /// List the interactions.
+        #[arg(long)]
+        list: bool,
+    },
+    /// Print a shell completion script (`fgm completions bash > /etc/bash_completion.d/fgm`).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+}
 
-/// A usage or runtime failure: printed on one line, exit status 2.
+/// What `fgm validate` prints for each file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// Lines of text: warnings, then accepted or each rejection.
+    Text,
+    /// One JSON object per file (schema in the README).
+    Json,
+    /// The HTTP status and the response Bundle Spine would answer a request with.
+    Outcome,
+}
+
+/// An input, generation or output failure: printed on one line, exit status 2.
 struct Failure(String);
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match run(&args) {
+    let cli = match Cli::try_parse_from(std::env::args_os()) {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version go to stdout, usage errors to stderr; either
+            // may be closed, which is no reason to panic.
+            let _ = e.print();
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
+    let mut out = Out::default();
+    match run(cli.command, &mut out) {
         Ok(code) => code,
         Err(Failure(message)) => {
-            eprintln!("fgm: {message}");
+            let _ = writeln!(std::io::stderr(), "fgm: {message}");
             ExitCode::from(2)
         }
     }
 }
 
-fn run(args: &[String]) -> Result<ExitCode, Failure> {
-    let Some((command, rest)) = args.split_first() else {
-        return Err(Failure("no command given (try `fgm help`)".to_owned()));
-    };
-    match command.as_str() {
-        "generate" => generate(rest),
-        "diff" => diff(rest),
-        "validate" => validate(rest),
-        "roundtrip" => roundtrip(rest),
-        "example" => example(rest),
-        "help" | "--help" | "-h" => {
-            print!("{USAGE}");
+/// Standard output. Once its reader has closed it, the rest of the output
+/// is dropped and the command goes on to its usual status.
+#[derive(Default)]
+struct Out {
+    closed: bool,
+}
+
+impl Out {
+    /// Writes `text` (and flushes, so that a closed pipe shows at once).
+    fn print(&mut self, text: &str) -> Result<(), Failure> {
+        if self.closed {
+            return Ok(());
+        }
+        let mut stdout = std::io::stdout().lock();
+        match stdout
+            .write_all(text.as_bytes())
+            .and_then(|()| stdout.flush())
+        {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(())
+            }
+            Err(e) => Err(Failure(format!("cannot write to standard output: {e}"))),
+        }
+    }
+
+    /// Writes `line` and a newline.
+    fn line(&mut self, line: &str) -> Result<(), Failure> {
+        self.print(&format!("{line}\n"))
+    }
+}
+
+/// Writes a line on stderr; a closed stderr is ignored.
+fn note(line: &str) {
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
+fn run(command: Command, out: &mut Out) -> Result<ExitCode, Failure> {
+    match command {
+        Command::Generate {
+            definitions,
+            out: dir,
+        } => generate(&definitions, &dir),
+        Command::Diff { old, new } => diff(&old, &new, out),
+        Command::Validate {
+            strict,
+            json,
+            format,
+            files,
+        } => {
+            let format = if json { Format::Json } else { format };
+            validate(&files, strict, format, out)
+        }
+        Command::Roundtrip {
+            strict,
+            pretty,
+            file,
+        } => roundtrip(&file, strict, pretty, out),
+        Command::Example { interaction, list } => example(interaction.as_deref(), list, out),
+        Command::Completions { shell } => {
+            // Generated into memory: clap_complete panics on a failed write.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "fgm", &mut script);
+            out.print(&String::from_utf8_lossy(&script))?;
             Ok(ExitCode::SUCCESS)
         }
-        "--version" | "-V" => {
-            println!("fgm {}", env!("CARGO_PKG_VERSION"));
-            Ok(ExitCode::SUCCESS)
-        }
-        other => Err(Failure(format!(
-            "unknown command `{other}` (try `fgm help`)"
-        ))),
     }
 }
 
@@ -99,11 +229,11 @@ fn embedded() -> Vec<DefinitionFile> {
 }
 
 /// Adds one definition source (`@embedded`, or a path) to a run.
-fn add_source(config: &mut Config, source: &str) -> Result<(), Failure> {
-    if source.is_empty() {
+fn add_source(config: &mut Config, source: &Path) -> Result<(), Failure> {
+    if source.as_os_str().is_empty() {
         return Err(Failure("an empty definitions path".to_owned()));
     }
-    if source == "@embedded" {
+    if source.as_os_str() == "@embedded" {
         config.definition_files(embedded());
     } else {
         config.definitions(source);
@@ -111,57 +241,42 @@ fn add_source(config: &mut Config, source: &str) -> Result<(), Failure> {
     Ok(())
 }
 
-fn generate(args: &[String]) -> Result<ExitCode, Failure> {
+fn generate(definitions: &[PathBuf], dir: &Path) -> Result<ExitCode, Failure> {
     let mut config = Config::new();
-    let mut out: Option<PathBuf> = None;
-    let mut any = false;
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        let mut value = |flag: &str| {
-            it.next()
-                .cloned()
-                .ok_or_else(|| Failure(format!("{flag} needs a value")))
-        };
-        match arg.as_str() {
-            "--definitions" => {
-                add_source(&mut config, &value("--definitions")?)?;
-                any = true;
-            }
-            "--out" => out = Some(PathBuf::from(value("--out")?)),
-            other => {
-                return Err(Failure(format!(
-                    "generate: unexpected argument `{other}` (usage: fgm generate [--definitions PATH]... --out DIR)"
-                )))
-            }
-        }
+    for source in definitions {
+        add_source(&mut config, source)?;
     }
-    let out = out.ok_or_else(|| {
-        Failure("generate: --out DIR is required (usage: fgm generate [--definitions PATH]... --out DIR)".to_owned())
-    })?;
-    if !any {
+    if definitions.is_empty() {
         config.definition_files(embedded());
     }
     let generated = config.generate().map_err(|e| Failure(e.to_string()))?;
-    std::fs::create_dir_all(&out)
-        .map_err(|e| Failure(format!("cannot create {}: {e}", out.display())))?;
-    let target = out.join(fgm_codegen::OUT_FILE);
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Failure(format!("cannot create {}: {e}", dir.display())))?;
+    let target = dir.join(fgm_codegen::OUT_FILE);
     std::fs::write(&target, &generated.source)
         .map_err(|e| Failure(format!("cannot write {}: {e}", target.display())))?;
-    eprint!("{}", generated.report);
-    let profiles = generated.api.profiles.len();
-    let enums = generated.api.value_sets.len();
-    eprintln!(
-        "fgm: wrote {} ({profiles} profiles, {enums} value-set enums, {} repairs)",
+    let _ = write!(std::io::stderr(), "{}", generated.report);
+    note(&format!(
+        "fgm: wrote {} ({} profiles, {} value-set enums, {} repairs)",
         target.display(),
+        generated.api.profiles.len(),
+        generated.api.value_sets.len(),
         generated.report.repairs.len()
-    );
+    ));
     Ok(ExitCode::SUCCESS)
 }
 
-fn api_of(side: &str) -> Result<fgm_codegen::api::Api, Failure> {
+/// The sources of one side of a diff: split at commas (a side that is not
+/// UTF-8 is one path).
+fn api_of(side: &OsStr) -> Result<fgm_codegen::api::Api, Failure> {
     let mut config = Config::new();
-    for source in side.split(',') {
-        add_source(&mut config, source)?;
+    match side.to_str() {
+        Some(text) => {
+            for source in text.split(',') {
+                add_source(&mut config, Path::new(source))?;
+            }
+        }
+        None => add_source(&mut config, Path::new(side))?,
     }
     config
         .plan()
@@ -169,15 +284,10 @@ fn api_of(side: &str) -> Result<fgm_codegen::api::Api, Failure> {
         .map_err(|e| Failure(e.to_string()))
 }
 
-fn diff(args: &[String]) -> Result<ExitCode, Failure> {
-    let [old, new] = args else {
-        return Err(Failure(
-            "diff: expected two definition sets (usage: fgm diff OLD NEW)".to_owned(),
-        ));
-    };
+fn diff(old: &OsStr, new: &OsStr, out: &mut Out) -> Result<ExitCode, Failure> {
     let changes = fgm_codegen::diff::diff(&api_of(old)?, &api_of(new)?);
     for line in &changes {
-        println!("{line}");
+        out.line(&line.to_string())?;
     }
     Ok(if changes.is_empty() {
         ExitCode::SUCCESS
@@ -186,52 +296,37 @@ fn diff(args: &[String]) -> Result<ExitCode, Failure> {
     })
 }
 
+/// Whether a path names standard input.
+fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// How a file is named in the output.
+fn display_name(path: &Path) -> String {
+    if is_stdin(path) {
+        "<stdin>".to_owned()
+    } else {
+        path.display().to_string()
+    }
+}
+
 /// Reads a file, or standard input for `-`: no more than one byte past the
 /// reader's size limit, so that an oversized input is refused by the reader
 /// without being held in memory whole.
-fn read_input(path: &str) -> Result<Vec<u8>, Failure> {
+fn read_input(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
     let limit = fgm_types::xml::ReadOptions::default().max_bytes as u64 + 1;
     let mut buf = Vec::new();
-    let read = if path == "-" {
-        std::io::Read::read_to_end(&mut std::io::Read::take(std::io::stdin(), limit), &mut buf)
+    let read = if is_stdin(path) {
+        std::io::stdin().take(limit).read_to_end(&mut buf)
     } else {
-        std::fs::File::open(path)
-            .and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, limit), &mut buf))
+        std::fs::File::open(path).and_then(|f| f.take(limit).read_to_end(&mut buf))
     };
     match read {
         Ok(_) => Ok(buf),
-        Err(e) if path == "-" => Err(Failure(format!("cannot read standard input: {e}"))),
-        Err(e) => Err(Failure(format!("cannot read {path}: {e}"))),
+        Err(e) if is_stdin(path) => Err(format!("cannot read standard input: {e}")),
+        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
     }
-}
-
-/// `--strict`, `--json`, `--pretty` and the remaining arguments.
-struct Flags {
-    strict: bool,
-    json: bool,
-    pretty: bool,
-    files: Vec<String>,
-}
-
-fn flags(args: &[String], allowed: &[&str], command: &str) -> Result<Flags, Failure> {
-    let mut f = Flags {
-        strict: false,
-        json: false,
-        pretty: false,
-        files: Vec::new(),
-    };
-    for arg in args {
-        match arg.as_str() {
-            a if a.starts_with("--") && !allowed.contains(&a) => {
-                return Err(Failure(format!("{command}: unknown option `{a}`")))
-            }
-            "--strict" => f.strict = true,
-            "--json" => f.json = true,
-            "--pretty" => f.pretty = true,
-            file => f.files.push(file.to_owned()),
-        }
-    }
-    Ok(f)
 }
 
 fn options(strict: bool) -> fgm_types::xml::ReadOptions {
@@ -242,269 +337,300 @@ fn options(strict: bool) -> fgm_types::xml::ReadOptions {
     }
 }
 
-/// A JSON string literal.
-fn json_str(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+/// What one file's validation came to.
+struct Verdict {
+    /// The message, when it could be read.
+    message: Option<Message>,
+    /// What was accepted with a warning.
+    warnings: Vec<Finding>,
+    /// Why the file is rejected: the reader's error, Spine's rules broken,
+    /// or the file that could not be opened.
+    errors: Vec<Finding>,
 }
 
-/// What one file's validation came to.
-enum Verdict {
-    /// Read, and nothing Spine would reject.
-    Accepted(Message, Vec<String>),
-    /// Refused by the reader.
-    Unreadable(fgm_types::xml::Issue),
-    /// Read, but Spine would reject it for these (each with the line and
-    /// column its path leads to).
-    Rejected(Message, Vec<(ValidationIssue, (u32, u32))>, Vec<String>),
+impl Verdict {
+    fn accepted(&self) -> bool {
+        self.message.is_some() && self.errors.is_empty()
+    }
+
+    fn unopened(&self) -> bool {
+        self.errors.iter().any(|e| e.code == NO_FILE)
+    }
+}
+
+/// The code of a finding of Spine's rules (beyond the reader's).
+const SPINE_RULE: &str = "validation";
+/// The code of a file that could not be opened.
+const NO_FILE: &str = "no-file";
+
+/// One warning or error, as text and JSON report it: from the reader, from
+/// Spine's rules, or about a file that could not be opened.
+#[derive(Debug, serde::Serialize)]
+struct Finding {
+    /// `fatal`, `error`, `warning` or `information`.
+    severity: &'static str,
+    /// The reader's error code (`unknown-element`), `validation` for
+    /// Spine's rules, `no-file` for a file that could not be opened.
+    code: &'static str,
+    /// The FHIR path; empty for the document as a whole.
+    path: String,
+    /// Line (from 1; 0 when unknown).
+    line: u32,
+    /// Column (from 1; 0 when unknown).
+    column: u32,
+    /// What, in one sentence.
+    message: String,
+    /// The Spine response code (none for a file that could not be opened).
+    spine_code: Option<&'static str>,
+    /// The HTTP status Spine answers that code with.
+    http_status: Option<u16>,
+}
+
+impl Finding {
+    fn of_reader(issue: &fgm_types::xml::Issue, severity: &'static str) -> Finding {
+        Finding {
+            severity,
+            code: issue.code.as_str(),
+            path: issue.path.clone(),
+            line: issue.line,
+            column: issue.column,
+            message: issue.message.clone(),
+            spine_code: Some(issue.spine_code()),
+            http_status: Some(issue.http_status()),
+        }
+    }
+
+    fn of_rule(issue: ValidationIssue, (line, column): (u32, u32)) -> Finding {
+        Finding {
+            severity: fgm_types::ValueSetCode::code(issue.severity),
+            code: SPINE_RULE,
+            path: issue.path,
+            line,
+            column,
+            message: issue.message,
+            spine_code: Some(issue.spine_code),
+            http_status: Some(issue.http_status),
+        }
+    }
+
+    fn of_file(error: String) -> Finding {
+        Finding {
+            severity: "error",
+            code: NO_FILE,
+            path: String::new(),
+            line: 0,
+            column: 0,
+            message: error,
+            spine_code: None,
+            http_status: None,
+        }
+    }
+
+    fn path(&self) -> &str {
+        if self.path.is_empty() {
+            "(document)"
+        } else {
+            &self.path
+        }
+    }
+
+    /// The text line of a warning, after `FILE: warning: `.
+    fn warning_text(&self) -> String {
+        let (line, column, path) = (self.line, self.column, self.path());
+        match (self.code, self.spine_code, self.http_status) {
+            (SPINE_RULE, Some(spine), Some(status)) => format!(
+                "{line}:{column} {} {spine} (HTTP {status}) at {path}: {}",
+                self.severity, self.message
+            ),
+            (code, _, _) => format!("{line}:{column} {code} at {path}: {}", self.message),
+        }
+    }
+
+    /// The text line of an error, after `FILE: `.
+    fn error_text(&self) -> String {
+        let (line, column, path) = (self.line, self.column, self.path());
+        match (self.code, self.spine_code, self.http_status) {
+            (NO_FILE, _, _) => format!("error: {}", self.message),
+            (SPINE_RULE, Some(spine), Some(status)) => format!(
+                "rejected: {spine} (HTTP {status}) at {path} {line}:{column}: {}",
+                self.message
+            ),
+            (code, spine, status) => format!(
+                "rejected: {} (HTTP {}) at {path} {line}:{column}: {code}: {}",
+                spine.unwrap_or_default(),
+                status.unwrap_or_default(),
+                self.message
+            ),
+        }
+    }
 }
 
 fn judge(input: &[u8], strict: bool) -> Verdict {
-    match Message::parse_with(input, &options(strict)) {
-        Err(e) => Verdict::Unreadable(e),
-        Ok(parsed) => {
-            let mut warnings: Vec<String> = parsed
-                .warnings
-                .iter()
-                .map(|w| {
-                    format!(
-                        "{}:{} {} at {}: {}",
-                        w.line,
-                        w.column,
-                        w.code,
-                        if w.path.is_empty() {
-                            "(document)"
-                        } else {
-                            &w.path
-                        },
-                        w.message
-                    )
-                })
-                .collect();
-            let issues = fgm_types::spine::validate(&parsed.value, &ValidateOptions::default());
-            let (errors, others): (Vec<ValidationIssue>, Vec<ValidationIssue>) =
-                issues.into_iter().partition(ValidationIssue::is_error);
-            // Findings are located on the XML, read again only when there are any.
-            let doc = (!errors.is_empty() || !others.is_empty())
-                .then(|| fgm_types::xml::parse_document(input, &options(strict)).ok())
-                .flatten();
-            let at = |i: &ValidationIssue| {
-                doc.as_ref()
-                    .and_then(|d| fgm_types::xml::locate(d, &i.path))
-                    .unwrap_or((0, 0))
-            };
-            warnings.extend(others.iter().map(|i| {
-                let (line, column) = at(i);
-                format!("{line}:{column} {i}")
-            }));
-            let errors: Vec<_> = errors
-                .into_iter()
-                .map(|e| {
-                    let p = at(&e);
-                    (e, p)
-                })
-                .collect();
-            if errors.is_empty() {
-                Verdict::Accepted(parsed.value, warnings)
-            } else {
-                Verdict::Rejected(parsed.value, errors, warnings)
+    let parsed = match Message::parse_with(input, &options(strict)) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            return Verdict {
+                message: None,
+                warnings: Vec::new(),
+                errors: vec![Finding::of_reader(&e, "error")],
             }
         }
+    };
+    let mut warnings: Vec<Finding> = parsed
+        .warnings
+        .iter()
+        .map(|w| Finding::of_reader(w, "warning"))
+        .collect();
+    let issues = fgm_types::spine::validate(&parsed.value, &ValidateOptions::default());
+    // Findings are located on the XML, read again only when there are any.
+    let doc = (!issues.is_empty())
+        .then(|| fgm_types::xml::parse_document(input, &options(strict)).ok())
+        .flatten();
+    let mut errors = Vec::new();
+    for issue in issues {
+        let at = doc
+            .as_ref()
+            .and_then(|d| fgm_types::xml::locate(d, &issue.path))
+            .unwrap_or((0, 0));
+        if issue.is_error() {
+            errors.push(Finding::of_rule(issue, at));
+        } else {
+            warnings.push(Finding::of_rule(issue, at));
+        }
+    }
+    Verdict {
+        message: Some(parsed.value),
+        warnings,
+        errors,
     }
 }
 
-fn validate(args: &[String]) -> Result<ExitCode, Failure> {
-    let mut args = args.to_vec();
-    let mut outcome_format = false;
-    if let Some(i) = args.iter().position(|a| a == "--format") {
-        match args.get(i + 1).map(String::as_str) {
-            Some("outcome") => outcome_format = true,
-            Some("text") => {}
-            other => {
-                return Err(Failure(format!(
-                    "validate: --format takes `outcome` or `text`, not `{}`",
-                    other.unwrap_or("")
-                )))
-            }
-        }
-        args.drain(i..i + 2);
+fn validate(
+    files: &[PathBuf],
+    strict: bool,
+    format: Format,
+    out: &mut Out,
+) -> Result<ExitCode, Failure> {
+    let (mut rejected, mut unopened) = (false, false);
+    for file in files {
+        let name = display_name(file);
+        let input = read_input(file);
+        let verdict = match &input {
+            Ok(input) => judge(input, strict),
+            Err(e) => Verdict {
+                message: None,
+                warnings: Vec::new(),
+                errors: vec![Finding::of_file(e.clone())],
+            },
+        };
+        unopened |= verdict.unopened();
+        rejected |= !verdict.accepted();
+        match format {
+            Format::Outcome => print_outcome(&name, input.as_deref().unwrap_or(&[]), &verdict, out),
+            Format::Json => print_json(&name, &verdict, out),
+            Format::Text => print_text(&name, &verdict, out),
+        }?;
     }
-    let f = flags(&args, &["--strict", "--json"], "validate")?;
-    if f.files.is_empty() {
-        return Err(Failure(
-            "validate: no file given (usage: fgm validate [--strict] [--json] [--format outcome] FILE...)".to_owned(),
-        ));
-    }
-    let mut rejected = false;
-    for file in &f.files {
-        let input = read_input(file)?;
-        let name = if file == "-" { "<stdin>" } else { file };
-        let verdict = judge(&input, f.strict);
-        rejected |= !matches!(verdict, Verdict::Accepted(..));
-        if outcome_format {
-            print_outcome(name, &input, &verdict);
-        } else if f.json {
-            print_json(name, &verdict);
-        } else {
-            print_text(name, &verdict);
-        }
-    }
-    Ok(if rejected {
+    Ok(if unopened {
+        ExitCode::from(2)
+    } else if rejected {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
 }
 
-fn print_text(name: &str, verdict: &Verdict) {
-    match verdict {
-        Verdict::Accepted(m, warnings) => {
-            for w in warnings {
-                println!("{name}: warning: {w}");
-            }
-            println!(
-                "{name}: accepted: {:?}, {} warning{}",
-                m.interaction(),
-                warnings.len(),
-                if warnings.len() == 1 { "" } else { "s" }
-            );
+fn print_text(name: &str, verdict: &Verdict, out: &mut Out) -> Result<(), Failure> {
+    for w in &verdict.warnings {
+        out.line(&format!("{name}: warning: {}", w.warning_text()))?;
+    }
+    for e in &verdict.errors {
+        out.line(&format!("{name}: {}", e.error_text()))?;
+    }
+    match &verdict.message {
+        Some(m) if verdict.accepted() => {
+            let n = verdict.warnings.len();
+            out.line(&format!(
+                "{name}: accepted: {}, {n} warning{}",
+                m.interaction().name(),
+                if n == 1 { "" } else { "s" }
+            ))
         }
-        Verdict::Unreadable(e) => println!(
-            "{name}: rejected: {} (HTTP {}) at {} {}:{}: {}: {}",
-            e.spine_code(),
-            e.http_status(),
-            if e.path.is_empty() {
-                "(document)"
-            } else {
-                &e.path
-            },
-            e.line,
-            e.column,
-            e.code,
-            e.message
-        ),
-        Verdict::Rejected(_, errors, warnings) => {
-            for w in warnings {
-                println!("{name}: warning: {w}");
-            }
-            for (e, (line, column)) in errors {
-                println!(
-                    "{name}: rejected: {} (HTTP {}) at {} {line}:{column}: {}",
-                    e.spine_code, e.http_status, e.path, e.message
-                );
-            }
-        }
+        _ => Ok(()),
     }
 }
 
-fn print_json(name: &str, verdict: &Verdict) {
-    let issue = |code: &str,
-                 path: &str,
-                 line: u32,
-                 column: u32,
-                 message: &str,
-                 spine: &str,
-                 status: u16| {
-        format!(
-            "{{\"code\":{},\"path\":{},\"line\":{line},\"column\":{column},\"message\":{},\"spine_code\":{},\"http_status\":{status}}}",
-            json_str(code),
-            json_str(path),
-            json_str(message),
-            json_str(spine)
-        )
+/// One file's result, as `fgm validate --json` prints it (one object per
+/// line; the schema is in the README).
+#[derive(serde::Serialize)]
+struct FileRecord<'a> {
+    /// The file as named on the command line; `<stdin>` for `-`.
+    file: &'a str,
+    /// Whether Spine would accept the message.
+    accepted: bool,
+    /// The interaction, when the message could be read.
+    interaction: Option<&'static str>,
+    /// What was accepted with a warning.
+    warnings: &'a [Finding],
+    /// Why it is rejected.
+    errors: &'a [Finding],
+}
+
+fn print_json(name: &str, verdict: &Verdict, out: &mut Out) -> Result<(), Failure> {
+    let record = FileRecord {
+        file: name,
+        accepted: verdict.accepted(),
+        interaction: verdict.message.as_ref().map(|m| m.interaction().name()),
+        warnings: &verdict.warnings,
+        errors: &verdict.errors,
     };
-    let strings = |v: &[String]| v.iter().map(|s| json_str(s)).collect::<Vec<_>>().join(",");
-    let (accepted, interaction, warnings, errors) = match verdict {
-        Verdict::Accepted(m, w) => (
-            true,
-            json_str(&format!("{:?}", m.interaction())),
-            strings(w),
-            String::new(),
-        ),
-        Verdict::Unreadable(e) => (
-            false,
-            "null".to_owned(),
-            String::new(),
-            issue(
-                e.code.as_str(),
-                &e.path,
-                e.line,
-                e.column,
-                &e.message,
-                e.spine_code(),
-                e.http_status(),
-            ),
-        ),
-        Verdict::Rejected(m, errors, w) => (
-            false,
-            json_str(&format!("{:?}", m.interaction())),
-            strings(w),
-            errors
-                .iter()
-                .map(|(e, (line, column))| {
-                    issue(
-                        "validation",
-                        &e.path,
-                        *line,
-                        *column,
-                        &e.message,
-                        e.spine_code,
-                        e.http_status,
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join(","),
-        ),
-    };
-    println!(
-        "{{\"file\":{},\"accepted\":{accepted},\"interaction\":{interaction},\"warnings\":[{warnings}],\"errors\":[{errors}]}}",
-        json_str(name)
-    );
+    let json = serde_json::to_string(&record)
+        .map_err(|e| Failure(format!("cannot write the JSON of {name}: {e}")))?;
+    out.line(&json)
 }
 
 /// The response Spine would answer with: for a request that could not be
 /// read, its header is taken leniently when possible.
-fn print_outcome(name: &str, input: &[u8], verdict: &Verdict) {
-    let (request, code, diagnostics) = match verdict {
-        Verdict::Accepted(m, _) => (Some(m.clone()), None, None),
-        Verdict::Rejected(m, errors, _) => (
-            Some(m.clone()),
-            Some(errors[0].0.spine_code),
-            Some(errors[0].0.message.clone()),
+fn print_outcome(
+    name: &str,
+    input: &[u8],
+    verdict: &Verdict,
+    out: &mut Out,
+) -> Result<(), Failure> {
+    let first = verdict.errors.first();
+    if let Some(e) = first.filter(|e| e.code == NO_FILE) {
+        return out.line(&format!("{name}: {}", e.error_text()));
+    }
+    // A rejection by the reader is answered with the whole issue as the
+    // diagnostics; one of Spine's rules, with its message.
+    let diagnostics = |e: &Finding| match e.code {
+        SPINE_RULE => e.message.clone(),
+        code => format!(
+            "{}:{}: {code}{}: {}",
+            e.line,
+            e.column,
+            if e.path.is_empty() {
+                String::new()
+            } else {
+                format!(" at {}", e.path)
+            },
+            e.message
         ),
-        Verdict::Unreadable(e) => (
-            Message::parse(input).ok().map(|p| p.value),
-            Some(e.spine_code()),
-            Some(e.to_string()),
-        ),
+    };
+    let request = match &verdict.message {
+        Some(m) => Some(m.clone()),
+        None => Message::parse(input).ok().map(|p| p.value),
     };
     let Some(request) = request else {
-        let e = match verdict {
-            Verdict::Unreadable(e) => e.to_string(),
-            _ => String::new(),
-        };
-        println!(
-            "{name}: HTTP 400: no response can be addressed to a message that cannot be read: {e}"
-        );
-        return;
+        return out.line(&format!(
+            "{name}: HTTP 400: no response can be addressed to a message that cannot be read: {}",
+            first.map(diagnostics).unwrap_or_default()
+        ));
     };
-    let outcome = match code {
-        Some(code) => Outcome::Error {
-            code: code.to_owned(),
-            diagnostics,
+    let outcome = match first {
+        Some(e) => Outcome::Error {
+            code: e.spine_code.unwrap_or_default().to_owned(),
+            diagnostics: Some(diagnostics(e)),
         },
         None => match request.interaction() {
             Interaction::CreateRequest => Outcome::Created,
@@ -514,79 +640,56 @@ fn print_outcome(name: &str, input: &[u8], verdict: &Verdict) {
     };
     match respond(&request, outcome) {
         Ok(reply) => {
-            println!("HTTP {}", reply.http_status);
-            print!(
-                "{}",
-                reply.message.to_xml_with(&fgm_types::xml::WriteOptions {
-                    pretty: true,
-                    declaration: true,
-                })
-            );
+            out.line(&format!("HTTP {}", reply.http_status))?;
+            out.print(&reply.message.to_xml_with(&fgm_types::xml::WriteOptions {
+                pretty: true,
+                declaration: true,
+            }))
         }
-        Err(e) => println!("{name}: no response: {e}"),
+        Err(e) => out.line(&format!("{name}: no response: {e}")),
     }
 }
 
-fn example(args: &[String]) -> Result<ExitCode, Failure> {
-    let names: Vec<String> = Interaction::ALL.iter().map(|i| format!("{i:?}")).collect();
-    match args {
-        [flag] if flag == "--list" => {
-            for name in &names {
-                println!("{name}");
-            }
-            Ok(ExitCode::SUCCESS)
+fn example(name: Option<&str>, list: bool, out: &mut Out) -> Result<ExitCode, Failure> {
+    let names: Vec<&str> = Interaction::ALL.iter().map(|i| i.name()).collect();
+    if list {
+        for name in &names {
+            out.line(name)?;
         }
-        [name] => {
-            let Some(&interaction) = Interaction::ALL.iter().find(|i| format!("{i:?}") == *name)
-            else {
-                return Err(Failure(format!(
-                    "example: unknown interaction `{name}` (one of: {})",
-                    names.join(", ")
-                )));
-            };
-            let message = fgm_types::spine::build::example(interaction)
-                .map_err(|e| Failure(format!("example: {e}")))?;
-            print!(
-                "{}",
-                message.to_xml_with(&fgm_types::xml::WriteOptions {
-                    pretty: true,
-                    declaration: true,
-                })
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        _ => Err(Failure(
-            "example: expected one interaction or --list (usage: fgm example INTERACTION | --list)"
-                .to_owned(),
-        )),
+        return Ok(ExitCode::SUCCESS);
     }
-}
-
-fn roundtrip(args: &[String]) -> Result<ExitCode, Failure> {
-    let f = flags(args, &["--strict", "--pretty"], "roundtrip")?;
-    let [file] = f.files.as_slice() else {
-        return Err(Failure(
-            "roundtrip: expected one file (usage: fgm roundtrip [--strict] [--pretty] FILE)"
-                .to_owned(),
-        ));
+    let name = name.unwrap_or_default();
+    let Some(&interaction) = Interaction::ALL.iter().find(|i| i.name() == name) else {
+        return Err(Failure(format!(
+            "example: unknown interaction `{name}` (one of: {})",
+            names.join(", ")
+        )));
     };
-    let input = read_input(file)?;
-    match fgm_types::messages::Message::parse_with(&input, &options(f.strict)) {
+    let message = fgm_types::spine::build::example(interaction)
+        .map_err(|e| Failure(format!("example: {e}")))?;
+    out.print(&message.to_xml_with(&fgm_types::xml::WriteOptions {
+        pretty: true,
+        declaration: true,
+    }))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn roundtrip(file: &Path, strict: bool, pretty: bool, out: &mut Out) -> Result<ExitCode, Failure> {
+    let input = read_input(file).map_err(Failure)?;
+    let name = display_name(file);
+    match Message::parse_with(&input, &options(strict)) {
         Ok(parsed) => {
             for w in &parsed.warnings {
-                eprintln!("{file}: warning: {w}");
+                note(&format!("{name}: warning: {w}"));
             }
-            print!(
-                "{}",
-                parsed.value.to_xml_with(&fgm_types::xml::WriteOptions {
-                    pretty: f.pretty,
-                    declaration: true,
-                })
-            );
+            out.print(&parsed.value.to_xml_with(&fgm_types::xml::WriteOptions {
+                pretty,
+                declaration: true,
+            }))?;
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
-            println!("{file}: rejected: {e}");
+            out.line(&format!("{name}: rejected: {e}"))?;
             Ok(ExitCode::from(1))
         }
     }

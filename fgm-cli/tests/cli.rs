@@ -138,13 +138,8 @@ fn generate_from_folders_matches_the_embedded_definitions() {
 }
 
 #[test]
-fn usage_and_input_errors_exit_2_with_one_line() {
+fn input_errors_exit_2_with_one_line() {
     for args in [
-        &[][..],
-        &["frobnicate"][..],
-        &["diff", "definitions"][..],
-        &["generate"][..],
-        &["generate", "--out"][..],
         &[
             "generate",
             "--definitions",
@@ -153,6 +148,9 @@ fn usage_and_input_errors_exit_2_with_one_line() {
             "/tmp/x",
         ][..],
         &["diff", "definitions", "no/such/folder"][..],
+        &["diff", "definitions", ","][..],
+        &["example", "Nope"][..],
+        &["roundtrip", "no/such/file.xml"][..],
     ] {
         let o = fgm(args);
         assert_eq!(o.status.code(), Some(2), "{args:?}");
@@ -164,11 +162,378 @@ fn usage_and_input_errors_exit_2_with_one_line() {
 }
 
 #[test]
+fn usage_errors_exit_2_with_the_usage() {
+    for args in [
+        &[][..],
+        &["frobnicate"][..],
+        &["diff", "definitions"][..],
+        &["generate"][..],
+        &["generate", "--out"][..],
+        &["validate"][..],
+        &["validate", "--frobnicate", "x"][..],
+        &["validate", "--format", "yaml", "x"][..],
+        &["example"][..],
+        &["example", "--list", "CreateRequest"][..],
+        &["completions", "tcsh"][..],
+    ] {
+        let o = fgm(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = stderr(&o);
+        assert!(
+            err.starts_with("error: ") || err.contains("Usage: fgm"),
+            "{args:?}: {err}"
+        );
+        assert!(err.contains("--help"), "{args:?}: {err}");
+        assert_eq!(stdout(&o), "", "{args:?}");
+    }
+}
+
+#[test]
+fn a_typo_gets_a_suggestion() {
+    let o = fgm(&["valdate", "x.xml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("a similar subcommand exists: 'validate'"),
+        "{}",
+        stderr(&o)
+    );
+    let o = fgm(&["validate", "--stirct", "x.xml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("'--strict'"), "{}", stderr(&o));
+}
+
+#[test]
+fn json_and_another_format_are_refused_together() {
+    let o = fgm(&["validate", "--json", "--format", "outcome", "x.xml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("'--json' cannot be used with '--format <FORMAT>'"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
 fn help_lists_the_commands() {
-    let o = fgm(&["help"]);
-    assert!(o.status.success());
+    for args in [&[][..], &["help"][..], &["--help"][..], &["-h"][..]] {
+        let o = fgm(args);
+        let out = if args.is_empty() {
+            // No command: the help, as a usage error.
+            assert_eq!(o.status.code(), Some(2));
+            stderr(&o)
+        } else {
+            assert_eq!(o.status.code(), Some(0), "{args:?}");
+            stdout(&o)
+        };
+        for command in [
+            "generate",
+            "diff",
+            "validate",
+            "roundtrip",
+            "example",
+            "completions",
+        ] {
+            assert!(out.contains(&format!("\n  {command} ")), "{args:?}: {out}");
+        }
+    }
+}
+
+#[test]
+fn each_command_has_its_help() {
+    for command in [
+        "generate",
+        "diff",
+        "validate",
+        "roundtrip",
+        "example",
+        "completions",
+    ] {
+        for args in [
+            vec![command, "--help"],
+            vec![command, "-h"],
+            vec!["help", command],
+        ] {
+            let o = fgm(&args);
+            assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+            assert!(
+                stdout(&o).contains(&format!("Usage: fgm {command} ")),
+                "{args:?}: {}",
+                stdout(&o)
+            );
+        }
+    }
+    let o = fgm(&["help", "validate"]);
+    assert!(stdout(&o).contains("--strict"), "{}", stdout(&o));
+}
+
+#[test]
+fn version_prints_the_crate_version() {
+    for args in [&["--version"][..], &["-V"][..]] {
+        let o = fgm(args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}");
+        assert_eq!(stdout(&o), format!("fgm {}\n", env!("CARGO_PKG_VERSION")));
+    }
+}
+
+#[test]
+fn completions_for_each_shell() {
+    for (shell, marker) in [
+        ("bash", "complete -F _fgm"),
+        ("zsh", "#compdef fgm"),
+        ("fish", "complete -c fgm"),
+    ] {
+        let o = fgm(&["completions", shell]);
+        assert_eq!(o.status.code(), Some(0), "{shell}: {}", stderr(&o));
+        let script = stdout(&o);
+        assert!(script.contains(marker), "{shell}: {script}");
+        assert!(script.contains("validate"), "{shell}");
+    }
+}
+
+/// A temporary folder, removed when dropped.
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("fgm-cli-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    /// Writes `text` to the file `name` in the folder, and returns its path.
+    fn file(&self, name: &str, text: &str) -> String {
+        let path = self.0.join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_owned()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn validate_checks_every_file_and_reports_the_missing_one_among_them() {
+    let dir = TempDir::new("every");
+    let a = dir.file("a.xml", &stdout(&fgm(&["example", "CreateRequest"])));
+    let b = dir.file("b.xml", &stdout(&fgm(&["example", "DeleteRequest"])));
+    let missing = dir.0.join("missing.xml");
+    let missing = missing.to_str().unwrap();
+    let o = fgm(&["validate", &a, missing, &b]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
     let out = stdout(&o);
-    assert!(out.contains("fgm generate") && out.contains("fgm diff"));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    assert!(
+        lines[0].starts_with(&format!("{a}: accepted: CreateRequest")),
+        "{out}"
+    );
+    assert!(
+        lines[1].starts_with(&format!("{missing}: error: cannot read {missing}: ")),
+        "{out}"
+    );
+    assert!(
+        lines[2].starts_with(&format!("{b}: accepted: DeleteRequest")),
+        "{out}"
+    );
+    assert_eq!(stderr(&o), "");
+    // The same in JSON: one record per file.
+    let o = fgm(&["validate", "--json", &a, missing, &b]);
+    assert_eq!(o.status.code(), Some(2));
+    let records: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 3, "{}", stdout(&o));
+    assert_eq!(records[0]["interaction"], "CreateRequest");
+    assert_eq!(records[1]["accepted"], false);
+    assert_eq!(records[1]["interaction"], serde_json::Value::Null);
+    let error = &records[1]["errors"][0];
+    assert_eq!(error["code"], "no-file");
+    assert_eq!(error["spine_code"], serde_json::Value::Null);
+    assert!(error["message"]
+        .as_str()
+        .unwrap()
+        .starts_with(&format!("cannot read {missing}: ")));
+    assert_eq!(records[2]["accepted"], true);
+}
+
+/// The keys every warning and error object has.
+const FINDING_KEYS: [&str; 8] = [
+    "severity",
+    "code",
+    "path",
+    "line",
+    "column",
+    "message",
+    "spine_code",
+    "http_status",
+];
+
+/// An object's keys, sorted.
+fn keys(object: &serde_json::Value) -> Vec<&str> {
+    let mut keys: Vec<&str> = object
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    keys
+}
+
+fn sorted<const N: usize>(mut keys: [&'static str; N]) -> [&'static str; N] {
+    keys.sort_unstable();
+    keys
+}
+
+#[test]
+fn json_warnings_and_errors_are_objects_of_one_shape() {
+    // No FHIR namespace: a reader warning; a wrong NHS number check digit:
+    // an error of Spine's rules.
+    let xml = stdout(&fgm(&["example", "QueryV2Request"]))
+        .replacen("<Bundle xmlns=\"http://hl7.org/fhir\">", "<Bundle>", 1)
+        .replacen("9434765919", "9434765918", 1);
+    let o = fgm_stdin(&["validate", "--json", "-"], xml.as_bytes());
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let record: serde_json::Value = serde_json::from_str(stdout(&o).trim_end()).unwrap();
+    assert_eq!(
+        keys(&record),
+        sorted(["file", "accepted", "interaction", "warnings", "errors"])
+    );
+    assert_eq!(record["file"], "<stdin>");
+    assert_eq!(record["accepted"], false);
+    assert_eq!(record["interaction"], "QueryV2Request");
+    let warning = &record["warnings"][0];
+    assert_eq!(keys(warning), sorted(FINDING_KEYS));
+    assert_eq!(warning["severity"], "warning");
+    assert_eq!(warning["code"], "namespace");
+    assert_eq!(warning["path"], "Bundle");
+    let error = &record["errors"][0];
+    assert_eq!(keys(error), sorted(FINDING_KEYS));
+    assert_eq!(error["severity"], "error");
+    assert_eq!(error["code"], "validation");
+    assert_eq!(error["spine_code"], "INVALID_NHS_NUMBER");
+    assert_eq!(error["http_status"], 400);
+    assert!(error["line"].as_u64().unwrap() > 1, "located: {error}");
+}
+
+#[test]
+fn options_take_equals_and_a_double_dash_ends_them() {
+    let dir = TempDir::new("dashes");
+    let out = dir.0.join("out");
+    let o = fgm(&[
+        "generate",
+        "--definitions=definitions",
+        &format!("--out={}", out.display()),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(out.join("fgm.rs").is_file());
+    // After `--`, `-h` is a file name (here a missing one), not the help.
+    let o = fgm(&["validate", "--format=text", "--", "-h"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stdout(&o).starts_with("-h: error: cannot read -h: "),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_file_name_that_is_not_utf8_is_reported_not_panicked_on() {
+    use std::os::unix::ffi::OsStrExt;
+    let name = std::ffi::OsStr::from_bytes(b"no-such-\xff.xml");
+    for args in [
+        vec![std::ffi::OsStr::new("validate"), name],
+        vec![std::ffi::OsStr::new("roundtrip"), name],
+        vec![std::ffi::OsStr::new("diff"), name, name],
+        vec![
+            std::ffi::OsStr::new("generate"),
+            std::ffi::OsStr::new("--definitions"),
+            name,
+            std::ffi::OsStr::new("--out"),
+            std::ffi::OsStr::new("/tmp/fgm-cli-never"),
+        ],
+        vec![name],
+    ] {
+        let o = Command::new(env!("CARGO_BIN_EXE_fgm"))
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(!said.contains("panicked"), "{args:?}: {said}");
+        if args.len() > 1 {
+            assert!(said.contains("no-such-\u{fffd}.xml"), "{args:?}: {said}");
+        }
+    }
+}
+
+/// Runs `fgm` with its standard output already closed by its reader.
+fn fgm_closed_stdout(args: &[&str]) -> Output {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    Command::new(env!("CARGO_BIN_EXE_fgm"))
+        .args(args)
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_closed_standard_output_ends_quietly_with_the_usual_status() {
+    let dir = TempDir::new("closed");
+    let bad = dir.file("bad.xml", "<Bundle");
+    for (args, status) in [
+        (vec!["example", "CreateRequest"], 0),
+        (vec!["example", "--list"], 0),
+        (vec!["completions", "bash"], 0),
+        (vec!["--help"], 0),
+        (vec!["validate", "--help"], 0),
+        (vec!["validate", &bad], 1),
+        (vec!["validate", "--json", &bad], 1),
+        (
+            vec![
+                "diff",
+                "definitions",
+                "definitions/dstu2,definitions/fgm/Spine-RIS-Patient-2-0.xml",
+            ],
+            1,
+        ),
+    ] {
+        let o = fgm_closed_stdout(&args);
+        assert_eq!(o.status.code(), Some(status), "{args:?}: {}", stderr(&o));
+        assert_eq!(stderr(&o), "", "{args:?}");
+    }
+}
+
+#[test]
+fn generate_refuses_input_without_definitions() {
+    let dir = TempDir::new("nodefs");
+    let message = dir.file("message.xml", &stdout(&fgm(&["example", "CreateRequest"])));
+    let out = dir.0.join("out");
+    let o = fgm(&[
+        "generate",
+        "--definitions",
+        &message,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        "fgm: no StructureDefinition or ValueSet among the 1 definition file given\n"
+    );
+    assert!(!out.exists(), "nothing is written");
 }
 
 const EXAMPLES: &str = "../shared/fgm-ris/examples";
@@ -226,7 +591,7 @@ fn validate_strict_rejects_with_code_status_path_and_position() {
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(
         stdout(&o),
-        format!("{{\"file\":\"{file}\",\"accepted\":false,\"interaction\":null,\"warnings\":[],\"errors\":[{{\"code\":\"unknown-element\",\"path\":\"Bundle.entry[2].resource.Practitioner.identifier.use\",\"line\":1,\"column\":1728,\"message\":\"<use> is not defined here by the profile\",\"spine_code\":\"MESSAGE_NOT_WELL_FORMED\",\"http_status\":400}}]}}\n")
+        format!("{{\"file\":\"{file}\",\"accepted\":false,\"interaction\":null,\"warnings\":[],\"errors\":[{{\"severity\":\"error\",\"code\":\"unknown-element\",\"path\":\"Bundle.entry[2].resource.Practitioner.identifier.use\",\"line\":1,\"column\":1728,\"message\":\"<use> is not defined here by the profile\",\"spine_code\":\"MESSAGE_NOT_WELL_FORMED\",\"http_status\":400}}]}}\n")
     );
 }
 
@@ -331,10 +696,6 @@ fn roundtrip_prints_the_written_message() {
     ]);
     assert!(stdout(&o).contains("\n  <id value="));
     assert_eq!(fgm(&["roundtrip"]).status.code(), Some(2));
-    assert_eq!(
-        fgm(&["validate", "--frobnicate", "x"]).status.code(),
-        Some(2)
-    );
     assert_eq!(
         fgm(&["validate", "no/such/file.xml"]).status.code(),
         Some(2)

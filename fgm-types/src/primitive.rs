@@ -255,7 +255,7 @@ mod lex {
         let data: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
         let body = data.iter().take_while(|&&b| b != b'=').count();
         !data.is_empty()
-            && data.len() % 4 == 0
+            && data.len().is_multiple_of(4)
             && data.len() - body <= 2
             && data[..body]
                 .iter()

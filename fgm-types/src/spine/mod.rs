@@ -16,7 +16,6 @@ pub use nhs_number::{NhsNumber, NhsNumberError};
 pub use reply::{answers, read_reply, respond, Outcome, Reply, ReplyError, SpineError, SpineReply};
 pub use validate::{over_18, validate, ValidateOptions, ValidationIssue};
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::datatypes::Meta;
@@ -39,35 +38,10 @@ pub fn is_asid_endpoint(endpoint: &str) -> bool {
         .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// A new resource id: a random version-4 UUID in its usual text form.
+/// A new resource id: a random version-4 UUID (from the operating system's
+/// randomness) in its usual lower-case hyphenated text form.
 pub fn new_id() -> Id {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let seed = || {
-        use std::hash::{BuildHasher, Hasher};
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-        h.write_u128(
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos()),
-        );
-        h.finish()
-    };
-    let (a, b) = (seed(), seed());
-    let mut bytes = [0u8; 16];
-    bytes[..8].copy_from_slice(&a.to_le_bytes());
-    bytes[8..].copy_from_slice(&b.to_le_bytes());
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    let text = format!(
-        "{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..]
-    );
+    let text = uuid::Uuid::new_v4().hyphenated().to_string();
     Id::new(text).expect("a UUID is a valid id")
 }
 
@@ -121,10 +95,15 @@ mod tests {
 
     #[test]
     fn ids_and_timestamps_are_valid_and_distinct() {
-        let (a, b) = (new_id(), new_id());
-        assert_ne!(a, b);
-        assert_eq!(a.as_str().len(), 36);
-        assert_eq!(&a.as_str()[14..15], "4");
+        let ids: std::collections::HashSet<String> =
+            (0..1000).map(|_| new_id().as_str().to_owned()).collect();
+        assert_eq!(ids.len(), 1000);
+        for id in &ids {
+            let uuid = uuid::Uuid::parse_str(id).unwrap();
+            assert_eq!(uuid.get_version(), Some(uuid::Version::Random));
+            assert_eq!(uuid.get_variant(), uuid::Variant::RFC4122);
+            assert_eq!(*id, uuid.hyphenated().to_string());
+        }
         assert!(now().as_str().ends_with("+00:00"));
         assert_eq!(civil_from_days(0), (1970, 1, 1));
         assert_eq!(civil_from_days(11_016), (2000, 2, 29));

@@ -38,10 +38,13 @@ pub struct ValidateOptions {
     pub on_date: Option<Date>,
 }
 
-/// One finding.
+/// One finding. With feature `serde`, serialized as `{severity, spine_code,
+/// http_status, path, message}`, the severity by its FHIR code (`error`).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ValidationIssue {
     /// Error, warning or information.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "severity_code"))]
     pub severity: IssueSeverity,
     /// The Spine response code (`INVALID_NHS_NUMBER`).
     pub spine_code: &'static str,
@@ -51,6 +54,15 @@ pub struct ValidationIssue {
     pub path: String,
     /// What is wrong.
     pub message: String,
+}
+
+/// A severity as its FHIR code.
+#[cfg(feature = "serde")]
+fn severity_code<S: serde::Serializer>(
+    severity: &IssueSeverity,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(severity.code())
 }
 
 impl ValidationIssue {

@@ -134,6 +134,33 @@ impl fmt::Display for Issue {
 
 impl std::error::Error for Issue {}
 
+/// Serialized as its stable identifier ([`ErrorCode::as_str`]).
+#[cfg(feature = "serde")]
+impl serde::Serialize for ErrorCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// Serialized as `{code, path, line, column, message, spine_code,
+/// http_status}`: the fields, then the Spine response code and HTTP status
+/// a rejection for it gets.
+#[cfg(feature = "serde")]
+impl serde::Serialize for Issue {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut s = serializer.serialize_struct("Issue", 7)?;
+        s.serialize_field("code", &self.code)?;
+        s.serialize_field("path", &self.path)?;
+        s.serialize_field("line", &self.line)?;
+        s.serialize_field("column", &self.column)?;
+        s.serialize_field("message", &self.message)?;
+        s.serialize_field("spine_code", self.spine_code())?;
+        s.serialize_field("http_status", &self.http_status())?;
+        s.end()
+    }
+}
+
 /// The error of reading: the first problem that made the input unreadable.
 pub type Error = Issue;
 
