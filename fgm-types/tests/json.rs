@@ -325,3 +325,31 @@ fn hostile_json_is_refused_within_the_limits() {
         assert!(Message::from_json(input).is_err(), "{input}");
     }
 }
+
+/// The fenced block of `lang` after the README's FHIR JSON heading.
+fn readme_block(readme: &str, lang: &str) -> String {
+    let section = &readme[readme.find("## FHIR JSON").expect("the section")..];
+    let start = section.find(&format!("```{lang}\n")).expect("the block") + lang.len() + 4;
+    let end = section[start..].find("\n```").expect("its end");
+    section[start..start + end].to_owned()
+}
+
+#[test]
+fn the_readme_example_is_the_same_message_in_both_forms() {
+    let readme = include_str!("../../README.md");
+    let xml = readme_block(readme, "xml");
+    let json = readme_block(readme, "json");
+    let pretty = fgm_types::xml::WriteOptions {
+        pretty: true,
+        declaration: true,
+    };
+    let from_xml = Message::parse_with(&xml, &ReadOptions::strict())
+        .unwrap()
+        .value;
+    assert_eq!(from_xml.to_json_pretty().unwrap(), json);
+    let from_json = Message::from_json_with(&json, &ReadOptions::strict())
+        .unwrap()
+        .value;
+    assert_eq!(from_json.to_xml_with(&pretty).trim_end(), xml);
+    assert_eq!(from_json, from_xml);
+}
