@@ -353,3 +353,189 @@ fn the_readme_example_is_the_same_message_in_both_forms() {
     assert_eq!(from_json.to_xml_with(&pretty).trim_end(), xml);
     assert_eq!(from_json, from_xml);
 }
+
+mod datatypes {
+    use fgm_types::datatypes::{Extension, Quantity};
+    use fgm_types::json::{read_str, to_string};
+    use fgm_types::xml::{ErrorCode, ReadOptions};
+
+    fn strict<T: for<'de> serde::Deserialize<'de>>(json: &str) -> fgm_types::xml::Result<T> {
+        read_str(json, &ReadOptions::strict()).map(|p| p.value)
+    }
+
+    #[test]
+    fn a_decimal_is_a_number_written_as_read_and_an_id_a_property() {
+        let json = r#"{"id":"q1","value":1.50,"comparator":"<","unit":"mg"}"#;
+        let q: Quantity = strict(json).unwrap();
+        assert_eq!(q.value.as_ref().unwrap().as_str(), "1.50");
+        assert_eq!(q.id.as_ref().unwrap().as_str(), "q1");
+        assert_eq!(to_string(&q, false).unwrap(), json);
+        // The element order is the specification's, whatever the input's.
+        let q: Quantity = strict(r#"{"unit":"mg","value":2}"#).unwrap();
+        assert_eq!(to_string(&q, false).unwrap(), r#"{"value":2,"unit":"mg"}"#);
+    }
+
+    #[test]
+    fn a_choice_is_named_by_its_type_and_an_extension_url_is_a_property() {
+        let json = r#"{"url":"http://x/e","valueBoolean":true}"#;
+        let e: Extension = strict(json).unwrap();
+        assert_eq!(to_string(&e, false).unwrap(), json);
+        let e: Extension = strict(r#"{"url":"http://x/e","valueInteger":-0}"#).unwrap();
+        assert_eq!(
+            to_string(&e, false).unwrap(),
+            r#"{"url":"http://x/e","valueInteger":-0}"#
+        );
+        // Two types of one choice.
+        let err = strict::<Extension>(r#"{"url":"u","valueBoolean":true,"valueString":"x"}"#)
+            .unwrap_err();
+        assert_eq!(err.code, ErrorCode::Repeated, "{err}");
+        // A type the choice does not have.
+        let err = strict::<Extension>(r#"{"url":"u","valueFoo":1}"#).unwrap_err();
+        assert_eq!(
+            (err.code, err.path.as_str()),
+            (ErrorCode::UnknownElement, ""),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn what_the_types_cannot_hold_is_refused_with_a_position() {
+        for (json, code, column) in [
+            // A primitive's id and extensions (`_value`): not representable.
+            (
+                r#"{"value":1,"_value":{"id":"a"}}"#,
+                ErrorCode::UnknownElement,
+                0,
+            ),
+            // A repeated property.
+            (r#"{"unit":"a","unit":"b"}"#, ErrorCode::Repeated, 0),
+            // A code outside the required binding.
+            (r#"{"comparator":"~"}"#, ErrorCode::UnknownCode, 15),
+            // A number written as a string, and a string as a number.
+            (r#"{"value":"1"}"#, ErrorCode::InvalidValue, 10),
+            (r#"{"unit":1}"#, ErrorCode::InvalidValue, 0),
+            // null is no value.
+            (r#"{"unit":null}"#, ErrorCode::InvalidValue, 0),
+            // An element's resourceType.
+            (
+                r#"{"resourceType":"Quantity"}"#,
+                ErrorCode::UnknownElement,
+                0,
+            ),
+        ] {
+            let err = strict::<Quantity>(json).expect_err(json);
+            assert_eq!(err.code, code, "{json}: {err}");
+            assert_eq!(err.line, 1, "{json}: {err}");
+            if column > 0 {
+                assert_eq!(err.column, column, "{json}: {err}");
+            }
+        }
+    }
+
+    #[test]
+    fn overflow_has_no_json_form() {
+        let xml = r#"<Quantity xmlns="http://hl7.org/fhir"><unit value="mg"/><colour value="red"/></Quantity>"#;
+        let q: Quantity = fgm_types::xml::read_str(xml, &ReadOptions::default())
+            .unwrap()
+            .value;
+        assert!(!q.overflow.is_empty());
+        let err = to_string(&q, false).unwrap_err();
+        assert_eq!(err.code, ErrorCode::Unsupported, "{err}");
+        assert!(err.message.contains("Quantity"), "{err}");
+    }
+}
+
+/// A hand-written type gets the JSON impls from the same derive.
+mod hand_written {
+    use fgm_types::json::{read_str, to_string};
+    use fgm_types::primitive::{FhirString, Id};
+    use fgm_types::xml::{ErrorCode, Overflow, ReadOptions};
+    use fgm_types::FhirXml;
+
+    #[derive(Debug, PartialEq, FhirXml)]
+    #[fhir(fixed(element = "system", value = "http://fhir.nhs.net/Id/nhs-number"))]
+    struct NhsNumber {
+        #[fhir(attribute)]
+        id: Option<Id>,
+        value: FhirString,
+        #[fhir(overflow)]
+        overflow: Overflow,
+    }
+
+    #[test]
+    fn fixed_values_are_written_and_checked() {
+        let json =
+            r#"{"id":"n","system":"http://fhir.nhs.net/Id/nhs-number","value":"9434765919"}"#;
+        let n: NhsNumber = read_str(json, &ReadOptions::strict()).unwrap().value;
+        assert_eq!(n.value.as_str(), "9434765919");
+        assert_eq!(to_string(&n, false).unwrap(), json);
+        let err = read_str::<NhsNumber>(
+            r#"{"system":"http://x","value":"1"}"#,
+            &ReadOptions::strict(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            (err.code, err.path.as_str()),
+            (ErrorCode::Fixed, "system"),
+            "{err}"
+        );
+        assert_eq!((err.line, err.column), (1, 11), "{err}");
+        let err = read_str::<NhsNumber>(r#"{"id":"n"}"#, &ReadOptions::strict()).unwrap_err();
+        assert_eq!(err.code, ErrorCode::Missing, "{err}");
+        // Plain serde works too, without the path.
+        let n: NhsNumber = serde_json::from_str(json).unwrap();
+        assert_eq!(serde_json::to_string(&n).unwrap(), json);
+        assert!(serde_json::from_str::<NhsNumber>(r#"{"x":1}"#)
+            .unwrap_err()
+            .to_string()
+            .starts_with("unknown-element: property `x`"));
+    }
+}
+
+#[test]
+fn lenient_json_reading_warns_where_strict_refuses() {
+    let Some(files) = common::examples() else {
+        return;
+    };
+    let file = files
+        .iter()
+        .find(|f| f.ends_with("query-v1-response-no-record-a.xml"))
+        .unwrap();
+    let json = Message::parse(std::fs::read(file).unwrap())
+        .unwrap()
+        .value
+        .to_json_pretty()
+        .unwrap();
+    // The OperationOutcome's profile URL has a trailing space: the warnings
+    // lenient XML reading gives (conformance/expectations.tsv).
+    let read = Message::from_json(&json).unwrap();
+    let codes: Vec<_> = read
+        .warnings
+        .iter()
+        .map(|w| (w.code, w.path.as_str()))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            (
+                ErrorCode::Profile,
+                "Bundle.entry[1].resource.OperationOutcome"
+            ),
+            (
+                ErrorCode::InvalidValue,
+                "Bundle.entry[1].resource.OperationOutcome.meta.profile[0]"
+            )
+        ]
+    );
+    let err = strict_error(&json);
+    assert_eq!(err.code, ErrorCode::Profile, "{err}");
+    assert_eq!(
+        err.path, "Bundle.entry[1].resource.OperationOutcome",
+        "{err}"
+    );
+    // At the resource's opening brace.
+    let at = json.find("\"resourceType\": \"OperationOutcome\"").unwrap();
+    let brace = json[..at].rfind('{').unwrap();
+    let line = json[..brace].matches('\n').count() as u32 + 1;
+    assert_eq!(err.line, line, "{err}");
+}
