@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fills fuzz/corpus/<target>/ with seeds made at run time (never committed):
 # the published examples from ../shared (when present) and one sample of
-# each interaction from `fgm example`; the definitions target gets the
+# each interaction from `fgm example` (and, for the json target, the same
+# as FHIR JSON); the definitions target gets the
 # project's definitions.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -16,6 +17,13 @@ for interaction in $(../target/debug/fgm example --list); do
     for target in parse roundtrip; do
         ../target/debug/fgm example "$interaction" > "corpus/$target/example-$interaction.xml"
     done
+done
+# The json target: each of those messages converted to FHIR JSON (those
+# with no JSON form, content kept as XML, are skipped).
+mkdir -p corpus/json
+for file in corpus/parse/*.xml; do
+    ../target/debug/fgm convert --to json "$file" > "corpus/json/$(basename "$file" .xml).json" 2>/dev/null \
+        || rm -f "corpus/json/$(basename "$file" .xml).json"
 done
 # The structured target reads its bytes as random choices: any bytes seed it.
 mkdir -p corpus/structured

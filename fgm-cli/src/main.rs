@@ -5,6 +5,7 @@
 //! fgm diff OLD NEW
 //! fgm validate [--strict] [--json | --format text|json|outcome] FILE...
 //! fgm roundtrip [--strict] [--pretty] FILE
+//! fgm convert --to json|xml [--strict] [--pretty] FILE
 //! fgm example INTERACTION | --list
 //! fgm completions bash|zsh|fish|elvish|powershell
 //! ```
@@ -97,6 +98,27 @@ enum Command {
         #[arg(value_name = "FILE")]
         file: PathBuf,
     },
+    /// Convert a message between FHIR XML and FHIR JSON.
+    ///
+    /// The input is read as JSON when it starts with `{` (after white
+    /// space), else as XML; lenient mode, or strict with --strict. Content
+    /// lenient XML reading keeps as XML (elements the profile does not
+    /// define) has no JSON form: the message is then refused, not written
+    /// without it. Exit 0: converted; 1: refused.
+    Convert {
+        /// The form to write.
+        #[arg(long, value_enum)]
+        to: Form,
+        /// Read in strict mode.
+        #[arg(long)]
+        strict: bool,
+        /// Indent the output.
+        #[arg(long)]
+        pretty: bool,
+        /// The message (`-`: standard input).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
     /// Print a valid sample message of an interaction, built with the builders.
     Example {
         /// The interaction (`fgm example --list` names the eight).
@@ -131,6 +153,15 @@ enum Format {
     Json,
     /// The HTTP status and the response Bundle Spine would answer a request with.
     Outcome,
+}
+
+/// What `fgm convert` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Form {
+    /// FHIR DSTU2 JSON.
+    Json,
+    /// FHIR DSTU2 XML.
+    Xml,
 }
 
 /// An input, generation or output failure: printed on one line, exit status 2.
@@ -215,6 +246,12 @@ fn run(command: Command, out: &mut Out) -> Result<ExitCode, Failure> {
             pretty,
             file,
         } => roundtrip(&file, strict, pretty, out),
+        Command::Convert {
+            to,
+            strict,
+            pretty,
+            file,
+        } => convert(&file, to, strict, pretty, out),
         Command::Example { interaction, list } => example(interaction.as_deref(), list, out),
         Command::Serve(args) => Ok(ExitCode::from(fgm_spine::cli::run_serve(args))),
         Command::Send(args) => Ok(ExitCode::from(fgm_spine::cli::run_send(args))),
@@ -702,4 +739,57 @@ fn roundtrip(file: &Path, strict: bool, pretty: bool, out: &mut Out) -> Result<E
             Ok(ExitCode::from(1))
         }
     }
+}
+
+fn convert(
+    file: &Path,
+    to: Form,
+    strict: bool,
+    pretty: bool,
+    out: &mut Out,
+) -> Result<ExitCode, Failure> {
+    let input = read_input(file).map_err(Failure)?;
+    let name = display_name(file);
+    let is_json = input
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|&b| b == b'{');
+    let read = if is_json {
+        Message::from_json_with(&input, &options(strict))
+    } else {
+        Message::parse_with(&input, &options(strict))
+    };
+    let parsed = match read {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            out.line(&format!("{name}: rejected: {e}"))?;
+            return Ok(ExitCode::from(1));
+        }
+    };
+    for w in &parsed.warnings {
+        note(&format!("{name}: warning: {w}"));
+    }
+    let message = parsed.value;
+    let written = match to {
+        Form::Xml => message.to_xml_with(&fgm_types::xml::WriteOptions {
+            pretty,
+            declaration: true,
+        }),
+        Form::Json => {
+            let json = if pretty {
+                message.to_json_pretty()
+            } else {
+                message.to_json()
+            };
+            match json {
+                Ok(json) => json + "\n",
+                Err(e) => {
+                    out.line(&format!("{name}: no JSON form: {e}"))?;
+                    return Ok(ExitCode::from(1));
+                }
+            }
+        }
+    };
+    out.print(&written)?;
+    Ok(ExitCode::SUCCESS)
 }

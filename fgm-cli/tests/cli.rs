@@ -230,6 +230,7 @@ fn help_lists_the_commands() {
             "diff",
             "validate",
             "roundtrip",
+            "convert",
             "example",
             "completions",
         ] {
@@ -245,6 +246,7 @@ fn each_command_has_its_help() {
         "diff",
         "validate",
         "roundtrip",
+        "convert",
         "example",
         "completions",
     ] {
@@ -698,6 +700,43 @@ fn roundtrip_prints_the_written_message() {
     assert_eq!(fgm(&["roundtrip"]).status.code(), Some(2));
     assert_eq!(
         fgm(&["validate", "no/such/file.xml"]).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn convert_writes_json_and_back_to_the_same_xml() {
+    if !examples_present() {
+        return;
+    }
+    let file = format!("{EXAMPLES}/query-v1-response-flag-b.xml");
+    let o = fgm(&["convert", "--to", "json", &file]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let json = stdout(&o);
+    assert!(json.starts_with("{\"resourceType\":\"Bundle\","), "{json}");
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value["entry"][1]["resource"]["resourceType"], "Flag");
+    // JSON on standard input, back to XML: what roundtrip writes.
+    let back = fgm_stdin(&["convert", "--to", "xml", "-"], json.as_bytes());
+    assert_eq!(back.status.code(), Some(0), "{}", stderr(&back));
+    assert_eq!(stdout(&back), stdout(&fgm(&["roundtrip", &file])));
+    let pretty = fgm(&["convert", "--to", "json", "--pretty", &file]);
+    assert!(stdout(&pretty).contains("\n  \"resourceType\": \"Bundle\""));
+    // Content kept as XML has no JSON form: refused, not dropped.
+    let o = fgm(&[
+        "convert",
+        "--to",
+        "json",
+        &format!("{EXAMPLES}/query-v1-request-a.xml"),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("no JSON form"), "{}", stdout(&o));
+    // Broken JSON is rejected with a position.
+    let o = fgm_stdin(&["convert", "--to", "xml", "-"], b"{\"resourceType\": 1}");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("rejected: 1:"), "{}", stdout(&o));
+    assert_eq!(
+        fgm(&["convert", "--to", "yaml", &file]).status.code(),
         Some(2)
     );
 }

@@ -92,6 +92,7 @@
 
 mod arbitrary;
 mod attr;
+mod json;
 mod message;
 mod shape;
 mod xml;

@@ -148,7 +148,7 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
         match (i, card) {
             (0, _) => quote! {
                 #any::#variant(x) if __i == 0 => { #v = ::core::option::Option::Some(*x); 0 }
-                #any::#variant(_) => return #rt::message::header_not_first(r, node, __i),
+                #any::#variant(_) => return ::core::result::Result::Err(report.fail(#rt::message::EntryProblem::HeaderNotFirst(__i))),
             },
             (_, Card::Vec) => quote!(#any::#variant(x) => { #v.push(*x); #i }),
             _ => quote!(#any::#variant(x) if #v.is_none() => { #v = ::core::option::Option::Some(*x); #i }),
@@ -162,7 +162,7 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
             Card::One => quote! {
                 #ident: match #v {
                     ::core::option::Option::Some(x) => x,
-                    ::core::option::Option::None => return #rt::message::missing_entry(r, node, #what),
+                    ::core::option::Option::None => return ::core::result::Result::Err(report.fail(#rt::message::EntryProblem::Missing(#what))),
                 },
             },
             _ => quote!(#ident: #v,),
@@ -184,25 +184,14 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
         },
     });
     quote! {
-        impl #rt::FhirMessage for #name {
-            fn accepts(event: &str) -> bool {
-                event == #event
-            }
-
-            fn profiles(_event: &str) -> &'static [&'static str] {
-                &[#(#profiles),*]
-            }
-
-            fn reference_targets(profile: &str, path: &str) -> ::core::option::Option<&'static [&'static str]> {
-                #any::reference_targets(profile, path)
-            }
-
-            fn read_message<'a, 'i>(
-                r: &mut #rt::xml::Reader<'a, 'i>,
-                node: #rt::xml::Node<'a, 'i>,
-                _event: &str,
-            ) -> #rt::xml::Result<Self> {
-                let mut #bundle_ident = <#bundle_ty as #rt::xml::FhirElement>::read_element(r, node)?;
+        impl #name {
+            /// Splits a message's bundle into the fields (for the derived
+            /// readers, XML and JSON).
+            #[doc(hidden)]
+            pub fn __from_bundle<R: #rt::message::EntryReport>(
+                mut #bundle_ident: #bundle_ty,
+                report: &mut R,
+            ) -> ::core::result::Result<Self, R::Error> {
                 #(#locals)*
                 // Each entry's envelope goes with its field: entries are kept in
                 // field order, which is where writing puts the resources back.
@@ -210,16 +199,20 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
                 let mut __last = 0usize;
                 for (__i, mut __entry) in ::core::mem::take(&mut #bundle_ident.entry).into_iter().enumerate() {
                     let ::core::option::Option::Some(__resource) = __entry.resource.take() else {
-                        return #rt::message::entry_without_resource(r, node, __i);
+                        return ::core::result::Result::Err(report.fail(#rt::message::EntryProblem::WithoutResource(__i)));
                     };
                     let __slot: usize = match __resource {
                         #(#arms)*
                         other => {
-                            return #rt::message::unexpected_entry(r, node, __i, other.resource_type(), other.profile().unwrap_or("-"));
+                            return ::core::result::Result::Err(report.fail(#rt::message::EntryProblem::Unexpected {
+                                index: __i,
+                                resource_type: other.resource_type().to_owned(),
+                                profile: other.profile().unwrap_or("-").to_owned(),
+                            }));
                         }
                     };
                     if __slot < __last {
-                        #rt::message::entry_out_of_order(r, node, __i)?;
+                        report.out_of_order(__i)?;
                     }
                     __last = __last.max(__slot);
                     __slots[__slot].push(__entry);
@@ -236,7 +229,10 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
                 })
             }
 
-            fn write_message(&self, w: &mut #rt::xml::Writer) {
+            /// The message's bundle, every resource in its entry (for the
+            /// derived writers, XML and JSON).
+            #[doc(hidden)]
+            pub fn __to_bundle(&self) -> #bundle_ty {
                 let mut __bundle = self.#bundle_ident.clone();
                 let mut __resources: ::std::vec::Vec<#any> = ::std::vec::Vec::new();
                 #(#pushes)*
@@ -255,7 +251,52 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
                         last.resource = ::core::option::Option::Some(x);
                     }
                 }
-                #rt::xml::FhirElement::write_element(&__bundle, w, "Bundle");
+                __bundle
+            }
+        }
+
+        impl #rt::FhirMessage for #name {
+            fn accepts(event: &str) -> bool {
+                event == #event
+            }
+
+            fn profiles(_event: &str) -> &'static [&'static str] {
+                &[#(#profiles),*]
+            }
+
+            fn reference_targets(profile: &str, path: &str) -> ::core::option::Option<&'static [&'static str]> {
+                #any::reference_targets(profile, path)
+            }
+
+            fn read_message<'a, 'i>(
+                r: &mut #rt::xml::Reader<'a, 'i>,
+                node: #rt::xml::Node<'a, 'i>,
+                _event: &str,
+            ) -> #rt::xml::Result<Self> {
+                let __bundle = <#bundle_ty as #rt::xml::FhirElement>::read_element(r, node)?;
+                #name::__from_bundle(__bundle, &mut #rt::message::XmlEntries { reader: r, bundle: node })
+            }
+
+            fn write_message(&self, w: &mut #rt::xml::Writer) {
+                #rt::xml::FhirElement::write_element(&self.__to_bundle(), w, "Bundle");
+            }
+        }
+
+        #rt::if_json! {
+            impl #rt::json::__serde::Serialize for #name {
+                fn serialize<S: #rt::json::__serde::Serializer>(&self, s: S) -> ::core::result::Result<S::Ok, S::Error> {
+                    #rt::json::write_object(&self.__to_bundle(), s, ::core::option::Option::Some("Bundle"))
+                }
+            }
+
+            impl<'de> #rt::json::__serde::Deserialize<'de> for #name {
+                fn deserialize<D: #rt::json::__serde::Deserializer<'de>>(d: D) -> ::core::result::Result<Self, D::Error> {
+                    #rt::json::push("Bundle");
+                    let __bundle: #bundle_ty = #rt::json::read_object(d, ::core::option::Option::Some("Bundle"))?;
+                    let __message = #name::__from_bundle(__bundle, &mut #rt::json::JsonEntries::<D::Error>::default())?;
+                    #rt::json::pop();
+                    ::core::result::Result::Ok(__message)
+                }
             }
         }
     }
@@ -269,6 +310,8 @@ fn expand_enum(cx: &mut Ctxt, input: &DeriveInput, data: &syn::DataEnum) -> Toke
     let mut writes = Vec::new();
     let mut events = Vec::new();
     let mut types = Vec::new();
+    let mut json_reads = Vec::new();
+    let mut json_writes = Vec::new();
     for v in &data.variants {
         attr::parse(cx, &v.attrs, keys::MESSAGE_ENUM, "a message variant");
         let ty = match &v.fields {
@@ -290,6 +333,13 @@ fn expand_enum(cx: &mut Ctxt, input: &DeriveInput, data: &syn::DataEnum) -> Toke
             }
         });
         writes.push(quote!(#name::#ident(m) => #rt::FhirMessage::write_message(m, w),));
+        json_reads.push(quote! {
+            if <#ty as #rt::FhirMessage>::accepts(&__event) {
+                return #rt::json::read_message::<#ty, D::Error>(__raw, &__event).map(#name::#ident);
+            }
+        });
+        json_writes
+            .push(quote!(#name::#ident(m) => #rt::json::__serde::Serialize::serialize(m, s),));
     }
     quote! {
         impl #rt::FhirMessage for #name {
@@ -323,6 +373,25 @@ fn expand_enum(cx: &mut Ctxt, input: &DeriveInput, data: &syn::DataEnum) -> Toke
             fn write_message(&self, w: &mut #rt::xml::Writer) {
                 match self {
                     #(#writes)*
+                }
+            }
+        }
+
+        #rt::if_json! {
+            impl #rt::json::__serde::Serialize for #name {
+                fn serialize<S: #rt::json::__serde::Serializer>(&self, s: S) -> ::core::result::Result<S::Ok, S::Error> {
+                    match self {
+                        #(#json_writes)*
+                    }
+                }
+            }
+
+            impl<'de> #rt::json::__serde::Deserialize<'de> for #name {
+                fn deserialize<D: #rt::json::__serde::Deserializer<'de>>(d: D) -> ::core::result::Result<Self, D::Error> {
+                    let __raw: &'de #rt::json::serde_json::value::RawValue = #rt::json::__serde::Deserialize::deserialize(d)?;
+                    let __event: ::std::string::String = #rt::json::event_code(__raw)?;
+                    #(#json_reads)*
+                    ::core::result::Result::Err(#rt::json::unknown_event(&__event))
                 }
             }
         }

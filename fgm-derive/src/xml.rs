@@ -35,7 +35,7 @@ pub fn expand(input: &DeriveInput) -> Result<TokenStream, syn::Error> {
 }
 
 /// One child element of a struct, in canonical order.
-enum Child<'a> {
+pub(crate) enum Child<'a> {
     Field {
         ident: &'a syn::Ident,
         xml: String,
@@ -51,7 +51,7 @@ enum Child<'a> {
 }
 
 impl Child<'_> {
-    fn xml(&self) -> &str {
+    pub(crate) fn xml(&self) -> &str {
         match self {
             Child::Field { xml, .. } | Child::Fixed { xml, .. } => xml,
         }
@@ -425,7 +425,10 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
         quote!(#[allow(unused_mut, unused_variables)] let mut __known = 0usize;)
     };
 
+    let json = crate::json::expand_struct(name, &children, &attributes, overflow);
     quote! {
+        #json
+
         impl #rt::FhirElement for #name {
             fn read_element<'a, 'i>(r: &mut #rt::Reader<'a, 'i>, node: #rt::Node<'a, 'i>) -> #rt::Result<Self> {
                 #(#locals)*
@@ -495,7 +498,10 @@ fn expand_enum(cx: &mut Ctxt, input: &DeriveInput, data: &syn::DataEnum) -> Toke
                 "a code variant (codes come from `ValueSetCode`)",
             );
         }
+        let json = crate::json::expand_code(name);
         return quote! {
+            #json
+
             impl #rt::FhirElement for #name {
                 fn read_element<'a, 'i>(r: &mut #rt::Reader<'a, 'i>, node: #rt::Node<'a, 'i>) -> #rt::Result<Self> {
                     #rt::read_code::<#name>(r, node)
@@ -537,6 +543,7 @@ fn expand_choice(
     let mut elements = Vec::new();
     let mut reads = Vec::new();
     let mut writes = Vec::new();
+    let mut json = Vec::new();
     for (ident, ty, a) in variants {
         if a.resource.is_some() || a.profile.is_some() {
             cx.error(
@@ -564,13 +571,17 @@ fn expand_choice(
             #xml => ::core::result::Result::Ok(#name::#ident(<#ty as #rt::FhirElement>::read_element(r, node)?)),
         });
         writes.push(quote!(#name::#ident(v) => #rt::FhirElement::write_element(v, w, #xml),));
+        json.push((*ident, xml.clone(), *ty));
     }
+    let json = crate::json::expand_choice(name, &json);
     let accepts = if elements.is_empty() {
         quote!(false)
     } else {
         quote!(::core::matches!(name, #(#elements)|*))
     };
     quote! {
+        #json
+
         impl #rt::FhirChoice for #name {
             const ELEMENTS: &'static [&'static str] = &[#(#elements),*];
             fn accepts(name: &str) -> bool {
@@ -602,6 +613,7 @@ fn expand_resources(
     let mut writes = Vec::new();
     let mut types = Vec::new();
     let mut profiles = Vec::new();
+    let mut json = Vec::new();
     let mut nonconforming = None;
     for (ident, ty, a) in variants {
         if a.element.is_some() {
@@ -635,6 +647,7 @@ fn expand_resources(
         reads.push(quote!(#i => ::core::result::Result::Ok(#name::#ident(<#ty as #rt::FhirElement>::read_element(r, node)?)),));
         writes.push(quote!(#name::#ident(v) => #rt::FhirElement::write_element(v, w, #rtype),));
         types.push(quote!(#name::#ident(_) => #rtype,));
+        json.push((*ident, rtype.clone(), *ty));
         profiles.push(quote!(#name::#ident(_) => ::core::option::Option::Some(#url),));
     }
     let (keep, kept_write, kept_type, kept_profile, conforming) = match nonconforming {
@@ -653,7 +666,10 @@ fn expand_resources(
             quote!(true),
         ),
     };
+    let json = crate::json::expand_resources(name, &json, nonconforming);
     quote! {
+        #json
+
         impl #name {
             /// (resource type, profile) of each typed variant, in order.
             pub const VARIANTS: &'static [(&'static str, &'static str)] = &[#(#table),*];

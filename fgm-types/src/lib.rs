@@ -28,6 +28,8 @@
 extern crate self as fgm_types;
 
 mod code;
+#[cfg(feature = "json")]
+pub mod json;
 pub mod message;
 mod non_empty;
 pub mod oracle;
@@ -61,6 +63,26 @@ macro_rules! if_proptest {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! if_proptest {
+    ($($item:item)*) => {};
+}
+
+/// What the derives write for FHIR JSON (serde): kept with feature `json`,
+/// dropped without it, in this crate and in any crate deriving its own
+/// types.
+#[cfg(feature = "json")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! if_json {
+    ($($item:item)*) => { $($item)* };
+}
+
+/// What the derives write for FHIR JSON (serde): kept with feature `json`,
+/// dropped without it, in this crate and in any crate deriving its own
+/// types.
+#[cfg(not(feature = "json"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! if_json {
     ($($item:item)*) => {};
 }
 
@@ -109,5 +131,34 @@ impl messages::Message {
     /// Writes the message, compact or pretty.
     pub fn to_xml_with(&self, options: &xml::WriteOptions) -> String {
         <Self as FhirMessage>::to_xml_with(self, options)
+    }
+}
+
+#[cfg(feature = "json")]
+impl messages::Message {
+    /// Reads a message from FHIR JSON (lenient mode, default limits); the
+    /// interaction is chosen by the MessageHeader event code. References
+    /// are not resolved (see [`json`]).
+    pub fn from_json(input: impl AsRef<[u8]>) -> xml::Result<xml::Parsed<Self>> {
+        json::read_bytes(input.as_ref(), &xml::ReadOptions::default())
+    }
+
+    /// Reads a message from FHIR JSON with the given mode and limits.
+    pub fn from_json_with(
+        input: impl AsRef<[u8]>,
+        options: &xml::ReadOptions,
+    ) -> xml::Result<xml::Parsed<Self>> {
+        json::read_bytes(input.as_ref(), options)
+    }
+
+    /// Writes the message as compact FHIR JSON; content that lenient XML
+    /// reading kept as XML has no JSON form and is an error.
+    pub fn to_json(&self) -> xml::Result<String> {
+        json::to_string(self, false)
+    }
+
+    /// Writes the message as FHIR JSON, indented.
+    pub fn to_json_pretty(&self) -> xml::Result<String> {
+        json::to_string(self, true)
     }
 }

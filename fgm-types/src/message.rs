@@ -171,66 +171,99 @@ fn at_entry<'a, 'i, 'b, 'j, T>(
     out
 }
 
-/// For derived message readers: an entry this interaction does not carry.
-pub fn unexpected_entry<T>(
-    r: &mut Reader,
-    bundle: Node,
-    index: usize,
-    rtype: &str,
-    profile: &str,
-) -> Result<T> {
-    at_entry(r, bundle, index, |r, at| {
-        r.fail(
-            at,
-            ErrorCode::Bundle,
-            format!(
-                "a {rtype} ({profile}) is not an entry of this interaction, or appears more than once"
+/// What can be wrong with a message's entries when its bundle is split
+/// into the message's fields (XML and JSON report them each their way).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EntryProblem {
+    /// The entry holds no resource.
+    WithoutResource(usize),
+    /// The entry's resource is not one this interaction carries there.
+    Unexpected {
+        /// The entry's index.
+        index: usize,
+        /// Its resource type.
+        resource_type: String,
+        /// Its profile (`-` for none).
+        profile: String,
+    },
+    /// The entry is out of the interaction's order.
+    OutOfOrder(usize),
+    /// The MessageHeader is not the first entry.
+    HeaderNotFirst(usize),
+    /// A required entry is missing.
+    Missing(&'static str),
+}
+
+impl EntryProblem {
+    /// The index of the entry it is about.
+    pub fn index(&self) -> Option<usize> {
+        match self {
+            EntryProblem::WithoutResource(i)
+            | EntryProblem::OutOfOrder(i)
+            | EntryProblem::HeaderNotFirst(i)
+            | EntryProblem::Unexpected { index: i, .. } => Some(*i),
+            EntryProblem::Missing(_) => None,
+        }
+    }
+
+    /// What is wrong, in one sentence.
+    pub fn message(&self) -> String {
+        match self {
+            EntryProblem::WithoutResource(_) => "every entry of a message holds a resource".into(),
+            EntryProblem::Unexpected {
+                resource_type,
+                profile,
+                ..
+            } => format!(
+                "a {resource_type} ({profile}) is not an entry of this interaction, or appears more than once"
             ),
-        )
-    })
+            EntryProblem::OutOfOrder(_) => {
+                "the entry is out of the interaction's order (it is written back in order)".into()
+            }
+            EntryProblem::HeaderNotFirst(_) => "the MessageHeader must be the first entry".into(),
+            EntryProblem::Missing(what) => {
+                format!("the message has no {what} entry, which this interaction requires")
+            }
+        }
+    }
 }
 
-/// For derived message readers: an entry that holds no resource.
-pub fn entry_without_resource<T>(r: &mut Reader, bundle: Node, index: usize) -> Result<T> {
-    at_entry(r, bundle, index, |r, at| {
-        r.fail(
-            at,
-            ErrorCode::Bundle,
-            "every entry of a message holds a resource",
-        )
-    })
+/// Where a derived message's `from_bundle` reports entry problems.
+pub trait EntryReport {
+    /// The error it makes.
+    type Error;
+    /// The error for a problem that stops reading.
+    fn fail(&mut self, problem: EntryProblem) -> Self::Error;
+    /// An entry out of order: strict mode refuses, lenient mode warns (and
+    /// the entry is written back in order).
+    fn out_of_order(&mut self, index: usize) -> std::result::Result<(), Self::Error>;
 }
 
-/// For derived message readers: an entry out of the interaction's order
-/// (strict mode refuses; lenient mode warns, and writes it in order).
-pub fn entry_out_of_order(r: &mut Reader, bundle: Node, index: usize) -> Result<()> {
-    at_entry(r, bundle, index, |r, at| {
-        r.departure(
-            at,
-            ErrorCode::Order,
-            "the entry is out of the interaction's order (it is written back in order)",
-        )
-    })
+/// XML reading's [`EntryReport`]: issues at the entry's element.
+pub struct XmlEntries<'r, 'a, 'i> {
+    /// The reader.
+    pub reader: &'r mut Reader<'a, 'i>,
+    /// The `Bundle` element.
+    pub bundle: Node<'a, 'i>,
 }
 
-/// For derived message readers: the MessageHeader is not the first entry.
-pub fn header_not_first<T>(r: &mut Reader, bundle: Node, index: usize) -> Result<T> {
-    at_entry(r, bundle, index, |r, at| {
-        r.fail(
-            at,
-            ErrorCode::Bundle,
-            "the MessageHeader must be the first entry",
-        )
-    })
-}
-
-/// For derived message readers: a required entry is missing.
-pub fn missing_entry<T>(r: &mut Reader, bundle: Node, what: &str) -> Result<T> {
-    r.fail(
-        bundle,
-        ErrorCode::Bundle,
-        format!("the message has no {what} entry, which this interaction requires"),
-    )
+impl EntryReport for XmlEntries<'_, '_, '_> {
+    type Error = crate::xml::Issue;
+    fn fail(&mut self, problem: EntryProblem) -> Issue {
+        let message = problem.message();
+        match problem.index() {
+            Some(i) => at_entry(self.reader, self.bundle, i, |r, at| {
+                r.issue(at, ErrorCode::Bundle, message)
+            }),
+            None => self.reader.issue(self.bundle, ErrorCode::Bundle, message),
+        }
+    }
+    fn out_of_order(&mut self, index: usize) -> Result<()> {
+        let message = EntryProblem::OutOfOrder(index).message();
+        at_entry(self.reader, self.bundle, index, |r, at| {
+            r.departure(at, ErrorCode::Order, message)
+        })
+    }
 }
 
 /// The FHIR path of an element, from the Bundle down: repeated elements

@@ -40,3 +40,41 @@ pub fn check_bytes(input: &[u8]) -> Result<(), String> {
         Err(_) => Ok(()),
     }
 }
+
+/// A message written as FHIR JSON, read back (with `options`) and written
+/// again must read back equal, write the same JSON twice, and still pass
+/// [`check_message`] (what JSON reads, XML writes and reads back).
+#[cfg(feature = "json")]
+pub fn check_message_json(message: &Message, options: &ReadOptions) -> Result<(), String> {
+    let written = message
+        .to_json()
+        .map_err(|e| format!("the message has no JSON form: {e}"))?;
+    let back = Message::from_json_with(&written, options)
+        .map_err(|e| format!("the written JSON does not read back: {e}\n{written}"))?
+        .value;
+    if back != *message {
+        return Err(format!(
+            "from_json(to_json(m)) differs from m\n{written}\n{back:?}\n{message:?}"
+        ));
+    }
+    let again = back
+        .to_json()
+        .map_err(|e| format!("what JSON read has no JSON form: {e}"))?;
+    if again != written {
+        return Err(format!(
+            "to_json(from_json(to_json(m))) differs from to_json(m)\n{written}\n{again}"
+        ));
+    }
+    check_message(&back, options)
+}
+
+/// For any bytes: reading JSON never panics, and what reads (leniently)
+/// satisfies [`check_message_json`].
+#[cfg(feature = "json")]
+pub fn check_json_bytes(input: &[u8]) -> Result<(), String> {
+    let options = ReadOptions::default();
+    match Message::from_json_with(input, &options) {
+        Ok(parsed) => check_message_json(&parsed.value, &options),
+        Err(_) => Ok(()),
+    }
+}

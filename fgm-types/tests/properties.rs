@@ -31,6 +31,37 @@ macro_rules! round_trips {
     };
 }
 
+/// Every message type round-trips through FHIR JSON too (feature `json`).
+#[cfg(feature = "json")]
+macro_rules! json_round_trips {
+    ($($test:ident: $ty:ident,)*) => {
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+            $(
+                #[test]
+                fn $test(m in any::<messages::$ty>()) {
+                    let m = Message::$ty(m);
+                    if let Err(e) = fgm_types::oracle::check_message_json(&m, &options()) {
+                        return Err(TestCaseError::fail(e));
+                    }
+                }
+            )*
+        }
+    };
+}
+
+#[cfg(feature = "json")]
+json_round_trips! {
+    json_query_v1_request: QueryV1Request,
+    json_query_v1_response: QueryV1Response,
+    json_query_v2_request: QueryV2Request,
+    json_query_v2_response: QueryV2Response,
+    json_create_request: CreateRequest,
+    json_create_response: CreateResponse,
+    json_delete_request: DeleteRequest,
+    json_delete_response: DeleteResponse,
+}
+
 round_trips! {
     query_v1_request: QueryV1Request,
     query_v1_response: QueryV1Response,
