@@ -771,10 +771,7 @@ fn convert(
     }
     let message = parsed.value;
     let written = match to {
-        Form::Xml => message.to_xml_with(&fgm_types::xml::WriteOptions {
-            pretty,
-            declaration: true,
-        }),
+        Form::Xml => message.to_xml_with(&document(pretty)),
         Form::Json => {
             let json = if pretty {
                 message.to_json_pretty()

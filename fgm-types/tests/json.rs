@@ -20,10 +20,7 @@ const OVERFLOWING: &[&str] = &[
 ];
 
 fn lenient() -> ReadOptions {
-    ReadOptions {
-        mode: Mode::Lenient,
-        ..ReadOptions::default()
-    }
+    ReadOptions::default().with_mode(Mode::Lenient)
 }
 
 #[test]
@@ -339,10 +336,9 @@ fn the_readme_example_is_the_same_message_in_both_forms() {
     let readme = include_str!("../../README.md");
     let xml = readme_block(readme, "xml");
     let json = readme_block(readme, "json");
-    let pretty = fgm_types::xml::WriteOptions {
-        pretty: true,
-        declaration: true,
-    };
+    let pretty = fgm_types::xml::WriteOptions::default()
+        .with_pretty(true)
+        .with_declaration(true);
     let from_xml = Message::parse_with(&xml, &ReadOptions::strict())
         .unwrap()
         .value;

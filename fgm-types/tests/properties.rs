@@ -194,7 +194,7 @@ macro_rules! primitives_round_trip {
                 #[test]
                 fn $test(v in any::<fgm_types::primitive::$ty>()) {
                     for pretty in [false, true] {
-                        let options = WriteOptions { pretty, declaration: pretty };
+                        let options = WriteOptions::default().with_pretty(pretty).with_declaration(pretty);
                         let xml = fgm_types::xml::write_str(&v, "value", &options);
                         let back = fgm_types::xml::read_str::<fgm_types::primitive::$ty>(&xml, &ReadOptions::strict())
                             .map_err(|e| TestCaseError::fail(format!("{e}\n{xml}")))?;
