@@ -28,6 +28,12 @@ done
 # The structured target reads its bytes as random choices: any bytes seed it.
 mkdir -p corpus/structured
 for i in 1 2 3 4 5 6 7 8; do head -c 4096 /dev/urandom > "corpus/structured/random-$i"; done
+# The constructors target splits its bytes at 0xFF into strings: seeds of
+# boundary values, and text for the builders' slots.
+mkdir -p corpus/constructors
+printf '2024-02-29\xff2023-02-29T23:59:59+14:00\xff24:00:00\xff-2147483648\xffaGk=\xffurn:oid:2.16' > corpus/constructors/dates
+printf 'Trust\x01\xffa b\xff\xef\xbf\xbe\xff\xed\x9f\xbf\xee\x80\x80\xffhttp://[::1]:80/x?y#z\xff12456\xff2015-06-01' > corpus/constructors/text
+printf '<div xmlns="http://www.w3.org/1999/xhtml"><p>a &amp; b</p></div>\xff0.000000000000000000000000001\xff\t\r\n' > corpus/constructors/markup
 mkdir -p corpus/definitions
 find ../definitions -name '*.xml' -exec cp {} corpus/definitions/ \;
 echo "seeded: $(ls corpus/parse | wc -l) messages, $(ls corpus/definitions | wc -l) definitions"

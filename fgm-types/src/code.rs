@@ -4,6 +4,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::primitive::{Code, LexicalError};
+
 /// A code of a value set, as every generated value-set enum implements it.
 pub trait ValueSetCode: Copy + Eq + FromStr<Err = UnknownCode> + 'static {
     /// The canonical URL of the value set.
@@ -49,8 +51,9 @@ impl std::error::Error for UnknownCode {}
 pub enum Open<E> {
     /// A code of the value set.
     Known(E),
-    /// Any other code, as written.
-    Unknown(String),
+    /// Any other code, as written: a valid FHIR `code`, so that it can be
+    /// written (a code of the value set here reads back as `Known`).
+    Unknown(Code),
 }
 
 impl<E: ValueSetCode> Open<E> {
@@ -58,7 +61,7 @@ impl<E: ValueSetCode> Open<E> {
     pub fn code(&self) -> &str {
         match self {
             Open::Known(e) => e.code(),
-            Open::Unknown(s) => s,
+            Open::Unknown(c) => c.as_str(),
         }
     }
 
@@ -78,16 +81,35 @@ impl<E: ValueSetCode> From<E> for Open<E> {
 }
 
 impl<E: ValueSetCode> FromStr for Open<E> {
-    type Err = std::convert::Infallible;
+    type Err = LexicalError;
+    /// The value-set code, or any other valid `code` as `Unknown`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(s.parse::<E>()
-            .map(Open::Known)
-            .unwrap_or_else(|_| Open::Unknown(s.to_owned())))
+        match s.parse::<E>() {
+            Ok(e) => Ok(Open::Known(e)),
+            Err(_) => Code::new(s).map(Open::Unknown),
+        }
     }
 }
 
 impl<E: ValueSetCode> fmt::Display for Open<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.code())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Open;
+    use crate::valuesets::IssueSeverity;
+
+    #[test]
+    fn an_unknown_code_is_a_valid_code() {
+        let parse = |s: &str| s.parse::<Open<IssueSeverity>>();
+        assert_eq!(parse("fatal"), Ok(Open::Known(IssueSeverity::Fatal)));
+        let other = parse("FGM-0002").unwrap();
+        assert_eq!((other.code(), other.known()), ("FGM-0002", None));
+        let err = parse("bad\u{1}").unwrap_err();
+        assert_eq!((err.fhir_type, err.value.as_str()), ("code", "bad\u{1}"));
+        assert!(parse(" padded").is_err());
     }
 }

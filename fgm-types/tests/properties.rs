@@ -1,6 +1,7 @@
 //! Property tests (feature `proptest`; CI runs them with a fixed case
-//! count): every message type round-trips through the shared oracle, and
-//! no mutation of a valid message makes the reader panic.
+//! count): every message type round-trips through the shared oracle, every
+//! primitive value round-trips as an element, and no mutation of a valid
+//! message makes the reader panic.
 #![cfg(feature = "proptest")]
 
 use fgm_types::messages::{self, Message};

@@ -126,7 +126,9 @@ fn outcome(code: &str, diagnostics: Option<&str>) -> Result<oo::OperationOutcome
     let known = row.code.parse::<SpineResponseCode20>().map(Open::Known);
     let mut coding = oo::OperationOutcomeIssueDetailsCoding::new(
         Uri::new(row.system).expect("a valid uri"),
-        known.unwrap_or_else(|_| Open::Unknown(row.code.to_owned())),
+        known.unwrap_or_else(|_| {
+            Open::Unknown(crate::primitive::Code::new(row.code).expect("table codes are codes"))
+        }),
     );
     coding.display = Some(FhirString::new(row.display).expect("a display"));
     let mut issue = oo::OperationOutcomeIssue::new(

@@ -181,11 +181,7 @@ pub fn read_code<'a, 'i, E: ValueSetCode>(r: &mut Reader<'a, 'i>, node: Node<'a,
 impl<E: ValueSetCode> FhirElement for Open<E> {
     fn read_element<'a, 'i>(r: &mut Reader<'a, 'i>, node: Node<'a, 'i>) -> Result<Self> {
         let value = r.value(node)?;
-        r.lexical(node, Code::new(value))?;
-        Ok(match value.parse::<E>() {
-            Ok(e) => Open::Known(e),
-            Err(_) => Open::Unknown(value.to_owned()),
-        })
+        r.lexical(node, value.parse::<Open<E>>())
     }
     fn write_element(&self, w: &mut Writer, name: &str) {
         w.value_element(name, self.code());
