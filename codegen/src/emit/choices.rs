@@ -39,7 +39,8 @@ impl Emitter {
         });
         quote! {
             #doc
-            #[derive(Debug, Clone, PartialEq, Eq, #rt::FhirXml, #rt::FhirArbitrary)]
+            #[derive(Debug, Clone, PartialEq, Eq, #rt::FhirXml)]
+            #[derive(#rt::FhirArbitrary)]
             pub enum #name {
                 #(#variants)*
             }

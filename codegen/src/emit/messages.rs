@@ -175,7 +175,8 @@ impl Emitter {
             });
             quote! {
                 #doc
-                #[derive(Debug, Clone, PartialEq, Eq, #rt::FhirMessage, #rt::FhirArbitrary)]
+                #[derive(Debug, Clone, PartialEq, Eq, #rt::FhirMessage)]
+                #[derive(#rt::FhirArbitrary)]
                 #[fhir(
                     event = #event,
                     any_resource = "super::resources::AnyResource",
@@ -203,7 +204,8 @@ impl Emitter {
                 #(#structs)*
 
                 /// Any FGM RIS message, chosen by its MessageHeader event code.
-                #[derive(Debug, Clone, PartialEq, Eq, #rt::FhirMessage, #rt::FhirArbitrary)]
+                #[derive(Debug, Clone, PartialEq, Eq, #rt::FhirMessage)]
+                #[derive(#rt::FhirArbitrary)]
                 pub enum Message {
                     #(#message_variants)*
                 }

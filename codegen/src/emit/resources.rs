@@ -71,7 +71,8 @@ impl Emitter {
         });
         quote! {
             #doc
-            #[derive(Debug, Clone, PartialEq, Eq, #rt::FhirXml, #rt::FhirArbitrary)]
+            #[derive(Debug, Clone, PartialEq, Eq, #rt::FhirXml)]
+            #[derive(#rt::FhirArbitrary)]
             #[fhir(resources)]
             pub enum #name {
                 #(#variants)*

@@ -113,7 +113,8 @@ impl Emitter {
         });
         quote! {
             #doc
-            #[derive(Debug, Clone, PartialEq, Eq, #default #rt::FhirXml, #rt::FhirArbitrary)]
+            #[derive(Debug, Clone, PartialEq, Eq, #default #rt::FhirXml)]
+            #[derive(#rt::FhirArbitrary)]
             #resource_attr
             #(#fixed_attrs)*
             pub struct #name {

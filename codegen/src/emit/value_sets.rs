@@ -34,7 +34,8 @@ impl Emitter {
         let n5 = names.iter();
         quote! {
             #doc
-            #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, #rt::FhirXml, #rt::FhirArbitrary)]
+            #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, #rt::FhirXml)]
+            #[derive(#rt::FhirArbitrary)]
             pub enum #name {
                 #(#variants)*
             }
