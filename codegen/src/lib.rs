@@ -82,6 +82,7 @@ impl Default for Config {
 
 /// The result of a generation run.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Generated {
     /// The planned API.
     pub api: api::Api,

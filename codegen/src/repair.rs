@@ -95,6 +95,7 @@ impl fmt::Display for RepairKind {
 /// One repair that fired.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct Repair {
     /// What kind of repair.
     pub kind: RepairKind,
@@ -123,6 +124,7 @@ impl fmt::Display for Repair {
 /// definitions.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct Report {
     /// Repairs, in the order they fired.
     pub repairs: Vec<Repair>,
