@@ -85,6 +85,14 @@
 //!   `fgm_types::strategy::MessageEntry`, which the derive implements for
 //!   each `resource` struct.
 //!
+//! # FHIR JSON
+//!
+//! With fgm-types' `json` feature, the same derive also implements serde's
+//! `Serialize` and `Deserialize` in the FHIR DSTU2 JSON form, from the same
+//! attributes (structs also get `fgm_types::json::JsonObject`, choices
+//! `JsonChoice`); without it, nothing of it is compiled. The mapping is in
+//! `fgm_types::json`.
+//!
 //! Misuse (an unknown key, a slice without a value, a fixed element placed
 //! after nothing known, ...) is a compile error pointing at the attribute;
 //! every error in a type is reported at once.

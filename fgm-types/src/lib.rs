@@ -7,7 +7,9 @@
 //! enum per value set in [`valuesets`], every profiled resource in
 //! [`resources::AnyResource`], and the interactions and Spine response codes
 //! in [`messages`]. The hand-written runtime is small: the [`primitive`]
-//! types, [`Open`] codes, [`NonEmpty`] vectors.
+//! types, [`Open`] codes, [`NonEmpty`] vectors. With feature `json`, every
+//! type and message also reads and writes FHIR DSTU2 JSON through serde
+//! (`json`, `Message::to_json`, `Message::from_json`).
 //!
 //! ```
 //! use fgm_types::messages::{Interaction, RESPONSE_CODES};
