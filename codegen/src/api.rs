@@ -1,8 +1,8 @@
 //! The planned Rust API: every module, type, field and variant the generator
-//! emits. Emitting ([`crate::emit`]) and API diffs ([`crate::diff`]) both
+//! emits. Emitting and API diffs ([`crate::diff`]) both
 //! read this one model.
 
-use crate::model::{Direction, Max};
+pub use crate::model::{Direction, Max};
 
 /// The whole generated API.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,6 +90,7 @@ pub fn strip_version(url: &str) -> &str {
 
 /// A generated type.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TypeDef {
     /// A struct for a resource, backbone element or constrained datatype.
     Struct(StructDef),
@@ -189,6 +190,7 @@ pub enum Container {
 
 /// A field's element type.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Ty {
     /// A runtime primitive (`FhirString`, `Uri`), by Rust name.
     Primitive(String),

@@ -1,12 +1,13 @@
 //! `fgm-codegen` turns FHIR DSTU2 profiles (StructureDefinition) and value
 //! sets into strongly typed Rust, at build time.
 //!
-//! The flow is one-way: [`read`] the XML definitions → join them in a
-//! [`resolve::Registry`] (later folders override earlier ones by canonical
-//! URL) → [`resolve`] each profile over the base types it names, dropping
-//! removed elements and applying the named [`repair`]s → [`plan`] the Rust
-//! API ([`api::Api`]) → [`emit`] it through `syn::File` and prettyplease.
-//! [`diff`] compares the APIs of two definition sets.
+//! The flow is one-way: read the XML definitions → join them in a registry
+//! (later folders override earlier ones by canonical URL) → resolve each
+//! profile over the base types it names, dropping removed elements and
+//! applying the named repairs ([`RepairKind`], reported in a [`Report`]) →
+//! plan the Rust API ([`api::Api`]) → emit it through `syn::File` and
+//! prettyplease. The stages are private; a build script drives them through
+//! [`Config`], and [`diff`] compares the APIs of two definition sets.
 //!
 //! Use it from a `build.rs`, the way `prost-build` is used:
 //!
@@ -32,22 +33,25 @@
 //! The generated code refers to the runtime types (primitives, `Open`,
 //! `NonEmpty`, ...) of the `fgm-types` crate through [`Config::runtime_path`].
 #![forbid(unsafe_code)]
+// On docs.rs: each feature-gated item says which feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
 pub mod api;
 pub mod diff;
-pub mod emit;
-pub mod error;
-pub mod model;
-pub mod naming;
-pub mod plan;
-pub mod read;
-pub mod repair;
-pub mod resolve;
+mod emit;
+mod error;
+mod model;
+mod naming;
+mod plan;
+mod read;
+mod repair;
+mod resolve;
 
 use std::path::{Path, PathBuf};
 
 pub use error::{Error, Result};
+pub use model::{Pos, Source};
 pub use read::DefinitionFile;
 pub use repair::{Repair, RepairKind, Report};
 
@@ -78,6 +82,7 @@ impl Default for Config {
 
 /// The result of a generation run.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Generated {
     /// The planned API.
     pub api: api::Api,

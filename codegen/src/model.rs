@@ -64,8 +64,6 @@ pub struct StructureDef {
     pub constrained_type: Option<String>,
     /// Whether the type is abstract.
     pub is_abstract: bool,
-    /// The definition this one derives from.
-    pub base: Option<String>,
     /// The snapshot (or, lacking one, the differential) elements, in order.
     pub elements: Vec<ElementDef>,
     /// The file it was read from.

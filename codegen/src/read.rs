@@ -138,7 +138,7 @@ impl<'a, 'input> Cx<'a, 'input> {
 
     /// The `value` attribute of the first child element called `name`.
     fn value(&self, node: Node<'a, 'input>, name: &str) -> Option<String> {
-        child(node, name).and_then(|c| c.attribute("value").map(str::to_owned))
+        child(node, name).and_then(|c| attribute(c, "value").map(str::to_owned))
     }
 
     fn required(&self, node: Node<'a, 'input>, name: &str) -> Result<String> {
@@ -175,7 +175,6 @@ impl<'a, 'input> Cx<'a, 'input> {
             kind: self.required(root, "kind")?,
             constrained_type: self.value(root, "constrainedType"),
             is_abstract: self.value(root, "abstract").as_deref() == Some("true"),
-            base: self.value(root, "base"),
             elements,
             source: self.source(root),
             url,
@@ -204,7 +203,7 @@ impl<'a, 'input> Cx<'a, 'input> {
                 Ok(TypeRef {
                     code: self.required(t, "code").map_err(at)?,
                     profiles: children(t, "profile")
-                        .filter_map(|p| p.attribute("value").map(str::to_owned))
+                        .filter_map(|p| attribute(p, "value").map(str::to_owned))
                         .collect(),
                 })
             })
@@ -215,7 +214,7 @@ impl<'a, 'input> Cx<'a, 'input> {
             .find(|c| c.tag_name().name().starts_with("fixed"))
             .map(|c| {
                 let kind = c.tag_name().name()["fixed".len()..].to_owned();
-                c.attribute("value")
+                attribute(c, "value")
                     .map(|value| Fixed {
                         kind: kind.clone(),
                         value: value.to_owned(),
@@ -230,7 +229,7 @@ impl<'a, 'input> Cx<'a, 'input> {
             .transpose()?;
         let slicing = child(node, "slicing").map(|s| Slicing {
             discriminators: children(s, "discriminator")
-                .filter_map(|d| d.attribute("value").map(str::to_owned))
+                .filter_map(|d| attribute(d, "value").map(str::to_owned))
                 .collect(),
             rules: self.value(s, "rules").unwrap_or_else(|| "open".to_owned()),
             ordered: self.value(s, "ordered").as_deref() == Some("true"),
@@ -244,7 +243,7 @@ impl<'a, 'input> Cx<'a, 'input> {
             types,
             name_reference: self.value(node, "nameReference"),
             xml_attr: children(node, "representation")
-                .any(|r| r.attribute("value") == Some("xmlAttr")),
+                .any(|r| attribute(r, "value") == Some("xmlAttr")),
             fixed,
             binding,
             slicing,
@@ -336,7 +335,7 @@ impl<'a, 'input> Cx<'a, 'input> {
     }
 
     fn attr(&self, node: Node<'a, 'input>, name: &str) -> Result<String> {
-        node.attribute(name).map(str::to_owned).ok_or_else(|| {
+        attribute(node, name).map(str::to_owned).ok_or_else(|| {
             self.err(
                 node,
                 format!("<{}> has no `{name}` attribute", node.tag_name().name()),
@@ -355,7 +354,7 @@ impl<'a, 'input> Cx<'a, 'input> {
     }
 
     fn max(&self, node: Node<'a, 'input>) -> Result<Max> {
-        match node.attribute("max") {
+        match attribute(node, "max") {
             Some("*") => Ok(Max::Many),
             Some(_) => Ok(Max::N(self.number(node, "max")?)),
             None => Ok(Max::N(1)),
@@ -366,7 +365,7 @@ impl<'a, 'input> Cx<'a, 'input> {
         Ok(Entry {
             name: self.attr(node, "name")?,
             profile: self.attr(node, "profile")?,
-            min: match node.attribute("min") {
+            min: match attribute(node, "min") {
                 Some(_) => self.number(node, "min")?,
                 None => 1,
             },
@@ -381,7 +380,7 @@ impl<'a, 'input> Cx<'a, 'input> {
     fn manifest(&self, root: Node<'a, 'input>) -> Result<Manifest> {
         let mut manifest = Manifest {
             source: self.source(root),
-            bundle: root.attribute("bundle").map(str::to_owned),
+            bundle: attribute(root, "bundle").map(str::to_owned),
             ..Manifest::default()
         };
         for node in root.children().filter(Node::is_element) {
@@ -407,7 +406,7 @@ impl<'a, 'input> Cx<'a, 'input> {
                     endpoint: self.attr(node, "endpoint")?,
                     soap_action: self.attr(node, "soapAction")?,
                     success_status: self.number(node, "successStatus")?,
-                    responds_to: node.attribute("respondsTo").map(str::to_owned),
+                    responds_to: attribute(node, "respondsTo").map(str::to_owned),
                     entries: manifest_children(node, "entry")
                         .map(|e| self.entry(e))
                         .collect::<Result<_>>()?,
@@ -420,7 +419,7 @@ impl<'a, 'input> Cx<'a, 'input> {
                     severity: self.attr(node, "severity")?,
                     issue_type: self.attr(node, "issueType")?,
                     display: self.attr(node, "display")?,
-                    legacy: node.attribute("legacy").map(str::to_owned),
+                    legacy: attribute(node, "legacy").map(str::to_owned),
                     source: self.source(node),
                 }),
                 other => return Err(self.err(node, format!("unknown manifest element <{other}>"))),
@@ -462,4 +461,12 @@ fn manifest_children<'a, 'input: 'a>(
             && c.tag_name().name() == name
             && c.tag_name().namespace() == Some(MANIFEST_NS)
     })
+}
+
+/// An attribute in no namespace (roxmltree 0.21's `Node::attribute` with a
+/// bare name also matches a namespaced `x:name`).
+fn attribute<'a>(node: Node<'a, '_>, name: &str) -> Option<&'a str> {
+    node.attributes()
+        .find(|a| a.namespace().is_none() && a.name() == name)
+        .map(|a| a.value())
 }

@@ -11,6 +11,7 @@ use crate::model::Source;
 
 /// A kind of repair, with a stable identifier.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum RepairKind {
     /// The snapshot leaves out members of the types it builds on (the
     /// Resource and DomainResource members, `Element.id` and
@@ -78,6 +79,7 @@ impl RepairKind {
 
 /// Serialized as its stable identifier (`resource-type-as-reference`).
 #[cfg(feature = "serde")]
+#[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
 impl serde::Serialize for RepairKind {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.id())
@@ -93,6 +95,7 @@ impl fmt::Display for RepairKind {
 /// One repair that fired.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct Repair {
     /// What kind of repair.
     pub kind: RepairKind,
@@ -121,6 +124,7 @@ impl fmt::Display for Repair {
 /// definitions.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct Report {
     /// Repairs, in the order they fired.
     pub repairs: Vec<Repair>,

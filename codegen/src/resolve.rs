@@ -143,22 +143,19 @@ pub struct Registry {
     pub value_sets: Vec<ValueSetDef>,
     /// The manifest, if any was read (the last one read wins).
     pub manifest: Option<Manifest>,
-    structure_by_url: HashMap<String, usize>,
     value_set_by_url: HashMap<String, usize>,
 }
 
 impl Registry {
     /// Joins definitions; later ones replace earlier ones with the same URL.
     pub fn new(defs: Definitions, report: &mut Report) -> Result<Registry> {
-        let (structures, structure_by_url) =
-            join(defs.structures, |sd| (&sd.url, &sd.source), report);
+        let (structures, _) = join(defs.structures, |sd| (&sd.url, &sd.source), report);
         let (value_sets, value_set_by_url) =
             join(defs.value_sets, |vs| (&vs.url, &vs.source), report);
         let mut registry = Registry {
             structures,
             value_sets,
             manifest: None,
-            structure_by_url,
             value_set_by_url,
         };
         for manifest in defs.manifests {
@@ -186,11 +183,6 @@ impl Registry {
         Ok(registry)
     }
 
-    /// The StructureDefinition with this canonical URL.
-    pub fn structure(&self, url: &str) -> Option<&StructureDef> {
-        self.structure_by_url.get(url).map(|&i| &self.structures[i])
-    }
-
     /// The base (non-profile) definition of a type, by type name.
     pub fn base_type(&self, name: &str) -> Option<&StructureDef> {
         self.structures
@@ -211,11 +203,6 @@ impl Registry {
                 sd.constrained_type.as_deref() == Some(name)
                     || (!sd.is_profile() && sd.kind == "resource" && sd.name == name)
             })
-    }
-
-    /// The profiles, in order.
-    pub fn profiles(&self) -> impl Iterator<Item = &StructureDef> {
-        self.structures.iter().filter(|sd| sd.is_profile())
     }
 }
 

@@ -131,3 +131,24 @@ fn no_definitions() {
         .to_string();
     assert_eq!(e, "no definition files given");
 }
+
+#[test]
+fn files_that_hold_no_definition_are_refused_not_generated_empty() {
+    let e = Config::new()
+        .definition_files([
+            DefinitionFile {
+                path: "message.xml".into(),
+                text: r#"<Bundle xmlns="http://hl7.org/fhir"><id value="x"/></Bundle>"#.to_owned(),
+            },
+            DefinitionFile {
+                path: "other.xml".into(),
+                text: "<notes/>".to_owned(),
+            },
+        ])
+        .generate()
+        .expect_err("nothing to generate");
+    assert_eq!(
+        e.to_string(),
+        "no StructureDefinition or ValueSet among the 2 definition files given"
+    );
+}

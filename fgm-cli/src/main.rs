@@ -340,6 +340,13 @@ fn read_input(path: &Path) -> Result<Vec<u8>, String> {
     }
 }
 
+/// How messages are printed: with an XML declaration, compact or pretty.
+fn document(pretty: bool) -> fgm_types::xml::WriteOptions {
+    fgm_types::xml::WriteOptions::default()
+        .with_pretty(pretty)
+        .with_declaration(true)
+}
+
 fn options(strict: bool) -> fgm_types::xml::ReadOptions {
     if strict {
         fgm_types::xml::ReadOptions::strict()
@@ -652,10 +659,7 @@ fn print_outcome(
     match respond(&request, outcome) {
         Ok(reply) => {
             out.line(&format!("HTTP {}", reply.http_status))?;
-            out.print(&reply.message.to_xml_with(&fgm_types::xml::WriteOptions {
-                pretty: true,
-                declaration: true,
-            }))
+            out.print(&reply.message.to_xml_with(&document(true)))
         }
         Err(e) => out.line(&format!("{name}: no response: {e}")),
     }
@@ -678,10 +682,7 @@ fn example(name: Option<&str>, list: bool, out: &mut Out) -> Result<ExitCode, Fa
     };
     let message = fgm_types::spine::build::example(interaction)
         .map_err(|e| Failure(format!("example: {e}")))?;
-    out.print(&message.to_xml_with(&fgm_types::xml::WriteOptions {
-        pretty: true,
-        declaration: true,
-    }))?;
+    out.print(&message.to_xml_with(&document(true)))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -693,10 +694,7 @@ fn roundtrip(file: &Path, strict: bool, pretty: bool, out: &mut Out) -> Result<E
             for w in &parsed.warnings {
                 note(&format!("{name}: warning: {w}"));
             }
-            out.print(&parsed.value.to_xml_with(&fgm_types::xml::WriteOptions {
-                pretty,
-                declaration: true,
-            }))?;
+            out.print(&parsed.value.to_xml_with(&document(pretty)))?;
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {

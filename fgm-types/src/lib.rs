@@ -20,6 +20,8 @@
 //! assert_eq!(row.http_status, 400);
 //! ```
 #![forbid(unsafe_code)]
+// On docs.rs: each feature-gated item says which feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
 // The derives name the runtime `::fgm_types`, here as anywhere.
@@ -32,6 +34,7 @@ pub mod oracle;
 pub mod primitive;
 pub mod spine;
 #[cfg(feature = "proptest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "proptest")))]
 pub mod strategy;
 pub mod xml;
 

@@ -4,8 +4,8 @@
 //! resolved inside the message).
 
 use crate::xml::{
-    parse_document, ErrorCode, Issue, Node, Parsed, ReadOptions, Reader, Result, WriteOptions,
-    Writer,
+    parse_document, value_attribute, ErrorCode, Issue, Node, Parsed, ReadOptions, Reader, Result,
+    WriteOptions, Writer,
 };
 
 /// A message type: one interaction's message, or the enum of all of them.
@@ -98,7 +98,7 @@ fn event_code<'a, 'i>(r: &Reader<'a, 'i>, bundle: Node<'a, 'i>) -> Result<(&'a s
         );
     }
     let code = child(resource, "event").and_then(|e| child(e, "code"));
-    match code.and_then(|c| c.attribute("value").map(|v| (v, c))) {
+    match code.and_then(|c| value_attribute(c).map(|v| (v, c))) {
         Some(found) => Ok(found),
         None => r.fail(
             resource,
@@ -231,7 +231,7 @@ fn owner<'a, 'i>(node: Node<'a, 'i>) -> Option<Node<'a, 'i>> {
 
 /// A resource's id.
 fn id_of<'a>(resource: Node<'a, '_>) -> Option<&'a str> {
-    child(resource, "id").and_then(|i| i.attribute("value"))
+    child(resource, "id").and_then(value_attribute)
 }
 
 /// The first profile a resource claims, white space trimmed.
@@ -283,7 +283,7 @@ fn check_references(
             .descendants()
             .filter(|d| d.is_element() && d.tag_name().name() == "reference")
         {
-            let Some(value) = reference.attribute("value") else {
+            let Some(value) = value_attribute(reference) else {
                 continue;
             };
             let found = if let Some(local) = value.strip_prefix('#') {

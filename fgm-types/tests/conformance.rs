@@ -36,10 +36,11 @@ fn lenient_mode_reads_every_example_and_writes_it_back_losslessly() {
         let parsed = Message::parse(&input).unwrap_or_else(|e| panic!("{name}: {e}"));
         let original = String::from_utf8(input).unwrap();
         for pretty in [false, true] {
-            let written = parsed.value.to_xml_with(&WriteOptions {
-                pretty,
-                declaration: pretty,
-            });
+            let written = parsed.value.to_xml_with(
+                &WriteOptions::default()
+                    .with_pretty(pretty)
+                    .with_declaration(pretty),
+            );
             if let Err(diff) = common::compare::semantically_equal(&original, &written) {
                 panic!("{name} (pretty: {pretty}) does not round-trip: {diff}\n{written}");
             }
@@ -80,10 +81,11 @@ fn what_the_writer_writes_validates_against_the_dstu2_schema() {
             ));
             std::fs::write(
                 &out,
-                parsed.value.to_xml_with(&WriteOptions {
-                    pretty,
-                    declaration: true,
-                }),
+                parsed.value.to_xml_with(
+                    &WriteOptions::default()
+                        .with_pretty(pretty)
+                        .with_declaration(true),
+                ),
             )
             .unwrap();
             written.push(out);

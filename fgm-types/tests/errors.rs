@@ -162,24 +162,15 @@ fn not_a_bundle() {
 
 #[test]
 fn limits_and_encodings() {
-    let small = ReadOptions {
-        max_bytes: 100,
-        ..ReadOptions::strict()
-    };
+    let small = ReadOptions::strict().with_max_bytes(100);
     let e = Message::parse_with(OK, &small).unwrap_err();
     assert_eq!(e.code, ErrorCode::Limit);
-    let few = ReadOptions {
-        max_nodes: 10,
-        ..ReadOptions::strict()
-    };
+    let few = ReadOptions::strict().with_max_nodes(10);
     assert_eq!(
         Message::parse_with(OK, &few).unwrap_err().code,
         ErrorCode::Limit
     );
-    let shallow = ReadOptions {
-        max_depth: 4,
-        ..ReadOptions::strict()
-    };
+    let shallow = ReadOptions::strict().with_max_depth(4);
     let e = Message::parse_with(OK, &shallow).unwrap_err();
     assert_eq!(e.code, ErrorCode::Limit);
     let mut bad = OK.as_bytes().to_vec();

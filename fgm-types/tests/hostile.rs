@@ -47,10 +47,7 @@ fn deep_nesting() {
     assert_eq!(e.code, ErrorCode::Limit);
     assert!(e.message.contains("nest deeper than 64"), "{e}");
     // A caller cannot raise the limit past what the parser's recursion allows.
-    let deep = ReadOptions {
-        max_depth: usize::MAX,
-        ..ReadOptions::default()
-    };
+    let deep = ReadOptions::default().with_max_depth(usize::MAX);
     let e = Message::parse_with(&input, &deep).unwrap_err();
     assert!(
         e.message.contains(&format!("deeper than {MAX_DEPTH}")),
@@ -113,10 +110,7 @@ fn a_10_mb_attribute_value() {
     );
     assert_eq!(refused(input.as_bytes()).code, ErrorCode::Limit);
     // Raised size limit: the value is read, and refused for what it is.
-    let big = ReadOptions {
-        max_bytes: 64 * 1024 * 1024,
-        ..ReadOptions::default()
-    };
+    let big = ReadOptions::default().with_max_bytes(64 * 1024 * 1024);
     let e = Message::parse_with(&input, &big).unwrap_err();
     assert_ne!(e.code, ErrorCode::Limit);
 }
@@ -124,10 +118,7 @@ fn a_10_mb_attribute_value() {
 #[test]
 fn a_million_siblings() {
     let input = format!("{HEAD}{}</Bundle>", "<x/>".repeat(1_000_000));
-    let big = ReadOptions {
-        max_bytes: 64 * 1024 * 1024,
-        ..ReadOptions::default()
-    };
+    let big = ReadOptions::default().with_max_bytes(64 * 1024 * 1024);
     let e = Message::parse_with(&input, &big).unwrap_err();
     assert_eq!(e.code, ErrorCode::Limit);
     assert!(e.message.contains("more than 100000 XML nodes"), "{e}");

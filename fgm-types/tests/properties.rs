@@ -11,10 +11,7 @@ use proptest::prelude::*;
 /// Strict reading, references not resolved: arbitrary values refer to
 /// arbitrary ids.
 fn options() -> ReadOptions {
-    ReadOptions {
-        check_references: false,
-        ..ReadOptions::strict()
-    }
+    ReadOptions::strict().with_check_references(false)
 }
 
 macro_rules! round_trips {

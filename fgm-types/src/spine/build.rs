@@ -2,7 +2,7 @@
 //! profile-conformant query, create or delete in a few readable lines.
 //! Systems, profile URLs, event codes and every other fixed value are filled
 //! in; `build()` checks what it was given (and the message, with
-//! [`validate`](super::validate)) and returns a `Result`.
+//! [`validate`]) and returns a `Result`.
 //!
 //! Ids (the Bundle's, the MessageHeader's, each resource's) are new random
 //! UUIDs and the timestamp is the current time in UTC, unless given.

@@ -5,6 +5,7 @@ use std::fmt;
 
 /// What went wrong (or what was accepted with a warning), as a stable code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ErrorCode {
     /// The input is not well-formed XML (or not UTF-8).
     Malformed,
@@ -136,6 +137,7 @@ impl std::error::Error for Issue {}
 
 /// Serialized as its stable identifier ([`ErrorCode::as_str`]).
 #[cfg(feature = "serde")]
+#[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
 impl serde::Serialize for ErrorCode {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
@@ -146,6 +148,7 @@ impl serde::Serialize for ErrorCode {
 /// http_status}`: the fields, then the Spine response code and HTTP status
 /// a rejection for it gets.
 #[cfg(feature = "serde")]
+#[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
 impl serde::Serialize for Issue {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;

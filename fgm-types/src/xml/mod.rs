@@ -1,6 +1,24 @@
 //! FHIR XML reading and writing: the traits the derives of `fgm-derive`
 //! implement, the one [`Reader`] and the one [`Writer`] they use, and the
 //! implementations for the primitive types.
+//!
+//! The reader works on a [roxmltree] tree, and that is part of this crate's
+//! public API on purpose: the traits read a [`Node`], and [`parse_document`]
+//! returns a [`Document`] for [`locate`]. The crate is re-exported here as
+//! [`roxmltree`](mod@roxmltree), so that code reading the tree (the code the
+//! derives generate, a hand-written [`FhirElement`]) names
+//! `fgm_types::xml::Node` and never needs a roxmltree version of its own. A
+//! move to a new roxmltree 0.x is a breaking release of `fgm-types`.
+//!
+//! ```
+//! use fgm_types::xml::{locate, parse_document, roxmltree, Document, ReadOptions};
+//!
+//! let doc: Document = parse_document(b"<Bundle>\n  <id value=\"x\"/>\n</Bundle>", &ReadOptions::default())?;
+//! let id: roxmltree::Node = doc.root_element().first_element_child().unwrap();
+//! assert_eq!(id.tag_name().name(), "id");
+//! assert_eq!(locate(&doc, "Bundle.id"), Some((2, 3)));
+//! # Ok::<(), fgm_types::xml::Error>(())
+//! ```
 
 mod error;
 mod overflow;
@@ -9,9 +27,10 @@ mod write;
 
 pub use error::{Error, ErrorCode, Issue, Result};
 pub use overflow::{Overflow, XmlContent, XmlTree};
-pub(crate) use read::fhir_path;
+pub(crate) use read::{fhir_path, value_attribute};
 pub use read::{locate, parse_document, Checkpoint, Mode, ReadOptions, Reader, MAX_DEPTH};
-pub use roxmltree::Node;
+pub use roxmltree;
+pub use roxmltree::{Document, Node};
 pub use write::{escape_into, WriteOptions, Writer};
 
 use crate::primitive::*;

@@ -27,7 +27,19 @@ pub enum Mode {
 }
 
 /// How to read: the mode and the limits that keep hostile input bounded.
+///
+/// Built from [`ReadOptions::default`] or [`ReadOptions::strict`] and the
+/// `with_*` methods (it may gain fields, so it has no struct literal
+/// outside this crate):
+///
+/// ```
+/// use fgm_types::xml::ReadOptions;
+///
+/// let small = ReadOptions::strict().with_max_bytes(64 * 1024).with_check_references(false);
+/// assert_eq!(small.max_bytes, 65_536);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ReadOptions {
     /// Strict or lenient (default lenient: see the README).
     pub mode: Mode,
@@ -60,9 +72,34 @@ impl Default for ReadOptions {
 impl ReadOptions {
     /// The defaults in strict mode.
     pub fn strict() -> Self {
+        ReadOptions::default().with_mode(Mode::Strict)
+    }
+
+    /// With this mode.
+    pub fn with_mode(self, mode: Mode) -> Self {
+        ReadOptions { mode, ..self }
+    }
+
+    /// With this input size limit, in bytes.
+    pub fn with_max_bytes(self, max_bytes: usize) -> Self {
+        ReadOptions { max_bytes, ..self }
+    }
+
+    /// With this nesting limit (at most [`MAX_DEPTH`] counts).
+    pub fn with_max_depth(self, max_depth: usize) -> Self {
+        ReadOptions { max_depth, ..self }
+    }
+
+    /// With this XML node limit.
+    pub fn with_max_nodes(self, max_nodes: u32) -> Self {
+        ReadOptions { max_nodes, ..self }
+    }
+
+    /// Whether every reference must resolve inside the message.
+    pub fn with_check_references(self, check_references: bool) -> Self {
         ReadOptions {
-            mode: Mode::Strict,
-            ..ReadOptions::default()
+            check_references,
+            ..self
         }
     }
 }
@@ -193,9 +230,11 @@ pub fn parse_document<'i>(input: &'i [u8], options: &ReadOptions) -> Result<Docu
             return Err(deep(at));
         }
     }
+    // No DTD, so no entity (internal or external) is ever resolved.
     let parsing = ParsingOptions {
         allow_dtd: false,
         nodes_limit: options.max_nodes,
+        ..ParsingOptions::default()
     };
     let doc = Document::parse_with_options(text, parsing).map_err(|e| {
         let pos = match e {
@@ -677,7 +716,7 @@ impl<'a, 'i> Reader<'a, 'i> {
     pub fn discriminator(node: Node<'a, 'i>, name: &str) -> Option<&'a str> {
         node.children()
             .find(|c| c.is_element() && c.tag_name().name() == name)
-            .and_then(|c| c.attribute("value"))
+            .and_then(value_attribute)
     }
 
     /// Checks a fixed value.
@@ -801,8 +840,16 @@ impl<'a, 'i> Reader<'a, 'i> {
             .filter(|c| c.is_element() && c.tag_name().name() == "meta")
             .flat_map(|m| m.children())
             .filter(|c| c.is_element() && c.tag_name().name() == "profile")
-            .filter_map(|p| p.attribute("value"))
+            .filter_map(value_attribute)
     }
+}
+
+/// The `value` attribute of an element: the one in no namespace (roxmltree
+/// 0.21's `attribute("value")` also matches a namespaced `x:value`).
+pub(crate) fn value_attribute<'a>(node: Node<'a, '_>) -> Option<&'a str> {
+    node.attributes()
+        .find(|a| a.namespace().is_none() && a.name() == "value")
+        .map(|a| a.value())
 }
 
 #[cfg(test)]

@@ -3,13 +3,32 @@
 
 use super::FHIR_NS;
 
-/// How to write.
+/// How to write (default: compact, no XML declaration).
+///
+/// Built from [`WriteOptions::default`] and the `with_*` methods (it may
+/// gain fields, so it has no struct literal outside this crate).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct WriteOptions {
     /// Indent nested elements (two spaces) instead of writing one line.
     pub pretty: bool,
     /// Start with an XML declaration.
     pub declaration: bool,
+}
+
+impl WriteOptions {
+    /// Indented (two spaces) or on one line.
+    pub fn with_pretty(self, pretty: bool) -> Self {
+        WriteOptions { pretty, ..self }
+    }
+
+    /// With or without an XML declaration.
+    pub fn with_declaration(self, declaration: bool) -> Self {
+        WriteOptions {
+            declaration,
+            ..self
+        }
+    }
 }
 
 struct Frame {
