@@ -133,7 +133,7 @@ impl<'de, E: ValueSetCode> Deserialize<'de> for Open<E> {
         let code: Code = Deserialize::deserialize(d)?;
         Ok(match code.as_str().parse::<E>() {
             Ok(e) => Open::Known(e),
-            Err(_) => Open::Unknown(code.into_string()),
+            Err(_) => Open::Unknown(code),
         })
     }
 }

@@ -375,7 +375,7 @@ impl Validator {
                     IssueSeverity::Warning,
                     "RESPONSE_MESSAGE_VALIDATION_ERROR",
                     format!("{path}.code"),
-                    match response_code(code.as_str()) {
+                    match response_code(code) {
                         Some(row) => format!("`{code}` is a legacy code, now {}", row.code),
                         None => format!("`{code}` is not a Spine response code"),
                     },
