@@ -132,9 +132,11 @@ fn every_boundary_value_writes_and_reads_back_as_itself() {
     };
     assert_eq!(query.header.extension.len(), count);
     check_message(&message, &ReadOptions::strict()).unwrap_or_else(|e| panic!("{e}"));
-    let pretty = message.to_xml_with(&WriteOptions::default()
-        .with_pretty(true)
-        .with_declaration(true));
+    let pretty = message.to_xml_with(
+        &WriteOptions::default()
+            .with_pretty(true)
+            .with_declaration(true),
+    );
     let back = Message::parse_with(&pretty, &ReadOptions::strict()).unwrap();
     assert_eq!(back.value, message, "pretty");
     // The one warning any built v2 query gets (its author's profile), and
@@ -163,9 +165,11 @@ fn every_boundary_value_validates_against_the_dstu2_schema() {
     let mut files = Vec::new();
     for pretty in [false, true] {
         let file = dir.join(format!("boundaries-{pretty}.xml"));
-        let xml = message.to_xml_with(&WriteOptions::default()
-            .with_pretty(pretty)
-            .with_declaration(true));
+        let xml = message.to_xml_with(
+            &WriteOptions::default()
+                .with_pretty(pretty)
+                .with_declaration(true),
+        );
         std::fs::write(&file, xml).unwrap();
         files.push(file);
     }

@@ -343,7 +343,9 @@ impl Validator {
             None => self.report(
                 "INVALID_PARAMETER",
                 format!("{path}.birthDate"),
-                format!("`{birth_date}` is not a full date (YYYY-MM-DD); the under-18 rule needs one"),
+                format!(
+                    "`{birth_date}` is not a full date (YYYY-MM-DD); the under-18 rule needs one"
+                ),
             ),
         }
     }
