@@ -139,10 +139,10 @@ impl messages::Message {
 #[cfg(feature = "json")]
 impl messages::Message {
     /// Reads a message from FHIR JSON (lenient mode, default limits); the
-    /// interaction is chosen by the MessageHeader event code. References
-    /// are not resolved (see [`json`]).
+    /// interaction is chosen by the MessageHeader event code, and every
+    /// reference must resolve, as in XML (see [`json`]).
     pub fn from_json(input: impl AsRef<[u8]>) -> xml::Result<xml::Parsed<Self>> {
-        json::read_bytes(input.as_ref(), &xml::ReadOptions::default())
+        Self::from_json_with(input, &xml::ReadOptions::default())
     }
 
     /// Reads a message from FHIR JSON with the given mode and limits.
@@ -150,7 +150,11 @@ impl messages::Message {
         input: impl AsRef<[u8]>,
         options: &xml::ReadOptions,
     ) -> xml::Result<xml::Parsed<Self>> {
-        json::read_bytes(input.as_ref(), options)
+        let mut parsed = json::read_bytes::<Self>(input.as_ref(), options)?;
+        if options.check_references {
+            json::check_references(&parsed.value, options, &mut parsed.warnings)?;
+        }
+        Ok(parsed)
     }
 
     /// Writes the message as compact FHIR JSON; content that lenient XML

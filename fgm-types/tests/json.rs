@@ -535,3 +535,23 @@ fn lenient_json_reading_warns_where_strict_refuses() {
     let line = json[..brace].matches('\n').count() as u32 + 1;
     assert_eq!(err.line, line, "{err}");
 }
+
+/// Found by the json fuzz target: JSON reading did not resolve references,
+/// so a message with a dangling one read from JSON but not from its XML.
+#[test]
+fn a_dangling_reference_is_refused_in_json_as_in_xml() {
+    let input = include_str!("fuzz-regressions/json-dangling-reference.json");
+    let e = Message::from_json(input).expect_err("dangling");
+    assert_eq!(e.code, ErrorCode::DanglingReference, "{e}");
+    assert_eq!(
+        e.path, "Bundle.entry[0].resource.MessageHeader.response.details.reference",
+        "{e}"
+    );
+    let unchecked = ReadOptions {
+        check_references: false,
+        ..ReadOptions::default()
+    };
+    let read = Message::from_json_with(input, &unchecked).unwrap().value;
+    assert!(fgm_types::oracle::check_message_json(&read, &unchecked).is_ok());
+    assert!(fgm_types::oracle::check_json_bytes(input.as_bytes()).is_ok());
+}

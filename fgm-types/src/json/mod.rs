@@ -27,8 +27,12 @@
 //! space around it, an entry out of order. It keeps nothing it does not
 //! know (JSON has no room for XML overflow), so it refuses unknown content
 //! rather than drop it; a resource that fits none of the profiles is an
-//! error too. References are not resolved (the XML reader's
-//! `check_references`).
+//! error too. Warnings carry the FHIR path, line and column 0.
+//!
+//! `Message::from_json` resolves references as XML reading does (its
+//! `check_references`), by the one reference check run on the message
+//! written as XML: those errors and warnings carry the FHIR path, line
+//! and column 0.
 //!
 //! Writing refuses (an [`Issue`] with code `unsupported`) a value holding
 //! content that lenient XML reading kept as XML (an [`Overflow`] that is not
@@ -884,6 +888,42 @@ pub fn unknown_event<E: de::Error>(event: &str) -> E {
         ErrorCode::UnknownEvent,
         format!("event code `{event}` names no FGM RIS interaction"),
     )
+}
+
+/// The reference rules of a message read from JSON, checked by the one
+/// reference check of XML reading on the message written as XML: an error
+/// or warning keeps its code and FHIR path; its line and column (which are
+/// the XML's) become 0, unknown.
+pub(crate) fn check_references(
+    message: &crate::messages::Message,
+    options: &ReadOptions,
+    warnings: &mut Vec<Issue>,
+) -> Result<()> {
+    let is_reference = |code| {
+        matches!(
+            code,
+            ErrorCode::DanglingReference | ErrorCode::ReferenceTarget
+        )
+    };
+    let unplaced = |issue: Issue| Issue {
+        line: 0,
+        column: 0,
+        ..issue
+    };
+    let xml = message.to_xml();
+    match crate::message::read_message::<crate::messages::Message>(xml.as_bytes(), options) {
+        Ok(parsed) => {
+            warnings.extend(
+                parsed
+                    .warnings
+                    .into_iter()
+                    .filter(|w| is_reference(w.code))
+                    .map(unplaced),
+            );
+            Ok(())
+        }
+        Err(e) => Err(unplaced(e)),
+    }
 }
 
 /// How JSON reading reports a message's entry problems: at the entry.
