@@ -7,7 +7,7 @@ use fgm_types::messages::{Interaction, Message, RESPONSE_CODES};
 use fgm_types::primitive::{Date, Instant};
 use fgm_types::spine::build::{query_flag, BuildError, Create, Delete, QueryV1, QueryV2};
 use fgm_types::spine::{
-    answers, read_reply, refuse, respond, summary, validate, NhsNumber, Outcome, SpineReply,
+    answers, read_reply, refuse, respond, summary, validate, Flag, NhsNumber, Outcome, SpineReply,
     ValidateOptions,
 };
 use fgm_types::valuesets::{FgmDeleteReasonCodes10, IssueSeverity, IssueType};
@@ -534,7 +534,7 @@ fn successful_answers() {
         other => panic!("{other:?}"),
     }
     assert!(refuse("NOT_A_CODE", None).is_err());
-    assert!(read_reply(400, b"<html/>", None).is_err());
+    assert!(read_reply::<Message, Flag>(400, b"<html/>", None).is_err());
     // An outcome the interaction has no answer for, and a mismatched pair.
     assert!(respond(&create, Outcome::NoRecord).is_err());
     assert!(answers(&v1, &created.message).is_err());
@@ -551,7 +551,7 @@ fn published_responses_read_as_the_client_expects() {
     };
     let reply = |name: &str, status: u16| {
         let path = examples.iter().find(|p| p.ends_with(name)).unwrap();
-        read_reply(status, &std::fs::read(path).unwrap(), None).unwrap()
+        read_reply::<Message, Flag>(status, &std::fs::read(path).unwrap(), None).unwrap()
     };
     assert!(matches!(
         reply("query-v2-response-flag.xml", 200),
