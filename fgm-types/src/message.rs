@@ -354,7 +354,7 @@ type Targets = fn(&str, &str) -> Option<&'static [&'static str]>;
 
 /// A profile URL without its version suffix (`…/spine-practitioner-2-0` →
 /// `…/spine-practitioner`).
-fn family(url: &str) -> &str {
+pub(crate) fn family(url: &str) -> &str {
     let mut end = url.len();
     while let Some(dash) = url[..end].rfind('-') {
         if dash + 1 < end && url[dash + 1..end].chars().all(|c| c.is_ascii_digit()) {

@@ -7,7 +7,7 @@
 
 use fgm_types::messages::Message;
 use fgm_types::primitive::Instant;
-use fgm_types::spine::build::{Create, Delete, QueryV1, QueryV2};
+use fgm_types::spine::build::{convert, Create, Delete, QueryV1, QueryV2};
 use fgm_types::spine::{
     answers, read_reply, respond, validate, OutcomeOf, ReplyError, SpineReplyOf, ValidateOptions,
     ValidationIssue,
@@ -31,18 +31,23 @@ const CLIENT: &str = "200000000115";
 const SPINE: &str = "990101234567";
 
 /// The project's message, as the moved types read it: the flag of the two
-/// moved interactions claims the new URL.
+/// moved interactions claims the new URL (`convert` moves the claims).
 fn as_moved(message: &Message) -> moved::messages::Message {
-    let xml = message.to_xml();
-    let xml = match message {
-        Message::CreateRequest(_) | Message::QueryV2Response(_) => {
-            xml.replace("spine-ris-flag-1-0", "spine-ris-flag-1-1")
-        }
-        _ => xml,
-    };
-    moved::messages::Message::parse(&xml)
-        .unwrap_or_else(|e| panic!("{e}\n{xml}"))
-        .value
+    let converted: moved::messages::Message =
+        convert(message).unwrap_or_else(|e| panic!("{e}\n{}", message.to_xml()));
+    let xml = converted.to_xml();
+    let moves = xml.contains("<Flag>")
+        && matches!(
+            message,
+            Message::CreateRequest(_) | Message::QueryV2Response(_)
+        );
+    assert_eq!(
+        xml.contains("spine-ris-flag-1-1"),
+        moves,
+        "{:?}",
+        message.interaction()
+    );
+    converted
 }
 
 fn findings(issues: &[ValidationIssue]) -> Vec<(&str, IssueSeverity, u16, &str, &str)> {
