@@ -3,11 +3,15 @@
 //!
 //! ```text
 //! #[derive(FhirMessage)]
-//! #[fhir(event = "urn:…:FGMCreate_1_0", any_resource = "path::to::AnyResource")]
+//! #[fhir(event = "urn:…:FGMCreate_1_0", any_resource = "path::to::AnyResource",
+//!        // optional, for `FhirMessage::interaction` (Spine's responses):
+//!        event_system = "…", endpoint = "/fhir/fgm/create", success_status = "201")]
+//!        // and, on a response, `responds_to = "<the request's event code>"`
 //! struct CreateRequest {
 //!     #[fhir(bundle)] bundle: Bundle,                 // entries keep their envelopes
-//!     #[fhir(entry = "SpineRequestMessageHeader20")] header: MessageHeader,   // the first entry
-//!     #[fhir(entry = "SpineRisFlag10")] flag: Flag,
+//!     #[fhir(entry = "SpineRequestMessageHeader20", resource = "MessageHeader", profile = "…")]
+//!     header: MessageHeader,                          // the first entry
+//!     #[fhir(entry = "SpineRisFlag10", resource = "Flag", profile = "…")] flag: Flag,
 //!     #[fhir(entry = "SpineOrganization10")] organization: Option<Organization>,
 //! }
 //!
