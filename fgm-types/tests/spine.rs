@@ -667,3 +667,35 @@ fn delete_reasons_and_risk_indicators() {
         "INVALID_PARAMETER"
     );
 }
+
+#[test]
+fn the_derived_interaction_table_is_the_generated_one() {
+    use fgm_types::FhirMessage;
+    for &i in Interaction::ALL {
+        let spec = <Message as FhirMessage>::interaction(i.event_code()).unwrap();
+        assert_eq!(spec.name, format!("{i:?}"));
+        assert_eq!(spec.event, i.event_code());
+        assert_eq!(spec.event_system, i.event_system());
+        assert_eq!(spec.endpoint, i.endpoint());
+        assert_eq!(spec.success_status, i.success_status());
+        assert_eq!(spec.responds_to, i.responds_to().map(|r| r.event_code()));
+        let entries: Vec<(&str, &str)> = spec.entries.iter().map(|e| (e.name, e.profile)).collect();
+        let generated: Vec<(&str, &str)> =
+            i.entries().iter().map(|e| (e.name, e.profile)).collect();
+        assert_eq!(entries, generated, "{i:?}");
+        assert_eq!(spec.entries[0].resource, "MessageHeader");
+        let answer = <Message as FhirMessage>::response_to(i.event_code());
+        match i.direction() {
+            fgm_types::messages::Direction::Request => {
+                assert_eq!(answer.unwrap().responds_to, Some(i.event_code()), "{i:?}")
+            }
+            fgm_types::messages::Direction::Response => assert!(answer.is_none(), "{i:?}"),
+        }
+    }
+    assert!(<Message as FhirMessage>::interaction("urn:example:NoSuchEvent").is_none());
+    assert!(<Message as FhirMessage>::response_to("urn:example:NoSuchEvent").is_none());
+    let create =
+        <Message as FhirMessage>::interaction(Interaction::CreateRequest.event_code()).unwrap();
+    assert_eq!(create.entry("Flag").map(|e| e.name), Some("flag"));
+    assert!(create.entry("OperationOutcome").is_none());
+}
