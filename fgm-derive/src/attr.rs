@@ -81,9 +81,17 @@ pub mod keys {
     /// A variant of a code enum: codes come from `ValueSetCode`.
     pub const CODE_VARIANT: &[&str] = &[];
     /// A message struct.
-    pub const MESSAGE: &[&str] = &["event", "any_resource", "profiles"];
+    pub const MESSAGE: &[&str] = &[
+        "event",
+        "any_resource",
+        "profiles",
+        "event_system",
+        "endpoint",
+        "success_status",
+        "responds_to",
+    ];
     /// A field of a message struct.
-    pub const MESSAGE_FIELD: &[&str] = &["bundle", "entry"];
+    pub const MESSAGE_FIELD: &[&str] = &["bundle", "entry", "resource", "profile"];
     /// The enum of all messages, and its variants.
     pub const MESSAGE_ENUM: &[&str] = &[];
 }
@@ -106,6 +114,14 @@ pub struct Attrs {
     pub any_resource: Option<Spanned>,
     pub nonconforming: Option<Span>,
     pub profiles: Option<Spanned>,
+    /// A message's event code system.
+    pub event_system: Option<Spanned>,
+    /// A message's HTTP path.
+    pub endpoint: Option<Spanned>,
+    /// A message's success HTTP status.
+    pub success_status: Option<Spanned>,
+    /// A response message: the event code of the request it answers.
+    pub responds_to: Option<Spanned>,
     /// `arbitrary = "empty"`: generated values leave the field empty.
     pub arbitrary_empty: Option<Span>,
 }
@@ -195,6 +211,22 @@ pub fn parse(cx: &mut Ctxt, attrs: &[Attribute], allowed: &[&str], place: &str) 
                 "entry" => {
                     once(out.entry.is_some())?;
                     out.entry = Some(string(&meta)?);
+                }
+                "event_system" => {
+                    once(out.event_system.is_some())?;
+                    out.event_system = Some(string(&meta)?);
+                }
+                "endpoint" => {
+                    once(out.endpoint.is_some())?;
+                    out.endpoint = Some(string(&meta)?);
+                }
+                "success_status" => {
+                    once(out.success_status.is_some())?;
+                    out.success_status = Some(string(&meta)?);
+                }
+                "responds_to" => {
+                    once(out.responds_to.is_some())?;
+                    out.responds_to = Some(string(&meta)?);
                 }
                 "any_resource" => {
                     once(out.any_resource.is_some())?;

@@ -3,11 +3,15 @@
 //!
 //! ```text
 //! #[derive(FhirMessage)]
-//! #[fhir(event = "urn:…:FGMCreate_1_0", any_resource = "path::to::AnyResource")]
+//! #[fhir(event = "urn:…:FGMCreate_1_0", any_resource = "path::to::AnyResource",
+//!        // optional, for `FhirMessage::interaction` (Spine's responses):
+//!        event_system = "…", endpoint = "/fhir/fgm/create", success_status = "201")]
+//!        // and, on a response, `responds_to = "<the request's event code>"`
 //! struct CreateRequest {
 //!     #[fhir(bundle)] bundle: Bundle,                 // entries keep their envelopes
-//!     #[fhir(entry = "SpineRequestMessageHeader20")] header: MessageHeader,   // the first entry
-//!     #[fhir(entry = "SpineRisFlag10")] flag: Flag,
+//!     #[fhir(entry = "SpineRequestMessageHeader20", resource = "MessageHeader", profile = "…")]
+//!     header: MessageHeader,                          // the first entry
+//!     #[fhir(entry = "SpineRisFlag10", resource = "Flag", profile = "…")] flag: Flag,
 //!     #[fhir(entry = "SpineOrganization10")] organization: Option<Organization>,
 //! }
 //!
@@ -112,7 +116,11 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
             (None, Some(variant)) => {
                 let (card, inner) = card(&f.ty);
                 let variant = format_ident!("{}", variant.value);
-                entries.push((ident, card, inner, variant));
+                let info = (
+                    fa.resource.map(|r| r.value).unwrap_or_default(),
+                    fa.profile.map(|p| p.value).unwrap_or_default(),
+                );
+                entries.push((ident, card, inner, variant, info));
             }
             (Some(_), Some(_)) => cx.error(ident, "a field is either the `bundle` or an `entry`"),
             (None, None) => cx.error(
@@ -136,14 +144,35 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
         );
     }
     let rt = quote!(::fgm_types);
-    let locals = entries.iter().enumerate().map(|(i, (_, card, inner, _))| {
+    let text = |v: &Option<attr::Spanned>| v.as_ref().map(|s| s.value.clone()).unwrap_or_default();
+    let (event_system, endpoint) = (text(&a.event_system), text(&a.endpoint));
+    let success_status: u16 = match &a.success_status {
+        None => 200,
+        Some(s) => s.value.parse().unwrap_or_else(|_| {
+            cx.error_at(s.span, "`success_status` must be an HTTP status (`200`)");
+            200
+        }),
+    };
+    let responds_to = match &a.responds_to {
+        Some(r) => {
+            let r = &r.value;
+            quote!(::core::option::Option::Some(#r))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let interaction_name = name.to_string();
+    let entry_infos = entries.iter().map(|(ident, _, _, _, (resource, profile))| {
+        let field = ident.to_string();
+        quote!(#rt::message::EntryInfo { name: #field, resource: #resource, profile: #profile })
+    });
+    let locals = entries.iter().enumerate().map(|(i, (_, card, inner, _, _))| {
         let v = format_ident!("__e{}", i);
         match card {
             Card::Vec => quote!(let mut #v: ::std::vec::Vec<#inner> = ::std::vec::Vec::new();),
             _ => quote!(let mut #v: ::core::option::Option<#inner> = ::core::option::Option::None;),
         }
     });
-    let arms = entries.iter().enumerate().map(|(i, (_, card, _, variant))| {
+    let arms = entries.iter().enumerate().map(|(i, (_, card, _, variant, _))| {
         let v = format_ident!("__e{}", i);
         match (i, card) {
             (0, _) => quote! {
@@ -155,7 +184,7 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
         }
     });
     let slots = entries.len();
-    let inits = entries.iter().enumerate().map(|(i, (ident, card, _, variant))| {
+    let inits = entries.iter().enumerate().map(|(i, (ident, card, _, variant, _))| {
         let v = format_ident!("__e{}", i);
         let what = variant.to_string();
         match card {
@@ -168,7 +197,7 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
             _ => quote!(#ident: #v,),
         }
     });
-    let pushes = entries.iter().map(|(ident, card, _, variant)| match card {
+    let pushes = entries.iter().map(|(ident, card, _, variant, _)| match card {
         Card::One => {
             quote!(__resources.push(#any::#variant(::std::boxed::Box::new(self.#ident.clone())));)
         }
@@ -258,6 +287,24 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
         impl #rt::FhirMessage for #name {
             fn accepts(event: &str) -> bool {
                 event == #event
+            }
+
+            fn interaction(event: &str) -> ::core::option::Option<&'static #rt::message::InteractionSpec> {
+                static SPEC: #rt::message::InteractionSpec = #rt::message::InteractionSpec {
+                    name: #interaction_name,
+                    event: #event,
+                    event_system: #event_system,
+                    endpoint: #endpoint,
+                    success_status: #success_status,
+                    responds_to: #responds_to,
+                    entries: &[#(#entry_infos),*],
+                };
+                (event == #event).then_some(&SPEC)
+            }
+
+            fn response_to(request_event: &str) -> ::core::option::Option<&'static #rt::message::InteractionSpec> {
+                <#name as #rt::FhirMessage>::interaction(#event)
+                    .filter(|spec| spec.responds_to == ::core::option::Option::Some(request_event))
             }
 
             fn profiles(_event: &str) -> &'static [&'static str] {
@@ -350,6 +397,20 @@ fn expand_enum(cx: &mut Ctxt, input: &DeriveInput, data: &syn::DataEnum) -> Toke
             fn profiles(event: &str) -> &'static [&'static str] {
                 #(if #events { return <#types as #rt::FhirMessage>::profiles(event); })*
                 &[]
+            }
+
+            fn interaction(event: &str) -> ::core::option::Option<&'static #rt::message::InteractionSpec> {
+                #(if let ::core::option::Option::Some(spec) = <#types as #rt::FhirMessage>::interaction(event) {
+                    return ::core::option::Option::Some(spec);
+                })*
+                ::core::option::Option::None
+            }
+
+            fn response_to(request_event: &str) -> ::core::option::Option<&'static #rt::message::InteractionSpec> {
+                #(if let ::core::option::Option::Some(spec) = <#types as #rt::FhirMessage>::response_to(request_event) {
+                    return ::core::option::Option::Some(spec);
+                })*
+                ::core::option::Option::None
             }
 
             fn reference_targets(profile: &str, path: &str) -> ::core::option::Option<&'static [&'static str]> {

@@ -17,7 +17,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// The code and status of an answer read without its request.
 fn code_of(status: u16, body: &[u8]) -> (u16, String) {
-    match read_reply(status, body, None) {
+    match read_reply(status, body, None::<&fgm_types::messages::Message>) {
         Ok(SpineReply::Error(e)) => (status, e.code),
         other => panic!(
             "HTTP {status}: {other:?}: {}",

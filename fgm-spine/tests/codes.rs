@@ -137,7 +137,7 @@ async fn every_response_code_and_every_success_over_http() {
         .await
         .unwrap();
     assert_eq!(status, 400);
-    match read_reply(status, &body, None).unwrap() {
+    match read_reply(status, &body, None::<&fgm_types::messages::Message>).unwrap() {
         SpineReply::Error(e) => codes.insert(e.code),
         other => panic!("{other:?}"),
     };

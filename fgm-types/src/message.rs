@@ -45,6 +45,11 @@ pub trait FhirMessage: Sized {
 
     /// Whether this type reads messages with this MessageHeader event code.
     fn accepts(event: &str) -> bool;
+    /// The interaction with this event code, as the definitions describe it.
+    fn interaction(event: &str) -> Option<&'static InteractionSpec>;
+    /// The response interaction that answers the request with this event
+    /// code.
+    fn response_to(request_event: &str) -> Option<&'static InteractionSpec>;
     /// The profiles of the interaction with this event code (its entries and
     /// what they contain): tried first for a resource that claims no profile.
     fn profiles(event: &str) -> &'static [&'static str];
@@ -59,6 +64,47 @@ pub trait FhirMessage: Sized {
     ) -> Result<Self>;
     /// Writes the `Bundle` element.
     fn write_message(&self, w: &mut Writer);
+}
+
+/// One interaction as the definitions (the manifest) describe it: what
+/// hand-written code above the generated types (Spine's responses) needs to
+/// know of a message, whatever versions of the profiles it carries. The
+/// derives implement [`FhirMessage::interaction`] from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InteractionSpec {
+    /// The interaction's name (`QueryV2Request`).
+    pub name: &'static str,
+    /// The MessageHeader event code.
+    pub event: &'static str,
+    /// The code system of the event code (empty when not given).
+    pub event_system: &'static str,
+    /// The HTTP path requests are posted to (`/fhir/fgm/query`; empty when
+    /// not given).
+    pub endpoint: &'static str,
+    /// The HTTP status of a successful response.
+    pub success_status: u16,
+    /// For a response: the event code of the request it answers.
+    pub responds_to: Option<&'static str>,
+    /// The bundle entries, in order (the MessageHeader first).
+    pub entries: &'static [EntryInfo],
+}
+
+/// One bundle entry of an interaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EntryInfo {
+    /// The entry's name (the message field: `flag`).
+    pub name: &'static str,
+    /// The resource type (`Flag`).
+    pub resource: &'static str,
+    /// The profile the resource conforms to.
+    pub profile: &'static str,
+}
+
+impl InteractionSpec {
+    /// The first entry holding a resource of this type.
+    pub fn entry(&self, resource: &str) -> Option<&'static EntryInfo> {
+        self.entries.iter().find(|e| e.resource == resource)
+    }
 }
 
 /// Reads a message from bytes: the interaction is chosen by the
@@ -308,7 +354,7 @@ type Targets = fn(&str, &str) -> Option<&'static [&'static str]>;
 
 /// A profile URL without its version suffix (`…/spine-practitioner-2-0` →
 /// `…/spine-practitioner`).
-fn family(url: &str) -> &str {
+pub(crate) fn family(url: &str) -> &str {
     let mut end = url.len();
     while let Some(dash) = url[..end].rfind('-') {
         if dash + 1 < end && url[dash + 1..end].chars().all(|c| c.is_ascii_digit()) {

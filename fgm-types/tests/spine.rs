@@ -7,7 +7,7 @@ use fgm_types::messages::{Interaction, Message, RESPONSE_CODES};
 use fgm_types::primitive::{Date, Instant};
 use fgm_types::spine::build::{query_flag, BuildError, Create, Delete, QueryV1, QueryV2};
 use fgm_types::spine::{
-    answers, read_reply, refuse, respond, summary, validate, NhsNumber, Outcome, SpineReply,
+    answers, read_reply, refuse, respond, summary, validate, Flag, NhsNumber, Outcome, SpineReply,
     ValidateOptions,
 };
 use fgm_types::valuesets::{FgmDeleteReasonCodes10, IssueSeverity, IssueType};
@@ -534,7 +534,7 @@ fn successful_answers() {
         other => panic!("{other:?}"),
     }
     assert!(refuse("NOT_A_CODE", None).is_err());
-    assert!(read_reply(400, b"<html/>", None).is_err());
+    assert!(read_reply::<Message, Flag>(400, b"<html/>", None).is_err());
     // An outcome the interaction has no answer for, and a mismatched pair.
     assert!(respond(&create, Outcome::NoRecord).is_err());
     assert!(answers(&v1, &created.message).is_err());
@@ -551,7 +551,7 @@ fn published_responses_read_as_the_client_expects() {
     };
     let reply = |name: &str, status: u16| {
         let path = examples.iter().find(|p| p.ends_with(name)).unwrap();
-        read_reply(status, &std::fs::read(path).unwrap(), None).unwrap()
+        read_reply::<Message, Flag>(status, &std::fs::read(path).unwrap(), None).unwrap()
     };
     assert!(matches!(
         reply("query-v2-response-flag.xml", 200),
@@ -666,4 +666,36 @@ fn delete_reasons_and_risk_indicators() {
         validate(&m, &ValidateOptions::default())[0].spine_code,
         "INVALID_PARAMETER"
     );
+}
+
+#[test]
+fn the_derived_interaction_table_is_the_generated_one() {
+    use fgm_types::FhirMessage;
+    for &i in Interaction::ALL {
+        let spec = <Message as FhirMessage>::interaction(i.event_code()).unwrap();
+        assert_eq!(spec.name, format!("{i:?}"));
+        assert_eq!(spec.event, i.event_code());
+        assert_eq!(spec.event_system, i.event_system());
+        assert_eq!(spec.endpoint, i.endpoint());
+        assert_eq!(spec.success_status, i.success_status());
+        assert_eq!(spec.responds_to, i.responds_to().map(|r| r.event_code()));
+        let entries: Vec<(&str, &str)> = spec.entries.iter().map(|e| (e.name, e.profile)).collect();
+        let generated: Vec<(&str, &str)> =
+            i.entries().iter().map(|e| (e.name, e.profile)).collect();
+        assert_eq!(entries, generated, "{i:?}");
+        assert_eq!(spec.entries[0].resource, "MessageHeader");
+        let answer = <Message as FhirMessage>::response_to(i.event_code());
+        match i.direction() {
+            fgm_types::messages::Direction::Request => {
+                assert_eq!(answer.unwrap().responds_to, Some(i.event_code()), "{i:?}")
+            }
+            fgm_types::messages::Direction::Response => assert!(answer.is_none(), "{i:?}"),
+        }
+    }
+    assert!(<Message as FhirMessage>::interaction("urn:example:NoSuchEvent").is_none());
+    assert!(<Message as FhirMessage>::response_to("urn:example:NoSuchEvent").is_none());
+    let create =
+        <Message as FhirMessage>::interaction(Interaction::CreateRequest.event_code()).unwrap();
+    assert_eq!(create.entry("Flag").map(|e| e.name), Some("flag"));
+    assert!(create.entry("OperationOutcome").is_none());
 }

@@ -134,6 +134,16 @@ impl Emitter {
             )));
             let doc = docs(&d);
             let event = &i.event_code;
+            let (event_system, endpoint) = (&i.event_system, &i.endpoint);
+            let success_status = i.success_status.to_string();
+            let responds_to = i.responds_to.as_ref().map(|r| {
+                let request = m
+                    .interactions
+                    .iter()
+                    .find(|j| &j.name == r)
+                    .map_or(r.as_str(), |j| j.event_code.as_str());
+                quote!(responds_to = #request,)
+            });
             let mut profiles: Vec<&str> = Vec::new();
             for e in &i.entries {
                 for url in std::iter::once(&e.profile).chain(e.contained.iter().map(|c| &c.profile))
@@ -149,6 +159,7 @@ impl Emitter {
                 let module = ident(&e.variant.module);
                 let ty = ident(&e.variant.type_name);
                 let variant = &e.variant.name;
+                let (resource, profile) = (&e.variant.resource_type, &e.profile);
                 let inner = quote!(super::profiles::#module::#ty);
                 let ty = match (e.min, e.max) {
                     (1.., Max::N(1)) => inner,
@@ -169,7 +180,7 @@ impl Emitter {
                 let fdoc = docs(&d);
                 quote! {
                     #fdoc
-                    #[fhir(entry = #variant)]
+                    #[fhir(entry = #variant, resource = #resource, profile = #profile)]
                     pub #fname: #ty,
                 }
             });
@@ -179,6 +190,10 @@ impl Emitter {
                 #[derive(#rt::FhirArbitrary)]
                 #[fhir(
                     event = #event,
+                    event_system = #event_system,
+                    endpoint = #endpoint,
+                    success_status = #success_status,
+                    #responds_to
                     any_resource = "super::resources::AnyResource",
                     profiles = #profiles
                 )]

@@ -22,12 +22,18 @@
 
 use std::fmt;
 
-use super::{asid_endpoint, meta, new_id, now, validate, ValidateOptions, ValidationIssue};
+use super::validate::{child, children, resource_in, value_at};
+use super::{
+    asid_endpoint, in_hand, meta, new_id, now, validate, ValidateOptions, ValidationIssue,
+};
 use crate::datatypes::{CodeableConcept, Coding, Reference};
+use crate::message::family;
 use crate::messages::{self, Interaction, Message};
 use crate::primitive::{Date, DateTime, FhirString, Id, Instant, Uri};
 use crate::profiles::*;
 use crate::valuesets::{FgmDeleteReasonCodes10, MessageEvent10, MessageEvent20};
+use crate::xml::parse_document;
+use crate::FhirMessage;
 
 /// Why a builder could not build.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -688,6 +694,61 @@ pub fn query_flag(nhs_number: &str, since: &str) -> Result<spine_ris_flag_1_0::F
     flag.contained
         .push(f::FlagContained::SpineRisPatient10(Box::new(patient)));
     Ok(flag)
+}
+
+/// A message of one set of generated types as the message type `M` of
+/// another (a crate that generates its own, from a later release of the
+/// profiles): written, each profile it claims that `M`'s interaction does
+/// not carry moved to the version that it does carry (the same profile URL
+/// but for the version suffix), and read back. So the builders here make
+/// the requests of any generated crate whose interactions keep their event
+/// codes and elements:
+///
+/// ```
+/// use fgm_types::messages::Message;
+/// use fgm_types::spine::build::{convert, QueryV2};
+///
+/// let query = QueryV2::new("9434765919").from_asid("200000000115").to_asid("990101234567")
+///     .practitioner_local("12456").build().unwrap();
+/// // Here the same types; a downstream crate names its own `Message`.
+/// let again: Message = convert(&Message::QueryV2Request(query.clone())).unwrap();
+/// assert_eq!(again, Message::QueryV2Request(query));
+/// ```
+pub fn convert<M: FhirMessage>(message: &impl FhirMessage) -> Result<M, BuildError> {
+    let mut xml = message.to_xml();
+    let moves = moves_to::<M>(&xml)?;
+    for (from, to) in &moves {
+        xml = xml.replace(from, to);
+    }
+    M::parse(&xml).map(|read| read.value).map_err(|e| {
+        BuildError::Invalid(format!(
+            "the message does not read as the types asked for: {e}"
+        ))
+    })
+}
+
+/// The profile claims (as `value="…"` attributes) a message written as
+/// `xml` must change to be one of `M`'s, each with its replacement.
+fn moves_to<M: FhirMessage>(xml: &str) -> Result<Vec<(String, String)>, BuildError> {
+    let doc = parse_document(xml.as_bytes(), &in_hand())
+        .map_err(|e| BuildError::Invalid(e.to_string()))?;
+    let root = doc.root_element();
+    let event = child(root, "entry")
+        .and_then(|e| child(e, "resource"))
+        .and_then(resource_in)
+        .and_then(|header| value_at(header, &["event", "code"]))
+        .unwrap_or_default();
+    let carried = M::profiles(event);
+    let mut moves: Vec<(String, String)> = Vec::new();
+    for meta in root.descendants().filter(|n| n.tag_name().name() == "meta") {
+        for claim in children(meta, "profile").filter_map(|p| p.attribute("value")) {
+            let successor = carried.iter().find(|c| family(c) == family(claim));
+            if let (false, Some(to)) = (carried.contains(&claim), successor) {
+                moves.push((format!("value=\"{claim}\""), format!("value=\"{to}\"")));
+            }
+        }
+    }
+    Ok(moves)
 }
 
 /// A valid sample message of each interaction, built with these builders

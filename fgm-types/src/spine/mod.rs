@@ -15,7 +15,8 @@ mod validate;
 
 pub use nhs_number::{NhsNumber, NhsNumberError};
 pub use reply::{
-    answers, read_reply, refuse, respond, Outcome, Reply, ReplyError, SpineError, SpineReply,
+    answers, read_reply, refuse, respond, Flag, Outcome, OutcomeOf, Reply, ReplyError, SpineError,
+    SpineReply, SpineReplyOf,
 };
 pub use summary::{flag_nhs_number, summary, RequestSummary};
 pub use validate::{over_18, validate, ValidateOptions, ValidationIssue};
@@ -76,6 +77,19 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
     let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
     (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// Reading options for a message already in hand (written by the types, or
+/// read once already): no size limit but the reader's own depth bound, no
+/// reference check (that is the first reader's business).
+pub(crate) fn in_hand() -> crate::xml::ReadOptions {
+    crate::xml::ReadOptions {
+        max_bytes: usize::MAX,
+        max_depth: crate::xml::MAX_DEPTH,
+        max_nodes: u32::MAX,
+        check_references: false,
+        ..crate::xml::ReadOptions::default()
+    }
 }
 
 /// `meta` claiming one profile.

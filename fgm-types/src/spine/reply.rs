@@ -2,34 +2,52 @@
 //! Bundle and HTTP status Spine answers with ([`respond`]); a client turns a
 //! response and its status into a typed result ([`read_reply`]) and checks
 //! that it answers its request ([`answers`]).
+//!
+//! All three work on the generated messages of any crate, whatever versions
+//! of the profiles they carry: they find what they need by FHIR name in the
+//! message as written (the header's `id`, `source`, `destination`,
+//! `response`; a `Flag` entry; an `OperationOutcome`'s issue) and in the
+//! interaction table the derives implement from the definitions
+//! ([`FhirMessage::interaction`], [`FhirMessage::response_to`]): which
+//! interaction answers a request, its event code, success status, and the
+//! profile of each entry. A response is written as FHIR XML and read back as
+//! the message type, so it is always one that type accepts.
+//!
+//! What an interaction is comes from its entries: a response with a `Flag`
+//! entry answers a query (with a flag, or no record); a request carrying a
+//! `Flag` is a create; any other request is a delete.
+//!
+//! The flag is of whatever type the caller names (`F`): [`Outcome`] and
+//! [`SpineReply`] carry this crate's own flag, [`OutcomeOf`] and
+//! [`SpineReplyOf`] any generated flag type (a crate may carry two versions
+//! of the flag profile in different interactions).
 
 use std::fmt;
 
-use super::{meta, new_id, now, response_code};
-use crate::messages::{self, Interaction, Message};
-use crate::primitive::{FhirString, Id, Uri};
-use crate::profiles::spine_operation_outcome_1_0 as oo;
-use crate::profiles::spine_ris_flag_1_0::Flag;
-use crate::profiles::{
-    spine_message_bundle_1_0, spine_response_message_header_1_0, spine_response_message_header_2_0,
-};
-use crate::valuesets::{
-    IssueSeverity, MessageEvent10, MessageEvent20, ResponseType, SpineResponseCode20,
-};
-use crate::xml::Issue;
-use crate::{NonEmpty, Open};
+use super::validate::{child, children, resource_in, value_at};
+use super::{in_hand, new_id, now, response_code};
+use crate::message::InteractionSpec;
+use crate::primitive::FhirString;
+use crate::valuesets::IssueSeverity;
+use crate::xml::{parse_document, FhirElement, Issue, Mode, Node, Reader, WriteOptions, Writer};
+use crate::FhirMessage;
 
-/// What happened to a request.
+/// This crate's own flag (Spine-RIS-Flag-1-0), carried by [`Outcome`] and
+/// [`SpineReply`].
+pub type Flag = crate::profiles::spine_ris_flag_1_0::Flag;
+
+/// What happened to a request, the flag of type `F` (any generated flag
+/// type; [`Outcome`] for this crate's own).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
+pub enum OutcomeOf<F> {
     /// A query found this flag (with its contained patient).
-    Flag(Box<Flag>),
+    Flag(Box<F>),
     /// A query found no record.
     NoRecord,
     /// A query answered from a Spine Mini Service Provider's own store
     /// while Spine cannot be reached: the flag, with
     /// `DATA_RETURNED_FROM_LOCAL_STORE_SPINE_UNAVAILABLE` (203, a warning).
-    LocalFlag(Box<Flag>),
+    LocalFlag(Box<F>),
     /// A create recorded the indicator.
     Created,
     /// A delete removed the indicator.
@@ -44,13 +62,16 @@ pub enum Outcome {
     },
 }
 
+/// What happened to a request, with this crate's own [`Flag`].
+pub type Outcome = OutcomeOf<Flag>;
+
 /// A response to send: its HTTP status and message.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reply {
+pub struct Reply<M = crate::messages::Message> {
     /// The HTTP status.
     pub http_status: u16,
     /// The response message.
-    pub message: Message,
+    pub message: M,
 }
 
 /// Why a response could not be built, read or matched.
@@ -84,66 +105,106 @@ impl fmt::Display for ReplyError {
 
 impl std::error::Error for ReplyError {}
 
-/// The parties and id of a request's header.
-struct Request<'a> {
-    interaction: Interaction,
-    id: Option<&'a Id>,
-    source: (&'a Uri, Option<&'a FhirString>),
-    destination: (&'a Uri, Option<&'a FhirString>),
+/// A message as written: its interaction and the parts of its header that
+/// responses are made of and matched by.
+struct Written {
+    spec: &'static InteractionSpec,
+    bundle_profile: Option<String>,
+    id: Option<String>,
+    source: (String, Option<String>),
+    destination: (String, Option<String>),
+    /// For a response: the id of the header it answers.
+    identifier: Option<String>,
 }
 
-fn request_of(message: &Message) -> Result<Request<'_>, ReplyError> {
-    macro_rules! parts {
-        ($m:expr) => {
-            Request {
-                interaction: message.interaction(),
-                id: $m.header.id.as_ref(),
-                source: (&$m.header.source.endpoint, $m.header.source.name.as_ref()),
-                destination: (
-                    &$m.header.destination.endpoint,
-                    $m.header.destination.name.as_ref(),
-                ),
-            }
-        };
-    }
-    Ok(match message {
-        Message::QueryV1Request(m) => parts!(m),
-        Message::QueryV2Request(m) => parts!(m),
-        Message::CreateRequest(m) => parts!(m),
-        Message::DeleteRequest(m) => parts!(m),
-        _ => {
-            return Err(ReplyError::Unexpected(format!(
-                "a {:?} is a response, not a request",
-                message.interaction()
-            )))
-        }
+/// The MessageHeader of a written message (the first entry's resource).
+fn header_of<'a, 'i>(bundle: Node<'a, 'i>) -> Option<Node<'a, 'i>> {
+    child(bundle, "entry")
+        .and_then(|e| child(e, "resource"))
+        .and_then(resource_in)
+        .filter(|r| r.tag_name().name() == "MessageHeader")
+}
+
+/// Reads what [`Written`] holds from a message's XML.
+fn written<M: FhirMessage>(xml: &str) -> Result<Written, ReplyError> {
+    let doc = parse_document(xml.as_bytes(), &in_hand()).map_err(ReplyError::Read)?;
+    let bundle = doc.root_element();
+    let header = header_of(bundle)
+        .ok_or_else(|| ReplyError::Unexpected("the message has no MessageHeader".to_owned()))?;
+    let event = value_at(header, &["event", "code"]).unwrap_or_default();
+    let spec = M::interaction(event).ok_or_else(|| {
+        ReplyError::Unexpected(format!("event code `{event}` names no interaction"))
+    })?;
+    let text = |names: &[&'static str]| value_at(header, names).map(str::to_owned);
+    let party = |what: &'static str| {
+        (
+            text(&[what, "endpoint"]).unwrap_or_default(),
+            text(&[what, "name"]),
+        )
+    };
+    Ok(Written {
+        spec,
+        bundle_profile: value_at(bundle, &["meta", "profile"]).map(str::to_owned),
+        id: text(&["id"]),
+        source: party("source"),
+        destination: party("destination"),
+        identifier: text(&["response", "identifier"]),
     })
 }
 
-/// The OperationOutcome for a response code.
-fn outcome(code: &str, diagnostics: Option<&str>) -> Result<oo::OperationOutcome, ReplyError> {
+/// A request as written, refusing a response.
+fn request_of<M: FhirMessage>(request: &M) -> Result<Written, ReplyError> {
+    let req = written::<M>(&request.to_xml())?;
+    if req.spec.responds_to.is_some() {
+        return Err(ReplyError::Unexpected(format!(
+            "a {} is a response, not a request",
+            req.spec.name
+        )));
+    }
+    Ok(req)
+}
+
+/// Whether a request of this interaction records a flag (a create).
+fn records_a_flag(request: &InteractionSpec) -> bool {
+    request.entry("Flag").is_some()
+}
+
+/// Writes the OperationOutcome for a response code; returns its id.
+fn write_outcome(
+    w: &mut Writer,
+    profile: Option<&str>,
+    code: &str,
+    diagnostics: Option<&str>,
+) -> Result<String, ReplyError> {
     let row = response_code(code).ok_or_else(|| ReplyError::UnknownCode(code.to_owned()))?;
-    let known = row.code.parse::<SpineResponseCode20>().map(Open::Known);
-    let mut coding = oo::OperationOutcomeIssueDetailsCoding::new(
-        Uri::new(row.system).expect("a valid uri"),
-        known.unwrap_or_else(|_| {
-            Open::Unknown(crate::primitive::Code::new(row.code).expect("table codes are codes"))
-        }),
-    );
-    coding.display = Some(FhirString::new(row.display).expect("a display"));
-    let mut issue = oo::OperationOutcomeIssue::new(
-        row.severity,
-        row.issue_type,
-        oo::OperationOutcomeIssueDetails::new(coding),
-    );
-    issue.diagnostics = diagnostics
+    let diagnostics = diagnostics
         .map(FhirString::new)
         .transpose()
         .map_err(|e| ReplyError::Invalid(format!("the diagnostics: {e}")))?;
-    let mut outcome = oo::OperationOutcome::new(NonEmpty::new(issue));
-    outcome.id = Some(new_id());
-    outcome.meta = Some(meta(oo::OperationOutcome::PROFILE));
-    Ok(outcome)
+    let id = new_id().as_str().to_owned();
+    w.start("OperationOutcome");
+    w.value_element("id", &id);
+    if let Some(profile) = profile {
+        w.start("meta");
+        w.value_element("profile", profile);
+        w.end();
+    }
+    w.start("issue");
+    w.value_element("severity", row.severity.code());
+    w.value_element("code", row.issue_type.code());
+    w.start("details");
+    w.start("coding");
+    w.value_element("system", row.system);
+    w.value_element("code", row.code);
+    w.value_element("display", row.display);
+    w.end();
+    w.end();
+    if let Some(d) = &diagnostics {
+        w.value_element("diagnostics", d.as_str());
+    }
+    w.end();
+    w.end();
+    Ok(id)
 }
 
 /// The response message and HTTP status Spine answers `request` with for
@@ -151,137 +212,178 @@ fn outcome(code: &str, diagnostics: Option<&str>) -> Result<oo::OperationOutcome
 /// `response.identifier` = the request's MessageHeader id, source and
 /// destination swapped) and, for a Spine code, an OperationOutcome carrying
 /// it (severity, issue type, details coding with system, code and display).
-pub fn respond(request: &Message, outcome_of: Outcome) -> Result<Reply, ReplyError> {
+///
+/// Any generated message type, with any generated flag type `F` (the one
+/// the response interaction carries):
+///
+/// ```
+/// use fgm_types::spine::{build::QueryV2, respond, Outcome};
+/// use fgm_types::messages::Message;
+///
+/// let query = QueryV2::new("9434765919").from_asid("200000000115").to_asid("990101234567")
+///     .practitioner_local("12456").build().unwrap();
+/// let reply = respond(&Message::QueryV2Request(query), Outcome::NoRecord).unwrap();
+/// assert_eq!(reply.http_status, 404);
+/// ```
+pub fn respond<M: FhirMessage, F: FhirElement>(
+    request: &M,
+    outcome_of: OutcomeOf<F>,
+) -> Result<Reply<M>, ReplyError> {
     let req = request_of(request)?;
-    let answer = Interaction::ALL
-        .iter()
-        .copied()
-        .find(|i| i.responds_to() == Some(req.interaction))
-        .expect("every request has a response interaction");
-    let request_id = req.id.cloned().ok_or_else(|| {
+    let answer = M::response_to(req.spec.event).ok_or_else(|| {
+        ReplyError::Unexpected(format!("no interaction answers a {}", req.spec.name))
+    })?;
+    let request_id = req.id.clone().ok_or_else(|| {
         ReplyError::Unexpected("the request's MessageHeader has no id to answer".to_owned())
     })?;
-    let query = matches!(
-        req.interaction,
-        Interaction::QueryV1Request | Interaction::QueryV2Request
-    );
+    let query = answer.entry("Flag").is_some();
+    let create = !query && records_a_flag(req.spec);
     let (status, code, flag, issue) = match outcome_of {
-        Outcome::Flag(flag) if query => {
-            (answer.success_status(), ResponseType::Ok, Some(*flag), None)
+        OutcomeOf::Flag(flag) if query => (answer.success_status, "ok", Some(flag), None),
+        OutcomeOf::NoRecord if query => {
+            let status = response_code("NO_RECORD_FOUND").map_or(404, |r| r.http_status);
+            (status, "ok", None, Some(("NO_RECORD_FOUND", None)))
         }
-        Outcome::NoRecord if query => (
-            404,
-            ResponseType::Ok,
-            None,
-            Some(outcome("NO_RECORD_FOUND", None)?),
-        ),
-        Outcome::LocalFlag(flag) if query => {
-            let issue = outcome("DATA_RETURNED_FROM_LOCAL_STORE_SPINE_UNAVAILABLE", None)?;
-            let status = response_code("DATA_RETURNED_FROM_LOCAL_STORE_SPINE_UNAVAILABLE")
-                .map_or(203, |r| r.http_status);
-            (status, ResponseType::Ok, Some(*flag), Some(issue))
+        OutcomeOf::LocalFlag(flag) if query => {
+            let code = "DATA_RETURNED_FROM_LOCAL_STORE_SPINE_UNAVAILABLE";
+            let status = response_code(code).map_or(203, |r| r.http_status);
+            (status, "ok", Some(flag), Some((code, None)))
         }
-        Outcome::Created if req.interaction == Interaction::CreateRequest => {
-            (answer.success_status(), ResponseType::Ok, None, None)
-        }
-        Outcome::Deleted if req.interaction == Interaction::DeleteRequest => {
-            (answer.success_status(), ResponseType::Ok, None, None)
-        }
-        Outcome::Error { code, diagnostics } => {
-            let row = response_code(&code).ok_or_else(|| ReplyError::UnknownCode(code.clone()))?;
+        OutcomeOf::Created if create => (answer.success_status, "ok", None, None),
+        OutcomeOf::Deleted if !query && !create => (answer.success_status, "ok", None, None),
+        OutcomeOf::Error {
+            ref code,
+            ref diagnostics,
+        } => {
+            let row = response_code(code).ok_or_else(|| ReplyError::UnknownCode(code.clone()))?;
             let response = match (row.severity, row.code) {
-                (IssueSeverity::Warning | IssueSeverity::Information, _) => ResponseType::Ok,
-                (_, "COULD_NOT_CONNECT_TO_SPINE") => ResponseType::TransientError,
-                _ => ResponseType::FatalError,
+                (IssueSeverity::Warning | IssueSeverity::Information, _) => "ok",
+                (_, "COULD_NOT_CONNECT_TO_SPINE") => "transient-error",
+                _ => "fatal-error",
             };
             (
                 row.http_status,
                 response,
                 None,
-                Some(outcome(row.code, diagnostics.as_deref())?),
+                Some((row.code, diagnostics.as_deref())),
             )
         }
         other => {
+            let what = match other {
+                OutcomeOf::Flag(_) => "Flag",
+                OutcomeOf::NoRecord => "NoRecord",
+                OutcomeOf::LocalFlag(_) => "LocalFlag",
+                OutcomeOf::Created => "Created",
+                OutcomeOf::Deleted => "Deleted",
+                OutcomeOf::Error { .. } => "Error",
+            };
             return Err(ReplyError::Unexpected(format!(
-                "a {:?} is not answered with {other:?}",
-                req.interaction
-            )))
+                "a {} is not answered with {what}",
+                req.spec.name
+            )));
         }
     };
-    let mut bundle = spine_message_bundle_1_0::Bundle::new();
-    bundle.id = Some(new_id());
-    bundle.meta = Some(meta(spine_message_bundle_1_0::Bundle::PROFILE));
-
-    macro_rules! header {
-        ($h:ident, $event:expr) => {{
-            use $h as h;
-            let mut response = h::MessageHeaderResponse::new(request_id, code);
-            response.details = issue.as_ref().and_then(|o| o.id.as_ref()).map(|id| {
-                h::MessageHeaderResponseDetails::new(
-                    FhirString::new(format!("OperationOutcome/{id}")).expect("a reference"),
-                )
-            });
-            let mut source = h::MessageHeaderSource::new(req.destination.0.clone());
-            source.name = req.destination.1.cloned();
-            let mut destination = h::MessageHeaderDestination::new(req.source.0.clone());
-            destination.name = req.source.1.cloned();
-            let mut header = h::MessageHeader::new(
-                now(),
-                h::MessageHeaderEvent::new($event),
-                response,
-                source,
-                destination,
-            );
-            header.id = Some(new_id());
-            header.meta = Some(meta(h::MessageHeader::PROFILE));
-            if let Some(id) = flag.as_ref().and_then(|f| f.id.as_ref()) {
-                let mut data = h::MessageHeaderData::new();
-                data.reference = Some(FhirString::new(format!("Flag/{id}")).expect("a reference"));
-                header.data.push(data);
-            }
-            header
-        }};
-    }
-    let message = match answer {
-        Interaction::QueryV1Response => Message::QueryV1Response(messages::QueryV1Response {
-            bundle,
-            header: header!(
-                spine_response_message_header_1_0,
-                MessageEvent10::FgmQueryResponse10
-            ),
-            flag,
-            outcome: issue,
-        }),
-        Interaction::QueryV2Response => Message::QueryV2Response(messages::QueryV2Response {
-            bundle,
-            header: header!(
-                spine_response_message_header_2_0,
-                MessageEvent20::FgmQueryResponse20
-            ),
-            flag,
-            outcome: issue,
-        }),
-        Interaction::CreateResponse => Message::CreateResponse(messages::CreateResponse {
-            bundle,
-            header: header!(
-                spine_response_message_header_2_0,
-                MessageEvent20::FgmCreateResponse10
-            ),
-            outcome: issue,
-        }),
-        Interaction::DeleteResponse => Message::DeleteResponse(messages::DeleteResponse {
-            bundle,
-            header: header!(
-                spine_response_message_header_2_0,
-                MessageEvent20::FgmDeleteResponse10
-            ),
-            outcome: issue,
-        }),
-        other => unreachable!("{other:?} answers no request"),
+    // The flag, written first to learn its id (the header's `data` names it).
+    let flag = flag.map(|flag| {
+        let mut fw = Writer::fragment(WriteOptions::default());
+        flag.write_element(&mut fw, "Flag");
+        let xml = fw.finish();
+        let id = roxmltree::Document::parse(&xml)
+            .ok()
+            .and_then(|doc| value_at(doc.root_element(), &["id"]).map(str::to_owned));
+        (xml, id)
+    });
+    let mut outcome_xml = Writer::fragment(WriteOptions::default());
+    let outcome_id = match issue {
+        Some((code, diagnostics)) => Some(write_outcome(
+            &mut outcome_xml,
+            answer.entry("OperationOutcome").map(|e| e.profile),
+            code,
+            diagnostics,
+        )?),
+        None => None,
     };
+
+    let mut w = Writer::new(WriteOptions::default());
+    w.start("Bundle");
+    w.value_element("id", new_id().as_str());
+    if let Some(profile) = &req.bundle_profile {
+        w.start("meta");
+        w.value_element("profile", profile);
+        w.end();
+    }
+    w.value_element("type", "message");
+    w.start("entry");
+    w.start("resource");
+    w.start("MessageHeader");
+    w.value_element("id", new_id().as_str());
+    if let Some(header) = answer.entries.first() {
+        w.start("meta");
+        w.value_element("profile", header.profile);
+        w.end();
+    }
+    w.value_element("timestamp", now().as_str());
+    w.start("event");
+    if !answer.event_system.is_empty() {
+        w.value_element("system", answer.event_system);
+    }
+    w.value_element("code", answer.event);
+    w.end();
+    w.start("response");
+    w.value_element("identifier", &request_id);
+    w.value_element("code", code);
+    if let Some(id) = &outcome_id {
+        w.start("details");
+        w.value_element("reference", &format!("OperationOutcome/{id}"));
+        w.end();
+    }
+    w.end();
+    // Source and destination swapped.
+    for (what, (endpoint, name)) in [("source", &req.destination), ("destination", &req.source)] {
+        w.start(what);
+        if let Some(name) = name {
+            w.value_element("name", name);
+        }
+        w.value_element("endpoint", endpoint);
+        w.end();
+    }
+    if let Some((_, Some(id))) = &flag {
+        w.start("data");
+        w.value_element("reference", &format!("Flag/{id}"));
+        w.end();
+    }
+    w.end();
+    w.end();
+    w.end();
+    for resource in [
+        flag.map(|(xml, _)| xml),
+        outcome_id.map(|_| outcome_xml.finish()),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        w.start("entry");
+        w.start("resource");
+        w.raw(&resource);
+        w.end();
+        w.end();
+    }
+    let xml = w.finish();
+    let read = M::parse_with(&xml, &in_hand())
+        .map_err(|e| ReplyError::Unexpected(format!("a {} cannot carry this: {e}", answer.name)))?;
+    if let Some(w) = read
+        .warnings
+        .iter()
+        .find(|w| w.code == crate::xml::ErrorCode::Profile)
+    {
+        return Err(ReplyError::Unexpected(format!(
+            "a {} cannot carry this: {w}",
+            answer.name
+        )));
+    }
     Ok(Reply {
         http_status: status,
-        message,
+        message: read.value,
     })
 }
 
@@ -303,11 +405,12 @@ pub struct SpineError {
     pub diagnostics: Option<String>,
 }
 
-/// What a Spine response means to a client.
+/// What a Spine response means to a client, the flag of type `F` (any
+/// generated flag type; [`SpineReply`] for this crate's own).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SpineReply {
+pub enum SpineReplyOf<F> {
     /// The query found this flag.
-    Flag(Box<Flag>),
+    Flag(Box<F>),
     /// The query found no record.
     NoRecord,
     /// The create was recorded.
@@ -318,122 +421,160 @@ pub enum SpineReply {
     Error(SpineError),
 }
 
-/// The response identifier and interaction of a response message.
-fn response_of(message: &Message) -> Option<(&Id, Option<&Flag>, Option<&oo::OperationOutcome>)> {
-    Some(match message {
-        Message::QueryV1Response(m) => (
-            &m.header.response.identifier,
-            m.flag.as_ref(),
-            m.outcome.as_ref(),
-        ),
-        Message::QueryV2Response(m) => (
-            &m.header.response.identifier,
-            m.flag.as_ref(),
-            m.outcome.as_ref(),
-        ),
-        Message::CreateResponse(m) => (&m.header.response.identifier, None, m.outcome.as_ref()),
-        Message::DeleteResponse(m) => (&m.header.response.identifier, None, m.outcome.as_ref()),
-        _ => return None,
-    })
-}
+/// What a Spine response means to a client, with this crate's own [`Flag`].
+pub type SpineReply = SpineReplyOf<Flag>;
 
 /// Checks that `response` answers `request`: the matching response
 /// interaction, and `response.identifier` naming the request's header.
-pub fn answers(request: &Message, response: &Message) -> Result<(), ReplyError> {
+pub fn answers<M: FhirMessage>(request: &M, response: &M) -> Result<(), ReplyError> {
     let req = request_of(request)?;
-    let (identifier, _, _) = response_of(response).ok_or_else(|| {
-        ReplyError::Unexpected(format!("a {:?} is not a response", response.interaction()))
-    })?;
-    if response.interaction().responds_to() != Some(req.interaction) {
+    let resp = written::<M>(&response.to_xml())?;
+    matches(&req, &resp)
+}
+
+fn matches(req: &Written, resp: &Written) -> Result<(), ReplyError> {
+    let Some(answered) = resp.spec.responds_to else {
+        return Err(ReplyError::Unexpected(format!(
+            "a {} is not a response",
+            resp.spec.name
+        )));
+    };
+    if answered != req.spec.event {
         return Err(ReplyError::Mismatch(format!(
-            "a {:?} does not answer a {:?}",
-            response.interaction(),
-            req.interaction
+            "a {} does not answer a {}",
+            resp.spec.name, req.spec.name
         )));
     }
-    if req.id != Some(identifier) {
+    let identifier = resp.identifier.as_deref().unwrap_or_default();
+    if req.id.as_deref() != Some(identifier) {
         return Err(ReplyError::Mismatch(format!(
             "the response answers message {identifier}, not {}",
-            req.id.map_or("(no id)", |i| i.as_str())
+            req.id.as_deref().unwrap_or("(no id)")
         )));
     }
     Ok(())
 }
 
-/// The error (or warning) an OperationOutcome issue carries.
-fn spine_error(http_status: u16, issue: &oo::OperationOutcomeIssue) -> SpineError {
-    let code = issue.details.coding.code.code().to_owned();
-    SpineError {
+/// The error (or warning) an OperationOutcome `issue` element carries, or
+/// `None` when it has no severity or details code.
+fn spine_error(http_status: u16, issue: Node) -> Option<SpineError> {
+    let code = value_at(issue, &["details", "coding", "code"])?.to_owned();
+    let severity = value_at(issue, &["severity"])?.parse().ok()?;
+    let text = |names: &[&'static str]| value_at(issue, names).map(str::to_owned);
+    Some(SpineError {
         current: response_code(&code).map(|r| r.code),
         http_status,
-        severity: issue.severity,
-        display: issue
-            .details
-            .coding
-            .display
-            .as_ref()
-            .map(|d| d.as_str().to_owned()),
-        diagnostics: issue.diagnostics.as_ref().map(|d| d.as_str().to_owned()),
+        severity,
+        display: text(&["details", "coding", "display"]),
+        diagnostics: text(&["diagnostics"]),
         code,
-    }
+    })
 }
 
 /// The answer to a request that cannot be read as a message at all (a body
 /// that is not XML or not a request, an unknown path): there is no
 /// MessageHeader to answer, so it is a bare OperationOutcome carrying
-/// `code`, with that code's HTTP status. [`read_reply`] reads it back.
+/// `code` (claiming the OperationOutcome profile this crate's responses
+/// carry), with that code's HTTP status. [`read_reply`] reads it back.
 pub fn refuse(code: &str, diagnostics: Option<&str>) -> Result<(u16, String), ReplyError> {
     let row = response_code(code).ok_or_else(|| ReplyError::UnknownCode(code.to_owned()))?;
-    let outcome = outcome(row.code, diagnostics)?;
-    let xml = crate::xml::write_str(&outcome, "OperationOutcome", &Default::default());
-    Ok((row.http_status, xml))
+    let profile = crate::messages::Interaction::ALL.iter().find_map(|i| {
+        <crate::messages::Message as FhirMessage>::interaction(i.event_code())
+            .and_then(|spec| spec.entry("OperationOutcome"))
+            .map(|e| e.profile)
+    });
+    let mut w = Writer::new(WriteOptions::default());
+    write_outcome(&mut w, profile, row.code, diagnostics)?;
+    Ok((row.http_status, w.finish()))
 }
 
 /// Reads a Spine response with its HTTP status (and, when given, checks it
-/// answers `request`).
-pub fn read_reply(
+/// answers `request`), as a message of type `M`, its flag (if any) as an
+/// `F`. With this crate's own messages and [`SpineReply`]'s patterns, both
+/// types are inferred:
+///
+/// ```
+/// use fgm_types::spine::{build::QueryV2, read_reply, refuse, SpineReply};
+/// use fgm_types::messages::Message;
+///
+/// let query = QueryV2::new("9434765919").from_asid("200000000115").to_asid("990101234567")
+///     .practitioner_local("12456").build().unwrap();
+/// let (status, body) = refuse("MESSAGE_NOT_WELL_FORMED", None).unwrap();
+/// match read_reply(status, body.as_bytes(), Some(&Message::QueryV2Request(query))).unwrap() {
+///     SpineReply::Error(e) => assert_eq!(e.code, "MESSAGE_NOT_WELL_FORMED"),
+///     other => panic!("{other:?}"),
+/// }
+/// ```
+pub fn read_reply<M: FhirMessage, F: FhirElement>(
     http_status: u16,
     body: &[u8],
-    request: Option<&Message>,
-) -> Result<SpineReply, ReplyError> {
-    let message = match Message::parse(body) {
+    request: Option<&M>,
+) -> Result<SpineReplyOf<F>, ReplyError> {
+    let message = match M::parse(body) {
         Ok(read) => read.value,
         Err(e) => {
             // A request that could not be read is answered with a bare
             // OperationOutcome ([`refuse`]).
-            return match crate::xml::read_bytes::<oo::OperationOutcome>(body, &Default::default()) {
-                Ok(bare) => Ok(SpineReply::Error(spine_error(
-                    http_status,
-                    bare.value.issue.first(),
-                ))),
-                Err(_) => Err(ReplyError::Read(e)),
-            };
+            let bare = parse_document(body, &Default::default())
+                .ok()
+                .and_then(|doc| {
+                    let root = doc.root_element();
+                    let fhir = root.tag_name().namespace() == Some(crate::xml::FHIR_NS);
+                    (fhir && root.tag_name().name() == "OperationOutcome")
+                        .then(|| child(root, "issue"))
+                        .flatten()
+                        .and_then(|issue| spine_error(http_status, issue))
+                });
+            return bare.map(SpineReplyOf::Error).ok_or(ReplyError::Read(e));
         }
     };
+    let xml = message.to_xml();
+    let resp = written::<M>(&xml)?;
     if let Some(request) = request {
-        answers(request, &message)?;
+        matches(&request_of(request)?, &resp)?;
     }
-    let (_, flag, outcome) = response_of(&message).ok_or_else(|| {
-        ReplyError::Unexpected(format!("a {:?} is not a response", message.interaction()))
-    })?;
-    if let Some(issue) = outcome.map(|o| o.issue.first()) {
-        let error = spine_error(http_status, issue);
-        if error.current == Some("NO_RECORD_FOUND") {
-            return Ok(SpineReply::NoRecord);
-        }
-        let serious = matches!(issue.severity, IssueSeverity::Fatal | IssueSeverity::Error);
-        if serious || flag.is_none() {
-            return Ok(SpineReply::Error(error));
+    let Some(answered) = resp.spec.responds_to.and_then(M::interaction) else {
+        return Err(ReplyError::Unexpected(format!(
+            "a {} is not a response",
+            resp.spec.name
+        )));
+    };
+    let doc = parse_document(xml.as_bytes(), &in_hand()).map_err(ReplyError::Read)?;
+    let resources: Vec<(usize, Node)> = children(doc.root_element(), "entry")
+        .enumerate()
+        .filter_map(|(i, e)| child(e, "resource").and_then(resource_in).map(|r| (i, r)))
+        .collect();
+    let find = |rtype: &str| resources.iter().find(|(_, r)| r.tag_name().name() == rtype);
+    let flag = find("Flag");
+    if let Some((_, outcome)) = find("OperationOutcome") {
+        if let Some(error) = child(*outcome, "issue").and_then(|i| spine_error(http_status, i)) {
+            if error.current == Some("NO_RECORD_FOUND") {
+                return Ok(SpineReplyOf::NoRecord);
+            }
+            let serious = matches!(error.severity, IssueSeverity::Fatal | IssueSeverity::Error);
+            if serious || flag.is_none() {
+                return Ok(SpineReplyOf::Error(error));
+            }
         }
     }
-    Ok(match (message.interaction(), flag) {
-        (_, Some(flag)) => SpineReply::Flag(Box::new(flag.clone())),
-        (Interaction::CreateResponse, None) => SpineReply::Created,
-        (Interaction::DeleteResponse, None) => SpineReply::Deleted,
-        (other, None) => {
+    Ok(match flag {
+        Some((index, node)) => {
+            let mut r = Reader::new(&doc, Mode::Lenient);
+            r.push("Bundle");
+            r.push_index("entry", *index);
+            r.push("resource");
+            r.push("Flag");
+            SpineReplyOf::Flag(Box::new(
+                F::read_element(&mut r, *node).map_err(ReplyError::Read)?,
+            ))
+        }
+        None if resp.spec.entry("Flag").is_some() => {
             return Err(ReplyError::Unexpected(format!(
-                "a {other:?} with neither a flag nor an OperationOutcome"
+                "a {} with neither a flag nor an OperationOutcome",
+                resp.spec.name
             )))
         }
+        None if records_a_flag(answered) => SpineReplyOf::Created,
+        None => SpineReplyOf::Deleted,
     })
 }

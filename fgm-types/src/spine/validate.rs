@@ -19,10 +19,10 @@ use std::fmt;
 use crate::messages::{Direction, RESPONSE_CODES};
 use crate::primitive::{is_leap_year, Date};
 use crate::valuesets::{FgmDeleteReasonCodes10, IssueSeverity};
-use crate::xml::{parse_document, ErrorCode, Node, ReadOptions, MAX_DEPTH};
+use crate::xml::{parse_document, ErrorCode, Node};
 use crate::FhirMessage;
 
-use super::{is_asid_endpoint, response_code, NhsNumber};
+use super::{in_hand, is_asid_endpoint, response_code, NhsNumber};
 
 /// What to check beyond the defaults.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -111,18 +111,21 @@ pub fn over_18(birth_date: &str, on: &str) -> Option<bool> {
 }
 
 /// An element's child elements named `name`, in document order.
-fn children<'a, 'i>(node: Node<'a, 'i>, name: &'static str) -> impl Iterator<Item = Node<'a, 'i>> {
+pub(super) fn children<'a, 'i>(
+    node: Node<'a, 'i>,
+    name: &'static str,
+) -> impl Iterator<Item = Node<'a, 'i>> {
     node.children()
         .filter(move |c| c.is_element() && c.tag_name().name() == name)
 }
 
 /// An element's first child element named `name`.
-fn child<'a, 'i>(node: Node<'a, 'i>, name: &'static str) -> Option<Node<'a, 'i>> {
+pub(super) fn child<'a, 'i>(node: Node<'a, 'i>, name: &'static str) -> Option<Node<'a, 'i>> {
     children(node, name).next()
 }
 
 /// The `value` attribute of the element at `names` below `node`.
-fn value_at<'a>(node: Node<'a, '_>, names: &[&'static str]) -> Option<&'a str> {
+pub(super) fn value_at<'a>(node: Node<'a, '_>, names: &[&'static str]) -> Option<&'a str> {
     let mut at = node;
     for name in names {
         at = child(at, name)?;
@@ -131,7 +134,7 @@ fn value_at<'a>(node: Node<'a, '_>, names: &[&'static str]) -> Option<&'a str> {
 }
 
 /// The resource held by an entry's `resource` or by a `contained`.
-fn resource_in<'a, 'i>(wrapper: Node<'a, 'i>) -> Option<Node<'a, 'i>> {
+pub(super) fn resource_in<'a, 'i>(wrapper: Node<'a, 'i>) -> Option<Node<'a, 'i>> {
     wrapper.children().find(Node::is_element)
 }
 
@@ -401,15 +404,7 @@ impl Validator {
 /// as such.
 pub fn validate<M: FhirMessage>(message: &M, options: &ValidateOptions) -> Vec<ValidationIssue> {
     let xml = message.to_xml();
-    // The message is already in hand: no size limit but the reader's own
-    // depth bound, no reference check (that is the reader's business).
-    let lenient = ReadOptions {
-        max_bytes: usize::MAX,
-        max_depth: MAX_DEPTH,
-        max_nodes: u32::MAX,
-        check_references: false,
-        ..ReadOptions::default()
-    };
+    let lenient = in_hand();
     let non_conforming = match M::parse_with(&xml, &lenient) {
         Ok(read) => read
             .warnings
