@@ -547,10 +547,7 @@ fn a_dangling_reference_is_refused_in_json_as_in_xml() {
         e.path, "Bundle.entry[0].resource.MessageHeader.response.details.reference",
         "{e}"
     );
-    let unchecked = ReadOptions {
-        check_references: false,
-        ..ReadOptions::default()
-    };
+    let unchecked = ReadOptions::default().with_check_references(false);
     let read = Message::from_json_with(input, &unchecked).unwrap().value;
     assert!(fgm_types::oracle::check_message_json(&read, &unchecked).is_ok());
     assert!(fgm_types::oracle::check_json_bytes(input.as_bytes()).is_ok());
