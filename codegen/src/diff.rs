@@ -209,6 +209,9 @@ fn field_sig(f: &Field) -> String {
     if f.attribute {
         s.push_str(" (attribute)");
     }
+    if f.json_array {
+        s.push_str(" (JSON array)");
+    }
     if let Some(values) = &f.slice {
         let by: Vec<String> = values
             .iter()

@@ -459,6 +459,47 @@ pub fn array<'de, T: Deserialize<'de>, A: MapAccess<'de>>(
     map.next_value_seed(Array(name, PhantomData))
 }
 
+/// Reads an array property that holds at most one item (its element's base
+/// repeats, its profile allows one); a second item is an error at its path.
+pub fn single<'de, T: Deserialize<'de>, A: MapAccess<'de>>(
+    map: &mut A,
+    name: &str,
+) -> std::result::Result<Option<T>, A::Error> {
+    map.next_value_seed(Single(name, PhantomData))
+}
+
+struct Single<'n, T>(&'n str, PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for Single<'_, T> {
+    type Value = Option<T>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Option<T>, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for Single<'_, T> {
+    type Value = Option<T>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "an array of at most one item (`{}`)", self.0)
+    }
+    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> std::result::Result<Option<T>, S::Error> {
+        push_index(self.0, 0);
+        let first = seq.next_element()?;
+        pop();
+        if first.is_some() {
+            push_index(self.0, 1);
+            if seq.next_element::<de::IgnoredAny>()?.is_some() {
+                return Err(fail(
+                    ErrorCode::Repeated,
+                    format!("`{}` holds at most one item", self.0),
+                ));
+            }
+            pop();
+        }
+        Ok(first)
+    }
+}
+
 /// Reads an array property's items held back (to look at each first).
 pub fn raw_array<'de, A: MapAccess<'de>>(
     map: &mut A,
