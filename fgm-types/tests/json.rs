@@ -486,6 +486,48 @@ mod hand_written {
             .to_string()
             .starts_with("unknown-element: property `x`"));
     }
+
+    /// Fields of at most one value whose base definition repeats.
+    #[derive(Debug, PartialEq, FhirXml)]
+    struct Destination {
+        #[fhir(json = "array")]
+        name: FhirString,
+        #[fhir(json = "array")]
+        endpoint: Option<FhirString>,
+    }
+
+    #[test]
+    fn a_field_whose_base_repeats_is_an_array_of_at_most_one() {
+        let json = r#"{"name":["Spine"],"endpoint":["urn:x"]}"#;
+        let d: Destination = read_str(json, &ReadOptions::strict()).unwrap().value;
+        assert_eq!(d.name.as_str(), "Spine");
+        assert_eq!(to_string(&d, false).unwrap(), json);
+        let d: Destination = read_str(
+            r#"{"name":["Spine"],"endpoint":[]}"#,
+            &ReadOptions::strict(),
+        )
+        .unwrap()
+        .value;
+        assert_eq!(d.endpoint, None);
+        assert_eq!(to_string(&d, false).unwrap(), r#"{"name":["Spine"]}"#);
+        let err = read_str::<Destination>(
+            "{\"name\":[\"Spine\"],\n\"endpoint\":[\"urn:x\",\"urn:y\"]}",
+            &ReadOptions::strict(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            (err.code, err.path.as_str()),
+            (ErrorCode::Repeated, "endpoint[1]"),
+            "{err}"
+        );
+        assert_eq!(err.line, 2, "{err}");
+        assert!(err.column > 12, "{err}");
+        let err =
+            read_str::<Destination>(r#"{"name":"Spine"}"#, &ReadOptions::strict()).unwrap_err();
+        assert_eq!(err.path, "name", "{err}");
+        let err = read_str::<Destination>(r#"{"name":[]}"#, &ReadOptions::strict()).unwrap_err();
+        assert_eq!(err.code, ErrorCode::Missing, "{err}");
+    }
 }
 
 #[test]

@@ -465,6 +465,9 @@ pub fn single<'de, T: Deserialize<'de>, A: MapAccess<'de>>(
     map: &mut A,
     name: &str,
 ) -> std::result::Result<Option<T>, A::Error> {
+    // At `name` until the array opens (a value that is no array fails
+    // there), then at each item.
+    push(name);
     map.next_value_seed(Single(name, PhantomData))
 }
 
@@ -483,6 +486,7 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for Single<'_, T> {
         write!(f, "an array of at most one item (`{}`)", self.0)
     }
     fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> std::result::Result<Option<T>, S::Error> {
+        pop();
         push_index(self.0, 0);
         let first = seq.next_element()?;
         pop();
