@@ -8,7 +8,10 @@
 //! - a resource is an object whose first property is `resourceType`;
 //!   property names are the XML element names (`valueString` for a choice);
 //! - an element the type holds as a `Vec` or `NonEmpty` (and every sliced
-//!   element) is an array, any other a single value; empty ones are left out;
+//!   element) is an array, and so is one of at most one value whose DSTU2
+//!   base definition repeats (`#[fhir(json = "array")]`, planned from the
+//!   definitions' `base`): an array of one, a second item an error; any
+//!   other is a single value; empty ones are left out;
 //! - `integer`, `positiveInt`, `unsignedInt` and `decimal` are JSON numbers
 //!   written with their exact lexical form (`1.50` stays `1.50`; a
 //!   `positiveInt` written `+5` loses its `+`, which JSON has no room for),
