@@ -161,6 +161,9 @@ pub struct Field {
     pub slice: Option<Vec<FixedValue>>,
     /// Whether the type is a choice enum (`value[x]` with several types).
     pub choice: bool,
+    /// Whether FHIR JSON writes it as an array though it holds at most one
+    /// (its base definition repeats).
+    pub json_array: bool,
 }
 
 impl Field {

@@ -209,6 +209,9 @@ fn field_sig(f: &Field) -> String {
     if f.attribute {
         s.push_str(" (attribute)");
     }
+    if f.json_array {
+        s.push_str(" (JSON array)");
+    }
     if let Some(values) = &f.slice {
         let by: Vec<String> = values
             .iter()
@@ -220,7 +223,7 @@ fn field_sig(f: &Field) -> String {
 }
 
 /// A field's API facts, named, for a change line that shows only what changed.
-fn field_aspects(f: &Field) -> [(&'static str, String); 5] {
+fn field_aspects(f: &Field) -> [(&'static str, String); 6] {
     let slice = f.slice.as_ref().map(|values| {
         values
             .iter()
@@ -234,6 +237,7 @@ fn field_aspects(f: &Field) -> [(&'static str, String); 5] {
         ("element", f.xml_name.clone()),
         ("attribute", f.attribute.to_string()),
         ("slice", slice.unwrap_or_else(|| "-".to_owned())),
+        ("JSON array", f.json_array.to_string()),
     ]
 }
 

@@ -117,6 +117,11 @@ pub struct ElementDef {
     pub min: Option<u32>,
     /// Maximum cardinality, if stated.
     pub max: Option<Max>,
+    /// The maximum cardinality of the element in the DSTU2 resource or
+    /// datatype it comes from (`base/max`), if stated: FHIR JSON writes an
+    /// element whose base repeats as an array, however far a profile
+    /// narrows it.
+    pub base_max: Option<Max>,
     /// Allowed types; empty when not stated (or for a `nameReference`).
     pub types: Vec<TypeRef>,
     /// Content defined by the element with this `name`.

@@ -352,6 +352,7 @@ impl Planner {
                         attribute: false,
                         slice: Some(values),
                         choice: false,
+                        json_array: false,
                     });
                 }
                 if child.def.slicing.as_ref().is_some_and(|s| s.is_open()) {
@@ -367,6 +368,7 @@ impl Planner {
                         attribute: child.def.xml_attr,
                         slice: None,
                         choice: child.def.types.len() > 1,
+                        json_array: false,
                     });
                 }
                 last_xml = Some(xml_name(child));
@@ -384,6 +386,7 @@ impl Planner {
                 attribute: child.def.xml_attr,
                 slice: None,
                 choice: child.def.types.len() > 1,
+                json_array: child.json_array(),
             });
             if !child.def.xml_attr {
                 last_xml = Some(xml_name(child));
@@ -741,6 +744,7 @@ fn same_shape(local: &StructDef, base: &StructDef) -> bool {
                 && a.max == b.max
                 && a.attribute == b.attribute
                 && a.slice == b.slice
+                && a.json_array == b.json_array
         })
 }
 

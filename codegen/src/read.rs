@@ -198,6 +198,16 @@ impl<'a, 'input> Cx<'a, 'input> {
             })?)),
             None => None,
         };
+        let base_max = match child(node, "base").and_then(|b| self.value(b, "max")) {
+            Some(v) if v == "*" => Some(Max::Many),
+            Some(v) => Some(Max::N(v.parse::<u32>().map_err(|_| {
+                at(self.err(
+                    node,
+                    format!("base max `{v}` is neither `*` nor a whole number"),
+                ))
+            })?)),
+            None => None,
+        };
         let types = children(node, "type")
             .map(|t| {
                 Ok(TypeRef {
@@ -240,6 +250,7 @@ impl<'a, 'input> Cx<'a, 'input> {
             definition: self.value(node, "definition"),
             min,
             max,
+            base_max,
             types,
             name_reference: self.value(node, "nameReference"),
             xml_attr: children(node, "representation")

@@ -323,6 +323,18 @@ impl Node {
         self.def.max.unwrap_or(Max::Many)
     }
 
+    /// Maximum cardinality of the base definition (the element's own when
+    /// unstated).
+    pub fn base_max(&self) -> Max {
+        self.def.base_max.unwrap_or_else(|| self.max())
+    }
+
+    /// Whether FHIR JSON writes this element as an array though it holds at
+    /// most one: its base definition repeats.
+    pub fn json_array(&self) -> bool {
+        self.max() == Max::N(1) && !matches!(self.base_max(), Max::N(0 | 1))
+    }
+
     /// The single type code, when the element has exactly one type.
     pub fn single_type(&self) -> Option<&str> {
         match self.def.types.as_slice() {
@@ -952,6 +964,7 @@ fn merge(base: Option<&ElementDef>, listed: Option<&ElementDef>, path: &str) -> 
             definition: l.definition.clone().or_else(|| b.definition.clone()),
             min: l.min.or(b.min),
             max: l.max.or(b.max),
+            base_max: l.base_max.or(b.base_max).or(b.max),
             types: if l.types.is_empty() {
                 b.types.clone()
             } else {

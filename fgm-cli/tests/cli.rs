@@ -57,7 +57,7 @@ fn diff_ris_patient_1_0_to_2_0_prints_the_real_differences() {
         "\
 ~ profile http://fhir.nhs.net/StructureDefinition/spine-ris-patient: Spine-RIS-Patient-1-0 1.0.0 -> Spine-RIS-Patient-2-0 2.0.0 (module spine_ris_patient_1_0 -> spine_ris_patient_2_0)
   + Patient.birth_date: Date 1..1 <birthDate>
-  + Patient.care_provider: Reference 1..1 <careProvider>
+  + Patient.care_provider: Reference 1..1 <careProvider> (JSON array)
 "
     );
 }

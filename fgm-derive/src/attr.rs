@@ -73,6 +73,7 @@ pub mod keys {
         "slice",
         "overflow",
         "arbitrary",
+        "json",
     ];
     /// An enum (choice, resources or codes).
     pub const ENUM: &[&str] = &["resources"];
@@ -124,6 +125,9 @@ pub struct Attrs {
     pub responds_to: Option<Spanned>,
     /// `arbitrary = "empty"`: generated values leave the field empty.
     pub arbitrary_empty: Option<Span>,
+    /// `json = "array"`: FHIR JSON writes the field of at most one value as
+    /// an array (its base definition repeats).
+    pub json_array: Option<Span>,
 }
 
 fn string(meta: &ParseNestedMeta) -> syn::Result<Spanned> {
@@ -242,6 +246,17 @@ pub fn parse(cx: &mut Ctxt, attrs: &[Attribute], allowed: &[&str], place: &str) 
                         ));
                     }
                     out.arbitrary_empty = Some(span);
+                }
+                "json" => {
+                    once(out.json_array.is_some())?;
+                    let value = string(&meta)?;
+                    if value.value != "array" {
+                        return Err(syn::Error::new(
+                            value.span,
+                            "expected `json = \"array\"` (FHIR JSON writes the field as an array)",
+                        ));
+                    }
+                    out.json_array = Some(span);
                 }
                 "slice" => {
                     once(out.slice.is_some())?;

@@ -37,12 +37,15 @@ fn groups(children: &[Child]) -> Vec<Group> {
             container,
             choice: false,
             slice,
+            json_array,
             ..
         } = c
         else {
             continue;
         };
-        let repeats = matches!(container, Container::Vec | Container::NonEmpty) || slice.is_some();
+        let repeats = matches!(container, Container::Vec | Container::NonEmpty)
+            || slice.is_some()
+            || *json_array;
         match groups.iter_mut().find(|g| g.xml == c.xml()) {
             Some(g) => {
                 g.members.push(i);
@@ -270,12 +273,21 @@ pub fn expand_struct(
             .copied()
             .find(|&m| matches!(&children[m], Child::Field { slice: None, .. }));
         if sliced.is_empty() {
-            // One repeating element.
-            let v = slot(g.members[0]);
+            // One repeating element, or one of at most one value whose base
+            // repeats.
+            let m = g.members[0];
+            let v = slot(m);
+            let read = match &children[m] {
+                Child::Field {
+                    container: Container::One | Container::Option,
+                    ..
+                } => quote!(#rt::single(&mut map, #xml)?),
+                _ => quote!(#rt::array(&mut map, #xml)?),
+            };
             arms.push(quote! {
                 #xml => {
                     #rt::once::<_, A::Error>(&mut #seen, (), #xml)?;
-                    #v = #rt::array(&mut map, #xml)?;
+                    #v = #read;
                 }
             });
             continue;

@@ -25,6 +25,7 @@
 //! | `#[fhir(fixed(element = "status", value = "active", after = "period"))]` | struct, repeatable | a fixed child element, not a field: written, and checked when read; `after` names the element it follows (omitted: first) |
 //! | `#[fhir(resource = "Flag", profile = "http://…")]` | struct | a resource and the profile it conforms to: generated values claim the profile in `meta` |
 //! | `#[fhir(arbitrary = "empty")]` | `Option`/`Vec` field | generated values leave it empty (resources the message or the manifest supplies) |
+//! | `#[fhir(json = "array")]` | `T`/`Option<T>` field | FHIR JSON writes it as an array of one, and reads an array of at most one (its DSTU2 base definition repeats); no effect on XML |
 //!
 //! # Enums
 //!

@@ -43,6 +43,8 @@ pub(crate) enum Child<'a> {
         inner: &'a Type,
         choice: bool,
         slice: Option<(String, String)>,
+        /// Written as an array in FHIR JSON though it holds at most one.
+        json_array: bool,
     },
     Fixed {
         xml: String,
@@ -78,6 +80,7 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
                 || a.attribute.is_some()
                 || a.choice.is_some()
                 || a.slice.is_some()
+                || a.json_array.is_some()
             {
                 cx.error_at(span, "an `overflow` field takes no other fhir attribute");
             }
@@ -85,6 +88,20 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
                 cx.error_at(span, "only one field may be the `overflow`");
             }
             continue;
+        }
+        if let Some(span) = a.json_array {
+            if !matches!(container, Container::One | Container::Option) {
+                cx.error_at(
+                    span,
+                    "`json = \"array\"` is for a `T` or `Option<T>` field; a repeating field is an array already",
+                );
+            }
+            if a.attribute.is_some() || a.choice.is_some() {
+                cx.error_at(
+                    span,
+                    "`json = \"array\"` cannot go on an `attribute` or a `choice`",
+                );
+            }
         }
         if let Some(span) = a.attribute {
             if container != Container::One && container != Container::Option {
@@ -115,6 +132,7 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
             inner,
             choice: a.choice.is_some(),
             slice: a.slice.map(|(d, v)| (d.value, v.value)),
+            json_array: a.json_array.is_some(),
         });
     }
     // Fixed elements go after the element they name.

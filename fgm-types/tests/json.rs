@@ -65,13 +65,116 @@ fn every_example_without_overflow_round_trips_through_json() {
 }
 
 /// Checks the JSON against the XML written from the same value, element
-/// by element: the DSTU2 JSON rules.
+/// by element: the DSTU2 JSON rules, an element being an array exactly when
+/// its base definition repeats ([`Base`]).
 fn check_rules(name: &str, xml: &str, json: &str) {
     let doc = roxmltree::Document::parse(xml).unwrap();
     let root = doc.root_element();
     let value: Value = serde_json::from_str(json).unwrap();
     // A resource: an object whose first property is its resourceType.
     check_resource(name, root, &value, "Bundle");
+}
+
+/// Each DSTU2 element's base maximum (`*` or a number) and types, from the
+/// published snapshots' `base` (`../shared/fgm-ris`) and the DSTU2 base
+/// the project restates (`definitions/dstu2`): what FHIR JSON arrays follow.
+struct Base {
+    elements: std::collections::HashMap<String, (String, Vec<String>)>,
+}
+
+impl Base {
+    fn load() -> Base {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+        let mut elements = std::collections::HashMap::new();
+        for dir in [
+            format!("{root}/../shared/fgm-ris/StructureDefinitions"),
+            format!("{root}/definitions/dstu2"),
+        ] {
+            for file in std::fs::read_dir(&dir).unwrap() {
+                let text = std::fs::read_to_string(file.unwrap().path()).unwrap();
+                let doc = roxmltree::Document::parse(&text).unwrap();
+                let value = |n: roxmltree::Node, tag: &str| {
+                    n.children()
+                        .find(|c| c.has_tag_name(tag))
+                        .and_then(|c| c.attribute("value"))
+                        .map(str::to_owned)
+                };
+                for e in doc.descendants().filter(|n| n.has_tag_name("element")) {
+                    let Some(path) = value(e, "path") else {
+                        continue;
+                    };
+                    let base = e.children().find(|c| c.has_tag_name("base"));
+                    let Some(max) = base
+                        .and_then(|b| value(b, "max"))
+                        .or_else(|| value(e, "max"))
+                    else {
+                        continue;
+                    };
+                    let types = e
+                        .children()
+                        .filter(|c| c.has_tag_name("type"))
+                        .filter_map(|t| value(t, "code"))
+                        .collect();
+                    elements.entry(path).or_insert((max, types));
+                }
+            }
+        }
+        Base { elements }
+    }
+
+    /// The base definition of the element at `path` (`Patient.identifier`,
+    /// `Flag.code.coding`, `Extension.valueString`): listed, or a member of
+    /// its parent's type, of `Element`, `BackboneElement` or the resource
+    /// bases.
+    fn find(&self, path: &str) -> Option<&(String, Vec<String>)> {
+        if let Some(found) = self.elements.get(path) {
+            return Some(found);
+        }
+        let (parent, last) = path.rsplit_once('.')?;
+        let owners: Vec<String> = if parent.contains('.') {
+            let (_, types) = self.find(parent)?;
+            let mut owners = vec![parent.to_owned()];
+            owners.extend(types.iter().cloned());
+            owners.push("BackboneElement".into());
+            owners.push("Element".into());
+            owners
+        } else {
+            vec![parent.into(), "DomainResource".into(), "Resource".into()]
+        };
+        owners.iter().find_map(|owner| {
+            self.elements.get(&format!("{owner}.{last}")).or_else(|| {
+                // A choice named by its type: `valueString` is `value[x]`.
+                self.elements.iter().find_map(|(p, v)| {
+                    let stem = p.strip_prefix(&format!("{owner}."))?.strip_suffix("[x]")?;
+                    last.strip_prefix(stem)
+                        .filter(|t| t.starts_with(char::is_uppercase))
+                        .map(|_| v)
+                })
+            })
+        })
+    }
+
+    /// Whether the element at a JSON path (`Bundle.entry[0].resource.
+    /// MessageHeader.destination`) repeats in its base definition.
+    fn repeats(&self, path: &str) -> bool {
+        let segments: Vec<&str> = path
+            .split('.')
+            .map(|s| s.split('[').next().unwrap())
+            .collect();
+        let resource = segments
+            .iter()
+            .rposition(|s| s.starts_with(char::is_uppercase))
+            .unwrap();
+        let element = segments[resource..].join(".");
+        let (max, _) = self
+            .find(&element)
+            .unwrap_or_else(|| panic!("{path}: no base definition of {element}"));
+        max != "0" && max != "1"
+    }
+}
+
+thread_local! {
+    static BASE: Base = Base::load();
 }
 
 fn check_resource(name: &str, element: roxmltree::Node, json: &Value, path: &str) {
@@ -133,9 +236,14 @@ fn check_object(name: &str, element: roxmltree::Node, json: &Value, path: &str, 
         }
         let value = &object[key.as_str()];
         let path = format!("{path}.{key}");
+        let repeats = BASE.with(|b| b.repeats(&path));
         let items: Vec<&Value> = match value {
             Value::Array(items) => {
                 assert!(!items.is_empty(), "{name}: {path}: no empty arrays");
+                assert!(
+                    repeats,
+                    "{name}: {path}: an array only where the base definition repeats"
+                );
                 items.iter().collect()
             }
             one => {
@@ -145,11 +253,8 @@ fn check_object(name: &str, element: roxmltree::Node, json: &Value, path: &str, 
                     "{name}: {path}: a repeated element is an array"
                 );
                 assert!(
-                    !matches!(
-                        key.as_str(),
-                        "entry" | "contained" | "profile" | "extension" | "parameter" | "issue"
-                    ),
-                    "{name}: {path}: a 0..* element is always an array"
+                    !repeats,
+                    "{name}: {path}: an element whose base definition repeats is always an array"
                 );
                 vec![one]
             }
@@ -485,6 +590,48 @@ mod hand_written {
             .unwrap_err()
             .to_string()
             .starts_with("unknown-element: property `x`"));
+    }
+
+    /// Fields of at most one value whose base definition repeats.
+    #[derive(Debug, PartialEq, FhirXml)]
+    struct Destination {
+        #[fhir(json = "array")]
+        name: FhirString,
+        #[fhir(json = "array")]
+        endpoint: Option<FhirString>,
+    }
+
+    #[test]
+    fn a_field_whose_base_repeats_is_an_array_of_at_most_one() {
+        let json = r#"{"name":["Spine"],"endpoint":["urn:x"]}"#;
+        let d: Destination = read_str(json, &ReadOptions::strict()).unwrap().value;
+        assert_eq!(d.name.as_str(), "Spine");
+        assert_eq!(to_string(&d, false).unwrap(), json);
+        let d: Destination = read_str(
+            r#"{"name":["Spine"],"endpoint":[]}"#,
+            &ReadOptions::strict(),
+        )
+        .unwrap()
+        .value;
+        assert_eq!(d.endpoint, None);
+        assert_eq!(to_string(&d, false).unwrap(), r#"{"name":["Spine"]}"#);
+        let err = read_str::<Destination>(
+            "{\"name\":[\"Spine\"],\n\"endpoint\":[\"urn:x\",\"urn:y\"]}",
+            &ReadOptions::strict(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            (err.code, err.path.as_str()),
+            (ErrorCode::Repeated, "endpoint[1]"),
+            "{err}"
+        );
+        assert_eq!(err.line, 2, "{err}");
+        assert!(err.column > 12, "{err}");
+        let err =
+            read_str::<Destination>(r#"{"name":"Spine"}"#, &ReadOptions::strict()).unwrap_err();
+        assert_eq!(err.path, "name", "{err}");
+        let err = read_str::<Destination>(r#"{"name":[]}"#, &ReadOptions::strict()).unwrap_err();
+        assert_eq!(err.code, ErrorCode::Missing, "{err}");
     }
 }
 

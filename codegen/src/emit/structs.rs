@@ -40,6 +40,9 @@ impl Emitter {
             if f.choice {
                 keys.push(quote!(choice));
             }
+            if f.json_array {
+                keys.push(quote!(json = "array"));
+            }
             if let Some(values) = &f.slice {
                 let (d, v) = (&values[0].element, &values[0].value);
                 keys.push(quote!(slice(discriminator = #d, value = #v)));

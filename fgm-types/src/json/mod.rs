@@ -8,7 +8,10 @@
 //! - a resource is an object whose first property is `resourceType`;
 //!   property names are the XML element names (`valueString` for a choice);
 //! - an element the type holds as a `Vec` or `NonEmpty` (and every sliced
-//!   element) is an array, any other a single value; empty ones are left out;
+//!   element) is an array, and so is one of at most one value whose DSTU2
+//!   base definition repeats (`#[fhir(json = "array")]`, planned from the
+//!   definitions' `base`): an array of one, a second item an error; any
+//!   other is a single value; empty ones are left out;
 //! - `integer`, `positiveInt`, `unsignedInt` and `decimal` are JSON numbers
 //!   written with their exact lexical form (`1.50` stays `1.50`; a
 //!   `positiveInt` written `+5` loses its `+`, which JSON has no room for),
@@ -457,6 +460,51 @@ pub fn array<'de, T: Deserialize<'de>, A: MapAccess<'de>>(
     name: &str,
 ) -> std::result::Result<Vec<T>, A::Error> {
     map.next_value_seed(Array(name, PhantomData))
+}
+
+/// Reads an array property that holds at most one item (its element's base
+/// repeats, its profile allows one); a second item is an error at its path.
+pub fn single<'de, T: Deserialize<'de>, A: MapAccess<'de>>(
+    map: &mut A,
+    name: &str,
+) -> std::result::Result<Option<T>, A::Error> {
+    // At `name` until the array opens (a value that is no array fails
+    // there), then at each item.
+    push(name);
+    map.next_value_seed(Single(name, PhantomData))
+}
+
+struct Single<'n, T>(&'n str, PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for Single<'_, T> {
+    type Value = Option<T>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Option<T>, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for Single<'_, T> {
+    type Value = Option<T>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "an array of at most one item (`{}`)", self.0)
+    }
+    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> std::result::Result<Option<T>, S::Error> {
+        pop();
+        push_index(self.0, 0);
+        let first = seq.next_element()?;
+        pop();
+        if first.is_some() {
+            push_index(self.0, 1);
+            if seq.next_element::<de::IgnoredAny>()?.is_some() {
+                return Err(fail(
+                    ErrorCode::Repeated,
+                    format!("`{}` holds at most one item", self.0),
+                ));
+            }
+            pop();
+        }
+        Ok(first)
+    }
 }
 
 /// Reads an array property's items held back (to look at each first).
