@@ -270,7 +270,11 @@ mod lex {
     pub fn xml_chars(s: &str) -> Check {
         // Only bytes below 0x20 and the lead byte of U+F000..U+FFFF can start
         // a character outside `Char`.
-        if !s.bytes().any(|b| b < 0x20 || b == 0xEF) {
+        // Without stopping early, so that the scan vectorises.
+        if !s
+            .bytes()
+            .fold(false, |found, b| found | (b < 0x20) | (b == 0xEF))
+        {
             return Ok(());
         }
         match s.chars().enumerate().find(|(_, c)| !is_xml_char(*c)) {
@@ -588,6 +592,51 @@ mod lex {
         )
     }
 
+    /// A byte allowed in every part of a URI: unreserved, a sub-delimiter,
+    /// or one that escaping makes legal (non-ASCII, controls and
+    /// `<>"{}|\^` and the backtick).
+    const URI_ANYWHERE: u8 = 1;
+    /// `:`, allowed in some parts.
+    const COLON: u8 = 2;
+    /// `@`, allowed in some parts.
+    const AT: u8 = 4;
+    /// `/`, allowed in some parts.
+    const SLASH: u8 = 8;
+    /// `?`, allowed in some parts.
+    const QUESTION: u8 = 16;
+
+    /// The class bits of each byte, for [`uri`].
+    static URI_CLASS: [u8; 256] = {
+        let mut t = [0u8; 256];
+        let mut b = 0;
+        while b < 256 {
+            let c = b as u8;
+            let escaped = c < 0x20
+                || c >= 0x7F
+                || matches!(
+                    c,
+                    b'<' | b'>' | b'"' | b'{' | b'}' | b'|' | b'\\' | b'^' | b'`'
+                );
+            let unreserved = c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~');
+            let sub_delim = matches!(
+                c,
+                b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'='
+            );
+            if escaped || unreserved || sub_delim {
+                t[b] = URI_ANYWHERE;
+            }
+            t[b] |= match c {
+                b':' => COLON,
+                b'@' => AT,
+                b'/' => SLASH,
+                b'?' => QUESTION,
+                _ => 0,
+            };
+            b += 1;
+        }
+        t
+    };
+
     /// An RFC 3986 URI reference once every character it does not allow
     /// (non-ASCII, controls, `<>"{}|\^`'` and space) is %-escaped, as
     /// `xs:anyURI` is (XSD 1.0, after XLink); no white space (FHIR).
@@ -595,15 +644,20 @@ mod lex {
         if s.is_empty() {
             return Err("it is empty".to_owned());
         }
-        if s.chars().any(char::is_whitespace) {
+        let white = if s.is_ascii() {
+            // `char::is_whitespace` on ASCII: tab to carriage return, space.
+            s.bytes().any(|b| matches!(b, b'\t'..=b'\r' | b' '))
+        } else {
+            s.chars().any(char::is_whitespace)
+        };
+        if white {
             return Err("it has white space".to_owned());
         }
-        // What escaping makes legal anywhere.
-        let escaped = |b: u8| !(0x20..0x7F).contains(&b) || b"<>\"{}|\\^`".contains(&b);
-        let unreserved = |b: u8| b.is_ascii_alphanumeric() || b"-._~".contains(&b) || escaped(b);
-        let sub_delim = |b: u8| b"!$&'()*+,;=".contains(&b);
-        // Each part as a run of allowed bytes and %HH escapes.
-        let run = |part: &[u8], extra: &[u8]| -> bool {
+        // Each part as a run of allowed bytes and %HH escapes; `extra` is
+        // the class bits (`COLON`, `AT`, ...) the part allows besides
+        // `URI_ANYWHERE`.
+        let run = |part: &[u8], extra: u8| -> bool {
+            let allowed = URI_ANYWHERE | extra;
             let mut i = 0;
             while i < part.len() {
                 let b = part[i];
@@ -617,7 +671,7 @@ mod lex {
                     i += 3;
                     continue;
                 }
-                if !(unreserved(b) || sub_delim(b) || extra.contains(&b)) {
+                if URI_CLASS[usize::from(b)] & allowed == 0 {
                     return false;
                 }
                 i += 1;
@@ -625,25 +679,38 @@ mod lex {
             true
         };
         let bytes = s.as_bytes();
-        let (rest, fragment) = match bytes.iter().position(|&b| b == b'#') {
+        // In one pass: the first `#`, the first `?` before it, and the first
+        // `:` and `/` before either.
+        let (mut hash, mut question, mut colon, mut slash) = (None, None, None, None);
+        for (i, &b) in bytes.iter().enumerate() {
+            match b {
+                b'#' => {
+                    hash = Some(i);
+                    break;
+                }
+                b'?' if question.is_none() => question = Some(i),
+                b':' if question.is_none() && colon.is_none() => colon = Some(i),
+                b'/' if question.is_none() && slash.is_none() => slash = Some(i),
+                _ => {}
+            }
+        }
+        let (rest, fragment) = match hash {
             Some(i) => (&bytes[..i], Some(&bytes[i + 1..])),
             None => (bytes, None),
         };
-        let (rest, query) = match rest.iter().position(|&b| b == b'?') {
+        let (rest, query) = match question {
             Some(i) => (&rest[..i], Some(&rest[i + 1..])),
             None => (rest, None),
         };
         let broken = |what: &str| Err(format!("it is not a URI reference (RFC 3986): {what}"));
         for (part, what) in [(fragment, "the fragment"), (query, "the query")] {
-            if part.is_some_and(|p| !run(p, b":@/?")) {
+            if part.is_some_and(|p| !run(p, COLON | AT | SLASH | QUESTION)) {
                 return broken(&format!(
                     "{what} has a character that is not allowed there or a broken %-escape"
                 ));
             }
         }
         // A colon before the first slash ends a scheme.
-        let colon = rest.iter().position(|&b| b == b':');
-        let slash = rest.iter().position(|&b| b == b'/');
         let hier = match colon {
             Some(c) if slash.is_none_or(|s| c < s) => {
                 let scheme = &rest[..c];
@@ -671,7 +738,7 @@ mod lex {
                         return broken("an IP literal has no `]`");
                     };
                     let literal = &host_port[1..close];
-                    if literal.is_empty() || !run(literal, b":") || literal.contains(&b'%') {
+                    if literal.is_empty() || !run(literal, COLON) || literal.contains(&b'%') {
                         return broken("the IP literal");
                     }
                     (&host_port[..0], &host_port[close + 1..])
@@ -683,14 +750,14 @@ mod lex {
                 };
                 let port_ok = port.is_empty()
                     || (port[0] == b':' && port[1..].iter().all(u8::is_ascii_digit));
-                if !run(userinfo, b":") || !run(host, b"") || !port_ok {
+                if !run(userinfo, COLON) || !run(host, 0) || !port_ok {
                     return broken("the authority (user@host:port)");
                 }
                 &after[end..]
             }
             None => hier,
         };
-        if !run(path, b":@/") {
+        if !run(path, COLON | AT | SLASH) {
             return broken(
                 "the path has a character that is not allowed there or a broken %-escape",
             );
