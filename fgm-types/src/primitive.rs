@@ -604,6 +604,14 @@ mod lex {
     const SLASH: u8 = 8;
     /// `?`, allowed in some parts.
     const QUESTION: u8 = 16;
+    /// `#`, which starts the fragment.
+    const HASH: u8 = 32;
+    /// White space as `char::is_whitespace` has it in ASCII: tab to carriage
+    /// return, and space.
+    const WHITE: u8 = 64;
+    /// A byte that needs the full check: `%`, `[`, `]`, and any byte no
+    /// part allows.
+    const OTHER: u8 = 128;
 
     /// The class bits of each byte, for [`uri`].
     static URI_CLASS: [u8; 256] = {
@@ -630,8 +638,15 @@ mod lex {
                 b'@' => AT,
                 b'/' => SLASH,
                 b'?' => QUESTION,
+                b'#' => HASH,
                 _ => 0,
             };
+            if matches!(c, b'\t'..=b'\r' | b' ') {
+                t[b] |= WHITE;
+            }
+            if t[b] == 0 || matches!(c, b'%' | b'[' | b']') {
+                t[b] |= OTHER;
+            }
             b += 1;
         }
         t
@@ -644,9 +659,12 @@ mod lex {
         if s.is_empty() {
             return Err("it is empty".to_owned());
         }
+        // The classes of all the bytes, in one pass.
+        let seen = s
+            .bytes()
+            .fold(0, |seen, b| seen | URI_CLASS[usize::from(b)]);
         let white = if s.is_ascii() {
-            // `char::is_whitespace` on ASCII: tab to carriage return, space.
-            s.bytes().any(|b| matches!(b, b'\t'..=b'\r' | b' '))
+            seen & WHITE != 0
         } else {
             s.chars().any(char::is_whitespace)
         };
@@ -656,7 +674,13 @@ mod lex {
         // Each part as a run of allowed bytes and %HH escapes; `extra` is
         // the class bits (`COLON`, `AT`, ...) the part allows besides
         // `URI_ANYWHERE`.
+        // With nothing but bytes allowed anywhere, `:` and `/` (the usual
+        // URL), every part the checks below split off is such a run.
+        let plain = seen & (AT | QUESTION | HASH | OTHER) == 0;
         let run = |part: &[u8], extra: u8| -> bool {
+            if plain {
+                return true;
+            }
             let allowed = URI_ANYWHERE | extra;
             let mut i = 0;
             while i < part.len() {
@@ -679,29 +703,22 @@ mod lex {
             true
         };
         let bytes = s.as_bytes();
-        // In one pass: the first `#`, the first `?` before it, and the first
-        // `:` and `/` before either.
-        let (mut hash, mut question, mut colon, mut slash) = (None, None, None, None);
-        for (i, &b) in bytes.iter().enumerate() {
-            match b {
-                b'#' => {
-                    hash = Some(i);
-                    break;
-                }
-                b'?' if question.is_none() => question = Some(i),
-                b':' if question.is_none() && colon.is_none() => colon = Some(i),
-                b'/' if question.is_none() && slash.is_none() => slash = Some(i),
-                _ => {}
-            }
-        }
-        let (rest, fragment) = match hash {
+        // The first `class` byte of `part`, looked for only when present.
+        let first = |part: &[u8], class: u8, byte: u8| {
+            (seen & class != 0)
+                .then(|| part.iter().position(|&b| b == byte))
+                .flatten()
+        };
+        let (rest, fragment) = match first(bytes, HASH, b'#') {
             Some(i) => (&bytes[..i], Some(&bytes[i + 1..])),
             None => (bytes, None),
         };
-        let (rest, query) = match question {
+        let (rest, query) = match first(rest, QUESTION, b'?') {
             Some(i) => (&rest[..i], Some(&rest[i + 1..])),
             None => (rest, None),
         };
+        let colon = first(rest, COLON, b':');
+        let slash = first(rest, SLASH, b'/');
         let broken = |what: &str| Err(format!("it is not a URI reference (RFC 3986): {what}"));
         for (part, what) in [(fragment, "the fragment"), (query, "the query")] {
             if part.is_some_and(|p| !run(p, COLON | AT | SLASH | QUESTION)) {
@@ -1084,6 +1101,9 @@ mod tests {
             "relative/path:with-colon",
             "é%C3%A9",
             "a:",
+            "a/b:c",
+            "http://host:/p",
+            "mailto:a@b",
         ] {
             assert!(Uri::new(good).is_ok(), "{good}");
         }
@@ -1096,9 +1116,25 @@ mod tests {
             "a b",
             "",
             "http://[::1/x",
+            // Plain bytes only (the quick path): the structure still counts.
+            "http://host:8x/p",
+            "1http://x",
+            "-a:b",
+            "a\u{b}b",
+            "a\u{2003}b",
         ] {
             assert!(Uri::new(bad).is_err(), "{bad}");
         }
+        let rule = |s: &str| Uri::new(s).unwrap_err().rule;
+        assert_eq!(
+            rule("http://host:8x/p"),
+            "it is not a URI reference (RFC 3986): the authority (user@host:port)"
+        );
+        assert_eq!(
+            rule("1http://x"),
+            "it is not a URI reference (RFC 3986): what comes before the first `:` is not a scheme"
+        );
+        assert_eq!(rule("a\tb"), "it has white space");
     }
 
     #[test]
