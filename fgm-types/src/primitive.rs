@@ -261,6 +261,15 @@ mod lex {
         }
     }
 
+    /// `Err(rule())` unless `ok`: the rule written only when broken.
+    pub fn rule_with(ok: bool, rule: impl FnOnce() -> String) -> Check {
+        if ok {
+            Ok(())
+        } else {
+            Err(rule())
+        }
+    }
+
     /// Whether `c` matches the XML 1.0 `Char` production.
     fn is_xml_char(c: char) -> bool {
         matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
@@ -312,10 +321,9 @@ mod lex {
         } else {
             "1"
         };
-        rule(
-            s.parse::<i32>().is_ok(),
-            &format!("it is outside {low} to 2147483647 (32 bits)"),
-        )
+        rule_with(s.parse::<i32>().is_ok(), || {
+            format!("it is outside {low} to 2147483647 (32 bits)")
+        })
     }
 
     pub fn decimal(s: &str) -> Check {
@@ -359,14 +367,13 @@ mod lex {
             2 => b"AQgw".contains(&last),
             _ => true,
         };
-        rule(
-            ok,
-            &format!(
+        rule_with(ok, || {
+            format!(
                 "`{}` before the padding `{}` has unused bits set",
                 char::from(last),
                 "=".repeat(padding)
-            ),
-        )
+            )
+        })
     }
 
     const DATE: &str = "the form is YYYY, YYYY-MM or YYYY-MM-DD";
@@ -540,10 +547,9 @@ mod lex {
         if m > 59 {
             return Err(format!("the time-zone minute {m:02} is not 00 to 59"));
         }
-        rule(
-            h < 14 || (h, m) == (14, 0),
-            &format!("the time-zone offset {sign}{h:02}:{m:02} is outside -14:00 to +14:00"),
-        )
+        rule_with(h < 14 || (h, m) == (14, 0), || {
+            format!("the time-zone offset {sign}{h:02}:{m:02} is outside -14:00 to +14:00")
+        })
     }
 
     pub fn date(s: &str) -> Check {
