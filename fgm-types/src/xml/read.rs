@@ -411,7 +411,8 @@ impl<'a, 'i> Reader<'a, 'i> {
         Reader {
             doc,
             mode,
-            path: Vec::new(),
+            // Deeper than FGM messages nest: allocated once.
+            path: Vec::with_capacity(32),
             last_position: Cell::new((0, 1, 1)),
             warnings: Vec::new(),
             warned_parent: None,
