@@ -40,6 +40,11 @@ impl LexicalError {
     /// characters escaped), cut after 100 characters.
     pub fn escaped_value(&self) -> String {
         const SHOWN: usize = 100;
+        // Printable ASCII other than a backslash or quote is written as is.
+        let plain = |b: &u8| (0x20..0x7F).contains(b) && !matches!(b, b'\\' | b'\'' | b'"');
+        if self.value.len() <= SHOWN && self.value.as_bytes().iter().all(plain) {
+            return self.value.clone();
+        }
         let mut out: String = self
             .value
             .chars()
@@ -1093,6 +1098,31 @@ mod tests {
                 " : it is empty",
                 "a\u{c}Gk=: U+000C (character 2) is not an XML 1.0 character",
             ]
+        );
+    }
+
+    #[test]
+    fn values_are_escaped_as_rust_escapes_them() {
+        let escaped = |v: String| {
+            LexicalError {
+                fhir_type: "string",
+                value: v,
+                rule: String::new(),
+            }
+            .escaped_value()
+        };
+        for c in (0u8..0x80)
+            .map(char::from)
+            .chain(['é', '\u{7f}', '\u{300}'])
+        {
+            let v = format!("a{c}b");
+            let expected: String = v.chars().flat_map(char::escape_debug).collect();
+            assert_eq!(escaped(v), expected, "{c:?}");
+        }
+        assert_eq!(escaped("x".repeat(100)), "x".repeat(100));
+        assert_eq!(
+            escaped("x".repeat(101)),
+            format!("{}… (101 characters)", "x".repeat(100))
         );
     }
 
