@@ -5,7 +5,7 @@
 //! cargo bench -p fgm-types --bench messages            # everything
 //! cargo bench -p fgm-types --bench messages -- quick   # fewer iterations
 //! # one task in a loop, for a profiler (callgrind counts instructions):
-//! cargo bench -p fgm-types --bench messages -- profile floor|typed|write FILE N
+//! cargo bench -p fgm-types --bench messages -- profile floor|typed|write|validate FILE N
 //! ```
 //!
 //! Times are medians of many iterations in one process; memory is the rise
@@ -189,7 +189,11 @@ fn profile(task: &str, file: &str, n: usize) {
             "floor" => drop(black_box(roxmltree::Document::parse(black_box(text)))),
             "typed" => drop(black_box(Message::parse(black_box(&bytes)))),
             "write" => drop(black_box(black_box(&m).to_xml())),
-            _ => panic!("profile floor|typed|write FILE N"),
+            "validate" => drop(black_box(validate(
+                black_box(&m),
+                &ValidateOptions::default(),
+            ))),
+            _ => panic!("profile floor|typed|write|validate FILE N"),
         }
     }
 }

@@ -387,8 +387,9 @@ fn check_references(
         .collect();
     // A message holds a handful of resources: a list searched in order is
     // cheaper than a map.
-    let mut element: Vec<&str> = Vec::new();
-    let mut path = String::new();
+    // Room for the usual depth and path of a reference: allocated once.
+    let mut element: Vec<&str> = Vec::with_capacity(16);
+    let mut path = String::with_capacity(128);
     for resource in &resources {
         for reference in resource
             .descendants()

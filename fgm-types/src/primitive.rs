@@ -40,6 +40,11 @@ impl LexicalError {
     /// characters escaped), cut after 100 characters.
     pub fn escaped_value(&self) -> String {
         const SHOWN: usize = 100;
+        // Printable ASCII other than a backslash or quote is written as is.
+        let plain = |b: &u8| (0x20..0x7F).contains(b) && !matches!(b, b'\\' | b'\'' | b'"');
+        if self.value.len() <= SHOWN && self.value.as_bytes().iter().all(plain) {
+            return self.value.clone();
+        }
         let mut out: String = self
             .value
             .chars()
@@ -261,6 +266,15 @@ mod lex {
         }
     }
 
+    /// `Err(rule())` unless `ok`: the rule written only when broken.
+    pub fn rule_with(ok: bool, rule: impl FnOnce() -> String) -> Check {
+        if ok {
+            Ok(())
+        } else {
+            Err(rule())
+        }
+    }
+
     /// Whether `c` matches the XML 1.0 `Char` production.
     fn is_xml_char(c: char) -> bool {
         matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
@@ -270,7 +284,11 @@ mod lex {
     pub fn xml_chars(s: &str) -> Check {
         // Only bytes below 0x20 and the lead byte of U+F000..U+FFFF can start
         // a character outside `Char`.
-        if !s.bytes().any(|b| b < 0x20 || b == 0xEF) {
+        // Without stopping early, so that the scan vectorises.
+        if !s
+            .bytes()
+            .fold(false, |found, b| found | (b < 0x20) | (b == 0xEF))
+        {
             return Ok(());
         }
         match s.chars().enumerate().find(|(_, c)| !is_xml_char(*c)) {
@@ -308,10 +326,9 @@ mod lex {
         } else {
             "1"
         };
-        rule(
-            s.parse::<i32>().is_ok(),
-            &format!("it is outside {low} to 2147483647 (32 bits)"),
-        )
+        rule_with(s.parse::<i32>().is_ok(), || {
+            format!("it is outside {low} to 2147483647 (32 bits)")
+        })
     }
 
     pub fn decimal(s: &str) -> Check {
@@ -355,14 +372,13 @@ mod lex {
             2 => b"AQgw".contains(&last),
             _ => true,
         };
-        rule(
-            ok,
-            &format!(
+        rule_with(ok, || {
+            format!(
                 "`{}` before the padding `{}` has unused bits set",
                 char::from(last),
                 "=".repeat(padding)
-            ),
-        )
+            )
+        })
     }
 
     const DATE: &str = "the form is YYYY, YYYY-MM or YYYY-MM-DD";
@@ -536,10 +552,9 @@ mod lex {
         if m > 59 {
             return Err(format!("the time-zone minute {m:02} is not 00 to 59"));
         }
-        rule(
-            h < 14 || (h, m) == (14, 0),
-            &format!("the time-zone offset {sign}{h:02}:{m:02} is outside -14:00 to +14:00"),
-        )
+        rule_with(h < 14 || (h, m) == (14, 0), || {
+            format!("the time-zone offset {sign}{h:02}:{m:02} is outside -14:00 to +14:00")
+        })
     }
 
     pub fn date(s: &str) -> Check {
@@ -588,6 +603,66 @@ mod lex {
         )
     }
 
+    /// A byte allowed in every part of a URI: unreserved, a sub-delimiter,
+    /// or one that escaping makes legal (non-ASCII, controls and
+    /// `<>"{}|\^` and the backtick).
+    const URI_ANYWHERE: u8 = 1;
+    /// `:`, allowed in some parts.
+    const COLON: u8 = 2;
+    /// `@`, allowed in some parts.
+    const AT: u8 = 4;
+    /// `/`, allowed in some parts.
+    const SLASH: u8 = 8;
+    /// `?`, allowed in some parts.
+    const QUESTION: u8 = 16;
+    /// `#`, which starts the fragment.
+    const HASH: u8 = 32;
+    /// White space as `char::is_whitespace` has it in ASCII: tab to carriage
+    /// return, and space.
+    const WHITE: u8 = 64;
+    /// A byte that needs the full check: `%`, `[`, `]`, and any byte no
+    /// part allows.
+    const OTHER: u8 = 128;
+
+    /// The class bits of each byte, for [`uri`].
+    static URI_CLASS: [u8; 256] = {
+        let mut t = [0u8; 256];
+        let mut b = 0;
+        while b < 256 {
+            let c = b as u8;
+            let escaped = c < 0x20
+                || c >= 0x7F
+                || matches!(
+                    c,
+                    b'<' | b'>' | b'"' | b'{' | b'}' | b'|' | b'\\' | b'^' | b'`'
+                );
+            let unreserved = c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~');
+            let sub_delim = matches!(
+                c,
+                b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'='
+            );
+            if escaped || unreserved || sub_delim {
+                t[b] = URI_ANYWHERE;
+            }
+            t[b] |= match c {
+                b':' => COLON,
+                b'@' => AT,
+                b'/' => SLASH,
+                b'?' => QUESTION,
+                b'#' => HASH,
+                _ => 0,
+            };
+            if matches!(c, b'\t'..=b'\r' | b' ') {
+                t[b] |= WHITE;
+            }
+            if t[b] == 0 || matches!(c, b'%' | b'[' | b']') {
+                t[b] |= OTHER;
+            }
+            b += 1;
+        }
+        t
+    };
+
     /// An RFC 3986 URI reference once every character it does not allow
     /// (non-ASCII, controls, `<>"{}|\^`'` and space) is %-escaped, as
     /// `xs:anyURI` is (XSD 1.0, after XLink); no white space (FHIR).
@@ -595,15 +670,29 @@ mod lex {
         if s.is_empty() {
             return Err("it is empty".to_owned());
         }
-        if s.chars().any(char::is_whitespace) {
+        // The classes of all the bytes, in one pass.
+        let seen = s
+            .bytes()
+            .fold(0, |seen, b| seen | URI_CLASS[usize::from(b)]);
+        let white = if s.is_ascii() {
+            seen & WHITE != 0
+        } else {
+            s.chars().any(char::is_whitespace)
+        };
+        if white {
             return Err("it has white space".to_owned());
         }
-        // What escaping makes legal anywhere.
-        let escaped = |b: u8| !(0x20..0x7F).contains(&b) || b"<>\"{}|\\^`".contains(&b);
-        let unreserved = |b: u8| b.is_ascii_alphanumeric() || b"-._~".contains(&b) || escaped(b);
-        let sub_delim = |b: u8| b"!$&'()*+,;=".contains(&b);
-        // Each part as a run of allowed bytes and %HH escapes.
-        let run = |part: &[u8], extra: &[u8]| -> bool {
+        // Each part as a run of allowed bytes and %HH escapes; `extra` is
+        // the class bits (`COLON`, `AT`, ...) the part allows besides
+        // `URI_ANYWHERE`.
+        // With nothing but bytes allowed anywhere, `:` and `/` (the usual
+        // URL), every part the checks below split off is such a run.
+        let plain = seen & (AT | QUESTION | HASH | OTHER) == 0;
+        let run = |part: &[u8], extra: u8| -> bool {
+            if plain {
+                return true;
+            }
+            let allowed = URI_ANYWHERE | extra;
             let mut i = 0;
             while i < part.len() {
                 let b = part[i];
@@ -617,7 +706,7 @@ mod lex {
                     i += 3;
                     continue;
                 }
-                if !(unreserved(b) || sub_delim(b) || extra.contains(&b)) {
+                if URI_CLASS[usize::from(b)] & allowed == 0 {
                     return false;
                 }
                 i += 1;
@@ -625,25 +714,31 @@ mod lex {
             true
         };
         let bytes = s.as_bytes();
-        let (rest, fragment) = match bytes.iter().position(|&b| b == b'#') {
+        // The first `class` byte of `part`, looked for only when present.
+        let first = |part: &[u8], class: u8, byte: u8| {
+            (seen & class != 0)
+                .then(|| part.iter().position(|&b| b == byte))
+                .flatten()
+        };
+        let (rest, fragment) = match first(bytes, HASH, b'#') {
             Some(i) => (&bytes[..i], Some(&bytes[i + 1..])),
             None => (bytes, None),
         };
-        let (rest, query) = match rest.iter().position(|&b| b == b'?') {
+        let (rest, query) = match first(rest, QUESTION, b'?') {
             Some(i) => (&rest[..i], Some(&rest[i + 1..])),
             None => (rest, None),
         };
+        let colon = first(rest, COLON, b':');
+        let slash = first(rest, SLASH, b'/');
         let broken = |what: &str| Err(format!("it is not a URI reference (RFC 3986): {what}"));
         for (part, what) in [(fragment, "the fragment"), (query, "the query")] {
-            if part.is_some_and(|p| !run(p, b":@/?")) {
+            if part.is_some_and(|p| !run(p, COLON | AT | SLASH | QUESTION)) {
                 return broken(&format!(
                     "{what} has a character that is not allowed there or a broken %-escape"
                 ));
             }
         }
         // A colon before the first slash ends a scheme.
-        let colon = rest.iter().position(|&b| b == b':');
-        let slash = rest.iter().position(|&b| b == b'/');
         let hier = match colon {
             Some(c) if slash.is_none_or(|s| c < s) => {
                 let scheme = &rest[..c];
@@ -671,7 +766,7 @@ mod lex {
                         return broken("an IP literal has no `]`");
                     };
                     let literal = &host_port[1..close];
-                    if literal.is_empty() || !run(literal, b":") || literal.contains(&b'%') {
+                    if literal.is_empty() || !run(literal, COLON) || literal.contains(&b'%') {
                         return broken("the IP literal");
                     }
                     (&host_port[..0], &host_port[close + 1..])
@@ -683,14 +778,14 @@ mod lex {
                 };
                 let port_ok = port.is_empty()
                     || (port[0] == b':' && port[1..].iter().all(u8::is_ascii_digit));
-                if !run(userinfo, b":") || !run(host, b"") || !port_ok {
+                if !run(userinfo, COLON) || !run(host, 0) || !port_ok {
                     return broken("the authority (user@host:port)");
                 }
                 &after[end..]
             }
             None => hier,
         };
-        if !run(path, b":@/") {
+        if !run(path, COLON | AT | SLASH) {
             return broken(
                 "the path has a character that is not allowed there or a broken %-escape",
             );
@@ -1007,6 +1102,31 @@ mod tests {
     }
 
     #[test]
+    fn values_are_escaped_as_rust_escapes_them() {
+        let escaped = |v: String| {
+            LexicalError {
+                fhir_type: "string",
+                value: v,
+                rule: String::new(),
+            }
+            .escaped_value()
+        };
+        for c in (0u8..0x80)
+            .map(char::from)
+            .chain(['é', '\u{7f}', '\u{300}'])
+        {
+            let v = format!("a{c}b");
+            let expected: String = v.chars().flat_map(char::escape_debug).collect();
+            assert_eq!(escaped(v), expected, "{c:?}");
+        }
+        assert_eq!(escaped("x".repeat(100)), "x".repeat(100));
+        assert_eq!(
+            escaped("x".repeat(101)),
+            format!("{}… (101 characters)", "x".repeat(100))
+        );
+    }
+
+    #[test]
     fn uris_are_uri_references() {
         for good in [
             "urn:nhs:addressing:asid:047192794544",
@@ -1017,6 +1137,9 @@ mod tests {
             "relative/path:with-colon",
             "é%C3%A9",
             "a:",
+            "a/b:c",
+            "http://host:/p",
+            "mailto:a@b",
         ] {
             assert!(Uri::new(good).is_ok(), "{good}");
         }
@@ -1029,9 +1152,25 @@ mod tests {
             "a b",
             "",
             "http://[::1/x",
+            // Plain bytes only (the quick path): the structure still counts.
+            "http://host:8x/p",
+            "1http://x",
+            "-a:b",
+            "a\u{b}b",
+            "a\u{2003}b",
         ] {
             assert!(Uri::new(bad).is_err(), "{bad}");
         }
+        let rule = |s: &str| Uri::new(s).unwrap_err().rule;
+        assert_eq!(
+            rule("http://host:8x/p"),
+            "it is not a URI reference (RFC 3986): the authority (user@host:port)"
+        );
+        assert_eq!(
+            rule("1http://x"),
+            "it is not a URI reference (RFC 3986): what comes before the first `:` is not a scheme"
+        );
+        assert_eq!(rule("a\tb"), "it has white space");
     }
 
     #[test]

@@ -290,11 +290,17 @@ fn choose_resource<'a, 'i, T>(
     read: fn(&mut Reader<'a, 'i>, Node<'a, 'i>, usize) -> Result<T>,
 ) -> Result<T> {
     let rtype = resource.tag_name().name();
-    // The first variant of this type whose profile the resource claims.
-    if let Some(i) = variants
-        .iter()
-        .position(|v| v.0 == rtype && Reader::claimed_profiles(resource).any(|c| c == v.1))
-    {
+    // The first variant of this type whose profile the resource claims
+    // (the claims found once: a resource claims one profile, or none).
+    let mut claims = Reader::claimed_profiles(resource);
+    let claimed = match (claims.next(), claims.next()) {
+        (None, _) => None,
+        (Some(only), None) => variants.iter().position(|v| v.1 == only && v.0 == rtype),
+        (Some(_), Some(_)) => variants
+            .iter()
+            .position(|v| v.0 == rtype && Reader::claimed_profiles(resource).any(|c| c == v.1)),
+    };
+    if let Some(i) = claimed {
         return read(r, resource, i);
     }
     let mut candidates: Vec<usize> = (0..variants.len())

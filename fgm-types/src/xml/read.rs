@@ -411,7 +411,8 @@ impl<'a, 'i> Reader<'a, 'i> {
         Reader {
             doc,
             mode,
-            path: Vec::new(),
+            // Deeper than FGM messages nest: allocated once.
+            path: Vec::with_capacity(32),
             last_position: Cell::new((0, 1, 1)),
             warnings: Vec::new(),
             warned_parent: None,
@@ -750,6 +751,7 @@ impl<'a, 'i> Reader<'a, 'i> {
     }
 
     /// Stores a value that may appear once.
+    #[inline(always)] // moved in place: a value may be a large struct
     pub fn once<T>(&self, slot: &mut Option<T>, node: Node, value: T) -> Result<()> {
         if slot.is_some() {
             return self.fail(
@@ -763,6 +765,7 @@ impl<'a, 'i> Reader<'a, 'i> {
     }
 
     /// A required element that must have been read.
+    #[inline(always)] // moved in place: a value may be a large struct
     pub fn required<T>(&self, parent: Node, slot: Option<T>, name: &str) -> Result<T> {
         slot.ok_or_else(|| {
             self.issue(
