@@ -134,7 +134,15 @@ impl Emitter {
             )));
             let doc = docs(&d);
             let event = &i.event_code;
-            let (event_system, endpoint) = (&i.event_system, &i.endpoint);
+            // The derive refuses empty values: a key left empty is left out.
+            let event_system = (!i.event_system.is_empty()).then(|| {
+                let v = &i.event_system;
+                quote!(event_system = #v,)
+            });
+            let endpoint = (!i.endpoint.is_empty()).then(|| {
+                let v = &i.endpoint;
+                quote!(endpoint = #v,)
+            });
             let success_status = i.success_status.to_string();
             let responds_to = i.responds_to.as_ref().map(|r| {
                 let request = m
@@ -190,8 +198,8 @@ impl Emitter {
                 #[derive(#rt::FhirArbitrary)]
                 #[fhir(
                     event = #event,
-                    event_system = #event_system,
-                    endpoint = #endpoint,
+                    #event_system
+                    #endpoint
                     success_status = #success_status,
                     #responds_to
                     any_resource = "super::resources::AnyResource",
