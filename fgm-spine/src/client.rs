@@ -36,6 +36,7 @@ impl Default for ClientOptions {
 
 /// Why a request got no Spine answer.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum ClientError {
     /// The TLS material could not be used.
     Tls(String),

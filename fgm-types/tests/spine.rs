@@ -238,10 +238,7 @@ fn the_under_18_rule_at_its_boundary() {
     // A caller-given date overrides the timestamp.
     let message =
         Message::CreateRequest(create("2006-05-10", "2024-05-09T12:00:00+00:00").unwrap());
-    let later = ValidateOptions {
-        on_date: Some(Date::new("2030-01-01").unwrap()),
-        ..ValidateOptions::default()
-    };
+    let later = ValidateOptions::default().with_on_date(Some(Date::new("2030-01-01").unwrap()));
     assert_eq!(validate(&message, &later)[0].spine_code, "PATIENT_OVER_18");
 }
 
@@ -618,10 +615,7 @@ fn validation_severity_follows_the_direction() {
         .unwrap();
     let m = Message::parse(std::fs::read(path).unwrap()).unwrap().value;
     assert!(validate(&m, &ValidateOptions::default()).is_empty());
-    let strict = ValidateOptions {
-        full_url: true,
-        ..ValidateOptions::default()
-    };
+    let strict = ValidateOptions::default().with_full_url(true);
     assert_eq!(
         validate(&m, &strict)[0].spine_code,
         "MESSAGE_NOT_WELL_FORMED"

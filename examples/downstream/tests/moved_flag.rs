@@ -150,20 +150,15 @@ fn built_requests_validate_alike() {
     ];
     for m in &requests {
         assert!(same_findings(m, &ValidateOptions::default()).is_empty());
-        let strict = ValidateOptions {
-            full_url: true,
-            ..ValidateOptions::default()
-        };
+        let strict = ValidateOptions::default().with_full_url(true);
         assert!(!same_findings(m, &strict).is_empty(), "bdl-6 when asked");
     }
 }
 
 #[test]
 fn the_under_18_rule_on_the_moved_flag() {
-    let on_birthday = ValidateOptions {
-        on_date: Some(fgm_types::primitive::Date::new("2024-05-10").unwrap()),
-        ..ValidateOptions::default()
-    };
+    let on_birthday = ValidateOptions::default()
+        .with_on_date(Some(fgm_types::primitive::Date::new("2024-05-10").unwrap()));
     let m = create("2006-05-10", "2024-05-09T23:59:59+00:00");
     assert!(same_findings(&m, &ValidateOptions::default()).is_empty());
     let issues = same_findings(&m, &on_birthday);

@@ -37,6 +37,7 @@ use crate::FhirMessage;
 
 /// Why a builder could not build.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum BuildError {
     /// Something required was not given, or given in a form that cannot be
     /// right (an ASID with letters, say).

@@ -8,6 +8,7 @@ pub struct NhsNumber(String);
 
 /// Why a text is not an NHS number.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum NhsNumberError {
     /// Not exactly ten ASCII digits.
     Format(String),

@@ -76,6 +76,7 @@ pub struct Reply<M = crate::messages::Message> {
 
 /// Why a response could not be built, read or matched.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ReplyError {
     /// The message read is not what was expected (a request where a
     /// response was due, an outcome the interaction has no answer for, ...).

@@ -26,6 +26,7 @@ use super::{in_hand, is_asid_endpoint, response_code, NhsNumber};
 
 /// What to check beyond the defaults.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ValidateOptions {
     /// Enforce `bdl-6`: every entry has a `fullUrl`. Off by default: no
     /// message NHS Digital published has one.
@@ -33,6 +34,19 @@ pub struct ValidateOptions {
     /// The date the under-18 rule is judged on (default: the date of the
     /// MessageHeader timestamp).
     pub on_date: Option<Date>,
+}
+
+impl ValidateOptions {
+    /// With `bdl-6` enforced, or not.
+    pub fn with_full_url(self, full_url: bool) -> Self {
+        ValidateOptions { full_url, ..self }
+    }
+
+    /// With the under-18 rule judged on `on_date` (`None`: the date of the
+    /// MessageHeader timestamp).
+    pub fn with_on_date(self, on_date: Option<Date>) -> Self {
+        ValidateOptions { on_date, ..self }
+    }
 }
 
 /// One finding. With feature `serde`, serialized as `{severity, spine_code,
