@@ -321,7 +321,9 @@ fn path_of(node: Node) -> String {
         .map(|n| {
             let name = n.tag_name().name();
             let same = |s: &Node| s.is_element() && s.tag_name().name() == name;
-            let index = n.prev_siblings().skip(1).filter(same).count();
+            let index = n.parent().map_or(0, |p| {
+                p.children().take_while(|s| *s != n).filter(same).count()
+            });
             let repeated =
                 name == "entry" || index > 0 || n.next_siblings().skip(1).any(|s| same(&s));
             (name, repeated.then_some(index))

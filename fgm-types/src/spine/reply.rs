@@ -289,7 +289,7 @@ pub fn respond<M: FhirMessage, F: FhirElement>(
         let mut fw = Writer::fragment(WriteOptions::default());
         flag.write_element(&mut fw, "Flag");
         let xml = fw.finish();
-        let id = roxmltree::Document::parse(&xml)
+        let id = crate::xml::parse_document(xml.as_bytes(), &crate::xml::ReadOptions::default())
             .ok()
             .and_then(|doc| value_at(doc.root_element(), &["id"]).map(str::to_owned));
         (xml, id)

@@ -2,20 +2,20 @@
 //! implement, the one [`Reader`] and the one [`Writer`] they use, and the
 //! implementations for the primitive types.
 //!
-//! The reader works on a [roxmltree] tree, and that is part of this crate's
-//! public API on purpose: the traits read a [`Node`], and [`parse_document`]
-//! returns a [`Document`] for [`locate`]. The crate is re-exported here as
-//! [`roxmltree`](mod@roxmltree), so that code reading the tree (the code the
-//! derives generate, a hand-written [`FhirElement`]) names
-//! `fgm_types::xml::Node` and never needs a roxmltree version of its own. A
-//! move to a new roxmltree 0.x is a breaking release of `fgm-types`.
+//! The reader works on this crate's own document tree ([`Document`],
+//! [`Node`]): the traits read a [`Node`], and [`parse_document`] returns a
+//! [`Document`] for [`locate`]. The tree is built in one pass for the XML
+//! that FHIR messages are written in, and otherwise copied from roxmltree's,
+//! the reference parser that also gives every well-formedness error; either
+//! way it is the same tree, its strings borrowed from the input.
 //!
 //! ```
-//! use fgm_types::xml::{locate, parse_document, roxmltree, Document, ReadOptions};
+//! use fgm_types::xml::{locate, parse_document, Document, Node, ReadOptions};
 //!
 //! let doc: Document = parse_document(b"<Bundle>\n  <id value=\"x\"/>\n</Bundle>", &ReadOptions::default())?;
-//! let id: roxmltree::Node = doc.root_element().first_element_child().unwrap();
+//! let id: Node = doc.root_element().first_element_child().unwrap();
 //! assert_eq!(id.tag_name().name(), "id");
+//! assert_eq!(id.attribute("value"), Some("x"));
 //! assert_eq!(locate(&doc, "Bundle.id"), Some((2, 3)));
 //! # Ok::<(), fgm_types::xml::Error>(())
 //! ```
@@ -23,14 +23,14 @@
 mod error;
 mod overflow;
 mod read;
+mod tree;
 mod write;
 
 pub use error::{Error, ErrorCode, Issue, Result};
 pub use overflow::{Overflow, XmlContent, XmlTree};
 pub(crate) use read::{fhir_path, value_attribute};
 pub use read::{locate, parse_document, Checkpoint, Mode, ReadOptions, Reader, MAX_DEPTH};
-pub use roxmltree;
-pub use roxmltree::{Document, Node};
+pub use tree::{Attribute, Children, Document, Node, NodeId, TagName};
 pub use write::{escape_into, WriteOptions, Writer};
 
 use crate::primitive::*;
@@ -137,14 +137,12 @@ impl FhirElement for Xhtml {
 /// namespace, blank text kept.
 fn xhtml_text(node: Node) -> String {
     let mut w = Writer::fragment(WriteOptions::default());
-    let mut tree = XmlTree::from_node_with_text(node);
-    tree.namespace = Some(XHTML_NS.to_owned());
-    tree.write(&mut w, None);
+    XmlTree::write_node_with_text(&mut w, node, None, Some(XHTML_NS));
     w.finish()
 }
 
 /// The `div` of an `xhtml` value, parsed (no DTD), or the rule it breaks.
-fn parse_xhtml(text: &str) -> std::result::Result<roxmltree::Document<'_>, String> {
+fn parse_xhtml(text: &str) -> std::result::Result<Document<'_>, String> {
     let options = roxmltree::ParsingOptions {
         allow_dtd: false,
         ..roxmltree::ParsingOptions::default()
@@ -157,7 +155,7 @@ fn parse_xhtml(text: &str) -> std::result::Result<roxmltree::Document<'_>, Strin
             "it is not one `div` element in the XHTML namespace {XHTML_NS}"
         ));
     }
-    Ok(doc)
+    Ok(Document::from_roxmltree(&doc))
 }
 
 /// The rule an `xhtml` value breaks, if any (what [`Xhtml::new`] checks).

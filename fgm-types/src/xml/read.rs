@@ -5,10 +5,11 @@
 use std::cell::Cell;
 use std::fmt::Write as _;
 
-use roxmltree::{Document, Node, ParsingOptions};
+use roxmltree::ParsingOptions;
 
 use super::error::{ErrorCode, Issue, Result};
 use super::overflow::Overflow;
+use super::tree::{self, Attribute, Document, Node, NodeId};
 use super::FHIR_NS;
 use crate::NonEmpty;
 
@@ -222,6 +223,11 @@ pub fn parse_document<'i>(input: &'i [u8], options: &ReadOptions) -> Result<Docu
             format!("elements nest deeper than {max_depth}"),
         )
     };
+    // The XML FHIR messages are written in, read in one pass; anything else
+    // (every error among it) by roxmltree, whose tree is copied.
+    if let Some(doc) = tree::scan(text, options.max_nodes, max_depth) {
+        return Ok(doc);
+    }
     // With no more `<` than MAX_DEPTH the parser cannot recurse too deep, and
     // the depth is checked on the tree; otherwise on the text, before it.
     let small = count_bytes(text, b'<') <= MAX_DEPTH;
@@ -236,7 +242,7 @@ pub fn parse_document<'i>(input: &'i [u8], options: &ReadOptions) -> Result<Docu
         nodes_limit: options.max_nodes,
         ..ParsingOptions::default()
     };
-    let doc = Document::parse_with_options(text, parsing).map_err(|e| {
+    let doc = roxmltree::Document::parse_with_options(text, parsing).map_err(|e| {
         let pos = match e {
             // Reported at 1:1 by the parser: say where the input ends.
             roxmltree::Error::UnexpectedEndOfStream | roxmltree::Error::UnclosedRootNode => {
@@ -262,6 +268,7 @@ pub fn parse_document<'i>(input: &'i [u8], options: &ReadOptions) -> Result<Docu
         };
         issue(code, pos.row, pos.col, message)
     })?;
+    let doc = Document::from_roxmltree(&doc);
     if small {
         if let Some(at) = tree_too_deep(&doc, max_depth) {
             return Err(deep(at));
@@ -311,8 +318,7 @@ fn tree_too_deep(doc: &Document, max: usize) -> Option<(u32, u32)> {
         }
         (last, depth) = (n, depth + 1);
         if depth > max {
-            let pos = doc.text_pos_at(n.range().start);
-            return Some((pos.row, pos.col));
+            return Some(line_column(doc.input_text(), n.range().start));
         }
     }
     None
@@ -388,7 +394,7 @@ pub struct Reader<'a, 'i> {
     /// `<note>`s are one warning, not 100,000.
     warnings: Vec<(Issue, u32)>,
     /// The parent of the element the last warning was about.
-    warned_parent: Option<roxmltree::NodeId>,
+    warned_parent: Option<NodeId>,
     namespace_warned: bool,
     /// Where the document keeps the FHIR namespace's name, once seen.
     fhir_ns_at: usize,
@@ -400,7 +406,7 @@ pub struct Checkpoint {
     path: usize,
     warnings: usize,
     repeats: u32,
-    warned_parent: Option<roxmltree::NodeId>,
+    warned_parent: Option<NodeId>,
     mode: Mode,
     namespace_warned: bool,
 }
@@ -815,7 +821,7 @@ impl<'a, 'i> Reader<'a, 'i> {
     pub fn unknown_attribute(
         &mut self,
         node: Node<'a, 'i>,
-        attr: roxmltree::Attribute<'a, 'i>,
+        attr: Attribute<'a>,
         overflow: &mut Overflow,
     ) -> Result<()> {
         self.departure_in_parts(
@@ -857,12 +863,16 @@ pub(crate) fn value_attribute<'a>(node: Node<'a, '_>) -> Option<&'a str> {
 
 #[cfg(test)]
 mod tests {
-    use super::{is_joined, locate, too_deep, Mode, Reader};
+    use super::{is_joined, locate, parse_document, too_deep, Mode, ReadOptions, Reader};
+
+    fn parse(text: &str) -> super::Document<'_> {
+        parse_document(text.as_bytes(), &ReadOptions::default()).unwrap()
+    }
 
     #[test]
     fn locates_paths_down_to_the_last_element_present() {
         let text = "<Bundle>\n <entry><a/></entry>\n <entry>\n  <a/><a><b/></a></entry></Bundle>";
-        let doc = roxmltree::Document::parse(text).unwrap();
+        let doc = parse(text);
         let at = |path| locate(&doc, path);
         assert_eq!(at("Bundle"), Some((1, 1)));
         assert_eq!(at("Bundle.entry[0].a"), Some((2, 9)));
@@ -874,7 +884,7 @@ mod tests {
 
     #[test]
     fn paths_and_messages_compare_unwritten() {
-        let doc = roxmltree::Document::parse("<a/>").unwrap();
+        let doc = parse("<a/>");
         let mut r = Reader::new(&doc, Mode::Lenient);
         assert!(r.path_is(""));
         r.push("Bundle");
@@ -900,20 +910,25 @@ mod tests {
     #[test]
     fn positions_agree_with_the_parser_in_any_order() {
         let text = "<a>\n  <b x='é'/><c/>\n\n <d>é<e/></d><f/></a>";
-        let doc = roxmltree::Document::parse(text).unwrap();
+        let reference = roxmltree::Document::parse(text).unwrap();
+        let expected: Vec<_> = reference
+            .descendants()
+            .map(|n| {
+                let p = reference.text_pos_at(n.range().start);
+                (p.row, p.col)
+            })
+            .collect();
+        let doc = parse(text);
         let nodes: Vec<_> = doc.descendants().collect();
-        let expected = |n: roxmltree::Node| {
-            let p = doc.text_pos_at(n.range().start);
-            (p.row, p.col)
-        };
+        assert_eq!(nodes.len(), expected.len());
         let r = Reader::new(&doc, Mode::Lenient);
         // Forward, backward, and back and forth.
         let order = (0..nodes.len())
             .chain((0..nodes.len()).rev())
             .chain([3, 1, 6, 2, 8, 0, 5]);
         for i in order {
-            let n = nodes[i % nodes.len()];
-            assert_eq!(r.position(n), expected(n), "node {i}");
+            let i = i % nodes.len();
+            assert_eq!(r.position(nodes[i]), expected[i], "node {i}");
         }
     }
 

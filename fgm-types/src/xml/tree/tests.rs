@@ -1,0 +1,158 @@
+//! The scanner against roxmltree: the same tree, or a refusal.
+
+use super::{scan, Document, Node};
+
+/// The tree, node by node, as text: what both builders must agree on.
+fn dump(doc: &Document) -> Vec<String> {
+    doc.descendants()
+        .map(|n: Node| {
+            let attrs: Vec<_> = n
+                .attributes()
+                .map(|a| format!("{}|{:?}={:?}", a.name(), a.namespace(), a.value()))
+                .collect();
+            format!(
+                "{:?} ns={:?} parent={:?} next={:?} first={:?} text={:?} start={} attrs={attrs:?}",
+                n,
+                n.tag_name().namespace(),
+                n.parent().map(|p| p.id()),
+                n.next_sibling().map(|p| p.id()),
+                n.first_child().map(|p| p.id()),
+                n.text(),
+                n.range().start,
+            )
+        })
+        .collect()
+}
+
+/// roxmltree's tree of `text`, copied, or `None` when it refuses it.
+fn reference(text: &str, max_nodes: u32) -> Option<Vec<String>> {
+    let options = roxmltree::ParsingOptions {
+        allow_dtd: false,
+        nodes_limit: max_nodes,
+        ..Default::default()
+    };
+    let doc = roxmltree::Document::parse_with_options(text, options).ok()?;
+    Some(dump(&Document::from_roxmltree(&doc)))
+}
+
+/// Asserts that the scanner takes `text` and agrees with roxmltree.
+fn same(text: &str) {
+    let scanned = scan(text, u32::MAX, 256).unwrap_or_else(|| panic!("not scanned: {text:?}"));
+    assert_eq!(Some(dump(&scanned)), reference(text, u32::MAX), "{text:?}");
+}
+
+/// Asserts that the scanner leaves `text` to roxmltree.
+fn declined(text: &str) {
+    assert!(scan(text, u32::MAX, 256).is_none(), "scanned: {text:?}");
+}
+
+#[test]
+fn takes_what_fhir_messages_are_written_in_as_roxmltree_reads_it() {
+    for text in [
+        "<a/>",
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Bundle xmlns=\"http://hl7.org/fhir\">\n  <id value=\"x\"/>\n</Bundle>\n",
+        "<?xml version='1.0'?><a/>",
+        "<?xml version=\"1.0\" encoding=\"utf-8\" standalone=\"yes\"?><a/>",
+        "<!-- c --><a><!--x--></a><!-- d -->",
+        "<a b = 'x' c=\"y\" >t</a >",
+        "<a v='1 &amp; &lt;2&gt; &quot;&apos;'>&#65;&#x42;&#x1F600; é</a>",
+        "<a v='tab\there\nline'>\n  <b/>\t<c>x</c>\n</a>",
+        "<a xmlns='urn:a'><b xmlns='urn:b'><c xmlns='urn:a'/></b><d xmlns='urn:d'/></a>",
+        "<div xmlns=\"http://www.w3.org/1999/xhtml\"><p>Hello <b>world</b>!</p></div>",
+        "<a.b-c_d x1='&#38;'>a&gt;b</a.b-c_d>",
+        "<a><b><c><d/></c></b></a>",
+        "<a>]]</a>",
+        "<a v='&#13;'/>",
+    ] {
+        same(text);
+    }
+}
+
+#[test]
+fn leaves_everything_else_to_roxmltree() {
+    for text in [
+        "",
+        "   ",
+        "text",
+        "<a>",
+        "<a></b>",
+        "<a/><b/>",
+        "<a x='1' x='2'/>",
+        "<a xmlns='urn:a' xmlns='urn:b'/>",
+        "<a x='<'/>",
+        "<a x=1/>",
+        "<a x='1'y='2'/>",
+        "<a>&unknown;</a>",
+        "<a>&#0;</a>",
+        "<a>&#xD800;</a>",
+        "<a>&#+65;</a>",
+        "<a>&amp</a>",
+        "<a>]]></a>",
+        "<a>\r\n</a>",
+        "<a>\u{1}</a>",
+        "<a>\u{FFFE}</a>",
+        "<a><![CDATA[x]]></a>",
+        "<!DOCTYPE a><a/>",
+        "<?pi x?><a/>",
+        "<a><?pi x?></a>",
+        "<x:a xmlns:x='urn:x'/>",
+        "<a xml:lang='en'/>",
+        "<a xmlns='http://www.w3.org/2000/xmlns/'/>",
+        "<a xmlns='urn:a'><b xmlns=''/></a>",
+        "<é/>",
+        "<1a/>",
+        "<!-- a -- b --><a/>",
+        "<!-- a ---><a/>",
+        "<?xml version=\"1.1\"?><a/>",
+        "<?xml version=\"1.0\" encoding=\"latin1\"?><a/>",
+        " <?xml version=\"1.0\"?><a/>",
+        "<a/>x",
+        "<a/ >",
+    ] {
+        declined(text);
+        // Nothing the scanner leaves is lost: roxmltree reads it or refuses it.
+        let _ = reference(text, u32::MAX);
+    }
+}
+
+#[test]
+fn the_limits_are_roxmltrees() {
+    // A root, <a>, three <b>: five nodes.
+    let text = "<a><b/><b/><b/></a>";
+    assert!(scan(text, 5, 256).is_some());
+    assert!(scan(text, 4, 256).is_none());
+    assert!(reference(text, 5).is_some());
+    assert!(reference(text, 4).is_none());
+    // <a><b/> nests two deep: empty elements count too.
+    assert!(scan(text, 100, 2).is_some());
+    assert!(scan(text, 100, 1).is_none());
+    assert!(scan("<a/>", 100, 0).is_none());
+}
+
+#[test]
+fn strings_are_borrowed_unless_escaped() {
+    let text = "<a v='plain' w='a&amp;b'>text</a>";
+    let doc = scan(text, u32::MAX, 256).unwrap();
+    let a = doc.root_element();
+    let v: Vec<_> = a.attributes().map(|a| a.value()).collect();
+    assert_eq!(v, ["plain", "a&b"]);
+    let inside = |s: &str| text.as_bytes().as_ptr_range().contains(&s.as_ptr());
+    assert!(inside(v[0]) && !inside(v[1]));
+    assert!(inside(a.text().unwrap()));
+}
+
+#[test]
+fn the_published_examples_scan_as_roxmltree_reads_them() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/fgm-ris/examples");
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        eprintln!("skipped: {dir} is not present");
+        return;
+    };
+    let mut n = 0;
+    for e in entries {
+        let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
+        same(&text);
+        n += 1;
+    }
+    assert_eq!(n, 17);
+}
