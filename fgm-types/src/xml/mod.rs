@@ -30,6 +30,8 @@ pub use error::{Error, ErrorCode, Issue, Result};
 pub use overflow::{Overflow, XmlContent, XmlTree};
 pub(crate) use read::{fhir_path, value_attribute};
 pub use read::{locate, parse_document, Checkpoint, Mode, ReadOptions, Reader, MAX_DEPTH};
+#[doc(hidden)]
+pub use tree::check_scan;
 pub use tree::{Attribute, Children, Document, Node, NodeId, TagName};
 pub use write::{escape_into, WriteOptions, Writer};
 
