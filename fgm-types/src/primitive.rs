@@ -24,6 +24,9 @@
 use std::fmt;
 use std::str::FromStr;
 
+/// How a primitive keeps its lexical form: inline up to 24 bytes.
+type Text = compact_str::CompactString;
+
 /// Text that is not a valid lexical form of a FHIR primitive type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LexicalError {
@@ -75,12 +78,12 @@ impl std::error::Error for LexicalError {}
 
 macro_rules! primitive {
     ($(#[$doc:meta])* $name:ident = $fhir:literal, $check:expr) => {
-        primitive!($(#[$doc])* $name = $fhir, $check, |value: String| value);
+        primitive!($(#[$doc])* $name = $fhir, $check, |value: Text| value);
     };
     ($(#[$doc:meta])* $name:ident = $fhir:literal, $check:expr, $canonical:expr) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct $name(String);
+        pub struct $name(Text);
 
         impl $name {
             /// The FHIR type code.
@@ -97,12 +100,24 @@ macro_rules! primitive {
             pub fn new(value: impl Into<String>) -> Result<Self, LexicalError> {
                 let value = value.into();
                 match $name::check(&value) {
-                    Ok(()) => {
-                        let canonical: fn(String) -> String = $canonical;
-                        Ok($name(canonical(value)))
-                    }
+                    Ok(()) => Ok($name::kept(Text::from(value))),
                     Err(rule) => Err(LexicalError { fhir_type: $fhir, value, rule }),
                 }
+            }
+
+            /// [`Self::new`] on borrowed text: a short value is kept inline,
+            /// with no allocation (what the readers call).
+            pub fn from_text(value: &str) -> Result<Self, LexicalError> {
+                match $name::check(value) {
+                    Ok(()) => Ok($name::kept(Text::new(value))),
+                    Err(rule) => Err(LexicalError { fhir_type: $fhir, value: value.to_owned(), rule }),
+                }
+            }
+
+            /// A checked value, in its canonical form.
+            fn kept(value: Text) -> Self {
+                let canonical: fn(Text) -> Text = $canonical;
+                $name(canonical(value))
             }
 
             /// A value that is valid once the white space around it is
@@ -112,7 +127,7 @@ macro_rules! primitive {
                 (value != value.trim()
                     && lex::xml_chars(value).is_ok()
                     && $name::check(value.trim()).is_ok())
-                .then(|| $name(value.to_owned()))
+                .then(|| $name(Text::new(value)))
             }
 
             /// The lexical form.
@@ -122,14 +137,14 @@ macro_rules! primitive {
 
             /// The lexical form, owned.
             pub fn into_string(self) -> String {
-                self.0
+                self.0.into_string()
             }
         }
 
         impl FromStr for $name {
             type Err = LexicalError;
             fn from_str(s: &str) -> Result<Self, LexicalError> {
-                $name::new(s)
+                $name::from_text(s)
             }
         }
 
@@ -249,7 +264,7 @@ primitive!(
     /// XHTML namespace, kept in the canonical form the writer writes and
     /// the reader reads (as compact XML: the form it was given in, quoting
     /// and character references, is not kept).
-    Xhtml = "xhtml", crate::xml::check_xhtml, |value: String| crate::xml::canonical_xhtml(&value).expect("checked")
+    Xhtml = "xhtml", crate::xml::check_xhtml, |value: Text| Text::from(crate::xml::canonical_xhtml(&value).expect("checked"))
 );
 
 /// The lexical rules, written out by hand (no regex engine). Each returns

@@ -45,7 +45,7 @@ macro_rules! string_primitive {
         impl<'de> Deserialize<'de> for $t {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 let text: Key = Deserialize::deserialize(d)?;
-                checked(text.as_str(), |s| <$t>::new(s), <$t>::padded)
+                checked(text.as_str(), |s| <$t>::from_text(s), <$t>::padded)
                     .inspect_err(|_| text.locate())
             }
         }
@@ -84,7 +84,7 @@ macro_rules! number_primitive {
                 let raw: &'de RawValue = Deserialize::deserialize(d)?;
                 let text = raw.get();
                 let value = if text.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
-                    <$t>::new(text).map_err(|e| fail(ErrorCode::InvalidValue, e))
+                    <$t>::from_text(text).map_err(|e| fail(ErrorCode::InvalidValue, e))
                 } else {
                     Err(fail(
                         ErrorCode::InvalidValue,

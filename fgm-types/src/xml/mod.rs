@@ -29,7 +29,9 @@ mod write;
 pub use error::{Error, ErrorCode, Issue, Result};
 pub use overflow::{Overflow, XmlContent, XmlTree};
 pub(crate) use read::{fhir_path, value_attribute};
-pub use read::{locate, parse_document, Checkpoint, Mode, ReadOptions, Reader, MAX_DEPTH};
+pub use read::{
+    locate, parse_document, Checkpoint, Mode, ReadOptions, Reader, MAX_BYTES, MAX_DEPTH,
+};
 #[doc(hidden)]
 pub use tree::check_scan;
 pub use tree::{Attribute, Children, Document, Node, NodeId, TagName};
@@ -81,7 +83,7 @@ macro_rules! primitive_element {
         impl FhirElement for $t {
             fn read_element<'a, 'i>(r: &mut Reader<'a, 'i>, node: Node<'a, 'i>) -> Result<Self> {
                 let value = r.value(node)?;
-                match <$t>::new(value) {
+                match <$t>::from_text(value) {
                     Ok(v) => Ok(v),
                     Err(e) => match <$t>::padded(value).filter(|_| r.mode() == Mode::Lenient) {
                         Some(v) => {

@@ -19,8 +19,9 @@ struct Kept {
     /// The kept elements, written one after another.
     xml: String,
     /// For each kept element: the number of known child elements before it
-    /// (where it goes back when written) and where its text ends in `xml`.
-    elements: Vec<(usize, usize)>,
+    /// (where it goes back when written) and where its text ends in `xml`
+    /// (32 bits each: inputs are bounded far below 4 GiB).
+    elements: Vec<(u32, u32)>,
 }
 
 impl Overflow {
@@ -46,7 +47,9 @@ impl Overflow {
             k.elements
                 .iter()
                 .zip(starts)
-                .map(|(&(anchor, end), start)| (anchor, &k.xml[start..end]))
+                .map(|(&(anchor, end), start)| {
+                    (anchor as usize, &k.xml[start as usize..end as usize])
+                })
         })
     }
 
@@ -66,7 +69,7 @@ impl Overflow {
     pub fn push_element(&mut self, anchor: usize, node: Node) {
         let kept = self.kept();
         write_node(&mut kept.xml, node, FHIR_NS);
-        kept.elements.push((anchor, kept.xml.len()));
+        kept.elements.push((anchor as u32, kept.xml.len() as u32));
     }
 
     /// Writes the kept attributes.

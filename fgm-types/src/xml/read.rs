@@ -45,7 +45,8 @@ pub struct ReadOptions {
     /// Strict or lenient (default lenient: see the README).
     pub mode: Mode,
     /// Largest input accepted, in bytes (default 4 MiB; a real FGM message
-    /// is a few kilobytes).
+    /// is a few kilobytes). Values above [`MAX_BYTES`] count as
+    /// [`MAX_BYTES`]: the tree keeps positions in 31 bits.
     pub max_bytes: usize,
     /// Deepest element nesting accepted (default 64; FGM messages nest about
     /// 12 deep). Values above [`MAX_DEPTH`] count as [`MAX_DEPTH`]: the XML
@@ -104,6 +105,10 @@ impl ReadOptions {
         }
     }
 }
+
+/// The largest input any read accepts (2 GiB less a byte), whatever the
+/// options say.
+pub const MAX_BYTES: usize = (1 << 31) - 1;
 
 /// The deepest nesting any read accepts, whatever the options say.
 pub const MAX_DEPTH: usize = 256;
@@ -184,15 +189,13 @@ pub fn parse_document<'i>(input: &'i [u8], options: &ReadOptions) -> Result<Docu
         column,
         message,
     };
-    if input.len() > options.max_bytes {
+    let max_bytes = options.max_bytes.min(MAX_BYTES);
+    if input.len() > max_bytes {
         return Err(issue(
             ErrorCode::Limit,
             0,
             0,
-            format!(
-                "the input is larger than the limit of {} bytes",
-                options.max_bytes
-            ),
+            format!("the input is larger than the limit of {max_bytes} bytes"),
         ));
     }
     let input = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);

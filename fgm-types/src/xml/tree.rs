@@ -36,29 +36,53 @@ impl Span {
 /// What a node is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
-    Root,
-    Element,
-    Text,
-    Comment,
-    Pi,
+    Root = 0,
+    Element = 1,
+    Text = 2,
+    Comment = 3,
+    Pi = 4,
 }
 
+/// One node, in 28 bytes.
 #[derive(Clone, Debug)]
 struct NodeData {
-    kind: Kind,
-    /// 0: no namespace; `i`: `namespaces[i - 1]`.
-    namespace: u32,
+    /// The kind (the low three bits) and the namespace (the rest: 0 for
+    /// none, `i` for `namespaces[i - 1]`).
+    tag: u32,
     parent: u32,
     /// The index just past the node's last descendant.
     end: u32,
     /// An element's name, a processing instruction's target, the text of a
     /// text node or a comment.
     name: Span,
-    /// The node's attributes: `attrs[first..last]`.
-    attrs: (u32, u32),
+    /// The end of the node's attributes in `attrs`; they start where the
+    /// previous node's end.
+    attrs_end: u32,
     /// Where the node starts in the input (its `<`, or its first
     /// character).
     start: u32,
+}
+
+impl NodeData {
+    fn tag(kind: Kind, namespace: u32) -> u32 {
+        kind as u32 | namespace << 3
+    }
+
+    #[inline]
+    fn kind(&self) -> Kind {
+        match self.tag & 7 {
+            0 => Kind::Root,
+            1 => Kind::Element,
+            2 => Kind::Text,
+            3 => Kind::Comment,
+            _ => Kind::Pi,
+        }
+    }
+
+    #[inline]
+    fn namespace(&self) -> u32 {
+        self.tag >> 3
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -117,7 +141,7 @@ impl<'a, 'i: 'a> TagName<'a, 'i> {
     /// The namespace, if any.
     #[inline]
     pub fn namespace(&self) -> Option<&'a str> {
-        self.node.doc.namespace(self.node.data.namespace)
+        self.node.doc.namespace(self.node.data.namespace())
     }
 }
 
@@ -283,7 +307,6 @@ impl<'i> Document<'i> {
                     0,
                 ),
             };
-            let first = out.attrs.len() as u32;
             for a in n.attributes() {
                 let namespace = namespace(&mut out, a.namespace());
                 let name = span(&mut out.owned, a.name());
@@ -295,12 +318,11 @@ impl<'i> Document<'i> {
                 });
             }
             out.nodes.push(NodeData {
-                kind,
-                namespace: ns,
+                tag: NodeData::tag(kind, ns),
                 parent: n.parent().map_or(0, |p| p.id().get()),
                 end: out.nodes.len() as u32 + 1,
                 name,
-                attrs: (first, out.attrs.len() as u32),
+                attrs_end: out.attrs.len() as u32,
                 start: n.range().start as u32,
             });
         }
@@ -324,7 +346,7 @@ impl Eq for Node<'_, '_> {}
 
 impl fmt::Debug for Node<'_, '_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.data.kind {
+        match self.data.kind() {
             Kind::Root => write!(f, "Root"),
             Kind::Element => write!(f, "Element({:?})", self.tag_name()),
             Kind::Text => write!(f, "Text({:?})", self.doc.str(self.data.name)),
@@ -347,22 +369,22 @@ impl<'a, 'i: 'a> Node<'a, 'i> {
 
     /// Whether it is an element.
     pub fn is_element(&self) -> bool {
-        self.data.kind == Kind::Element
+        self.data.kind() == Kind::Element
     }
 
     /// Whether it is text.
     pub fn is_text(&self) -> bool {
-        self.data.kind == Kind::Text
+        self.data.kind() == Kind::Text
     }
 
     /// Whether it is a comment.
     pub fn is_comment(&self) -> bool {
-        self.data.kind == Kind::Comment
+        self.data.kind() == Kind::Comment
     }
 
     /// Whether it is the document root.
     pub fn is_root(&self) -> bool {
-        self.data.kind == Kind::Root
+        self.data.kind() == Kind::Root
     }
 
     /// An element's name and namespace (empty for other nodes; a processing
@@ -375,7 +397,7 @@ impl<'a, 'i: 'a> Node<'a, 'i> {
     /// The text of a text node or a comment; of an element, the text of
     /// its first child when that is text.
     pub fn text(&self) -> Option<&'a str> {
-        match self.data.kind {
+        match self.data.kind() {
             Kind::Text | Kind::Comment => Some(self.doc.str(self.data.name)),
             Kind::Element => self
                 .first_child()
@@ -389,8 +411,11 @@ impl<'a, 'i: 'a> Node<'a, 'i> {
     /// attributes).
     pub fn attributes(&self) -> impl ExactSizeIterator<Item = Attribute<'a>> + 'a {
         let doc = self.doc;
-        let (first, last) = self.data.attrs;
-        doc.attrs[first as usize..last as usize]
+        let first = match self.id {
+            0 => 0,
+            id => doc.nodes[id as usize - 1].attrs_end,
+        };
+        doc.attrs[first as usize..self.data.attrs_end as usize]
             .iter()
             .map(move |a| Attribute {
                 name: doc.str(a.name),
@@ -634,14 +659,12 @@ impl<'i> Scanner<'i> {
         if id >= self.max_nodes {
             return None;
         }
-        let attrs = self.doc.attrs.len() as u32;
         self.doc.nodes.push(NodeData {
-            kind,
-            namespace: 0,
+            tag: NodeData::tag(kind, 0),
             parent,
             end: id as u32 + 1,
             name,
-            attrs: (attrs, attrs),
+            attrs_end: self.doc.attrs.len() as u32,
             start: start as u32,
         });
         Some(id as u32)
@@ -819,8 +842,8 @@ impl<'i> Scanner<'i> {
                 });
             };
             let node = &mut self.doc.nodes[id as usize];
-            node.namespace = namespace;
-            node.attrs = (first_attr as u32, self.doc.attrs.len() as u32);
+            node.tag = NodeData::tag(Kind::Element, namespace);
+            node.attrs_end = self.doc.attrs.len() as u32;
             if self.open.len() + 1 > self.max_depth {
                 return None;
             }
