@@ -183,7 +183,6 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
             _ => quote!(#any::#variant(x) if #v.is_none() => { #v = ::core::option::Option::Some(*x); #i }),
         }
     });
-    let slots = entries.len();
     let inits = entries.iter().enumerate().map(|(i, (ident, card, _, variant, _))| {
         let v = format_ident!("__e{}", i);
         let what = variant.to_string();
@@ -224,9 +223,10 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
                 #(#locals)*
                 // Each entry's envelope goes with its field: entries are kept in
                 // field order, which is where writing puts the resources back.
-                let mut __slots: ::std::vec::Vec<::std::vec::Vec<_>> = (0..#slots).map(|_| ::std::vec::Vec::new()).collect();
+                // In order (the usual case), they stay where they are.
+                let mut __slots: ::std::vec::Vec<usize> = ::std::vec::Vec::with_capacity(#bundle_ident.entry.len());
                 let mut __last = 0usize;
-                for (__i, mut __entry) in ::core::mem::take(&mut #bundle_ident.entry).into_iter().enumerate() {
+                for (__i, __entry) in #bundle_ident.entry.iter_mut().enumerate() {
                     let ::core::option::Option::Some(__resource) = __entry.resource.take() else {
                         return ::core::result::Result::Err(report.fail(#rt::message::EntryProblem::WithoutResource(__i)));
                     };
@@ -244,13 +244,21 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
                         report.out_of_order(__i)?;
                     }
                     __last = __last.max(__slot);
-                    __slots[__slot].push(__entry);
+                    __slots.push(__slot);
                 }
-                #bundle_ident.entry = __slots.into_iter().flatten().collect();
                 // Envelopes that carry nothing are not kept: writing makes
                 // them anew, one per resource.
-                if #bundle_ident.entry.iter().all(|e| *e == ::core::default::Default::default()) {
+                let __empty = ::core::default::Default::default();
+                if #bundle_ident.entry.iter().all(|e| *e == __empty) {
                     #bundle_ident.entry.clear();
+                } else if !__slots.is_sorted() {
+                    let mut __keyed: ::std::vec::Vec<_> = __slots
+                        .into_iter()
+                        .zip(::core::mem::take(&mut #bundle_ident.entry))
+                        .collect();
+                    // Stable: in each field, the entries' own order.
+                    __keyed.sort_by_key(|(slot, _)| *slot);
+                    #bundle_ident.entry = __keyed.into_iter().map(|(_, e)| e).collect();
                 }
                 ::core::result::Result::Ok(#name {
                     #bundle_ident,

@@ -117,6 +117,18 @@ impl Writer {
     /// Opens element `name`; the first element of the document declares the
     /// FHIR namespace.
     pub fn start(&mut self, name: &str) {
+        self.open(name);
+        self.stack.push(Frame {
+            name_end: self.out.len(),
+            name_at: self.names.len(),
+            has_children: false,
+        });
+        self.names.push_str(name);
+    }
+
+    /// `<name`, in its place, the FHIR namespace declared on the first
+    /// element of a document.
+    fn open(&mut self, name: &str) {
         self.close_start_tag();
         self.indent();
         self.out.push('<');
@@ -127,12 +139,6 @@ impl Writer {
             self.out.push_str(FHIR_NS);
             self.out.push('"');
         }
-        self.stack.push(Frame {
-            name_end: self.out.len(),
-            name_at: self.names.len(),
-            has_children: false,
-        });
-        self.names.push_str(name);
     }
 
     /// Opens element `name` declaring namespace `ns` (the XHTML `div`).
@@ -172,9 +178,10 @@ impl Writer {
 
     /// `<name value="…"/>`: a primitive element.
     pub fn value_element(&mut self, name: &str, value: &str) {
-        self.start(name);
-        self.attr("value", value);
-        self.end();
+        // Opened and closed at once: nothing to remember on the stack.
+        self.open(name);
+        push_attribute(&mut self.out, "value", value);
+        self.out.push_str("/>");
     }
 }
 
@@ -190,14 +197,25 @@ pub(super) fn push_attribute(out: &mut String, name: &str, value: &str) {
 /// Escapes for XML text or an attribute value; in attributes, tabs and line
 /// ends become character references so that they survive normalisation.
 pub fn escape_into(out: &mut String, s: &str, attribute: bool) {
-    let special = |b: u8| match b {
-        b'&' | b'<' | b'>' | b'\r' => true,
-        b'"' | b'\t' | b'\n' => attribute,
-        _ => false,
+    // The bytes escaped in text (bit 1) and in attribute values (bit 2).
+    static SPECIAL: [u8; 256] = {
+        let mut t = [0u8; 256];
+        t[b'&' as usize] = 3;
+        t[b'<' as usize] = 3;
+        t[b'>' as usize] = 3;
+        t[b'\r' as usize] = 3;
+        t[b'"' as usize] = 2;
+        t[b'\t' as usize] = 2;
+        t[b'\n' as usize] = 2;
+        t
     };
+    let mask = if attribute { 2 } else { 1 };
     let mut rest = s;
     // Runs of plain text are copied whole; the characters escaped are ASCII.
-    while let Some(i) = rest.bytes().position(special) {
+    while let Some(i) = rest
+        .bytes()
+        .position(|b| SPECIAL[usize::from(b)] & mask != 0)
+    {
         out.push_str(&rest[..i]);
         out.push_str(match rest.as_bytes()[i] {
             b'&' => "&amp;",
