@@ -169,18 +169,19 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
         let v = format_ident!("__e{}", i);
         match card {
             Card::Vec => quote!(let mut #v: ::std::vec::Vec<#inner> = ::std::vec::Vec::new();),
-            _ => quote!(let mut #v: ::core::option::Option<#inner> = ::core::option::Option::None;),
+            // Boxed until the message is built: the resource moves once.
+            _ => quote!(let mut #v: ::core::option::Option<::std::boxed::Box<#inner>> = ::core::option::Option::None;),
         }
     });
     let arms = entries.iter().enumerate().map(|(i, (_, card, _, variant, _))| {
         let v = format_ident!("__e{}", i);
         match (i, card) {
             (0, _) => quote! {
-                #any::#variant(x) if __i == 0 => { #v = ::core::option::Option::Some(*x); 0 }
+                #any::#variant(x) if __i == 0 => { #v = ::core::option::Option::Some(x); 0 }
                 #any::#variant(_) => return ::core::result::Result::Err(report.fail(#rt::message::EntryProblem::HeaderNotFirst(__i))),
             },
             (_, Card::Vec) => quote!(#any::#variant(x) => { #v.push(*x); #i }),
-            _ => quote!(#any::#variant(x) if #v.is_none() => { #v = ::core::option::Option::Some(*x); #i }),
+            _ => quote!(#any::#variant(x) if #v.is_none() => { #v = ::core::option::Option::Some(x); #i }),
         }
     });
     let inits = entries.iter().enumerate().map(|(i, (ident, card, _, variant, _))| {
@@ -189,11 +190,12 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
         match card {
             Card::One => quote! {
                 #ident: match #v {
-                    ::core::option::Option::Some(x) => x,
+                    ::core::option::Option::Some(x) => *x,
                     ::core::option::Option::None => return ::core::result::Result::Err(report.fail(#rt::message::EntryProblem::Missing(#what))),
                 },
             },
-            _ => quote!(#ident: #v,),
+            Card::Option => quote!(#ident: #v.map(|x| *x),),
+            Card::Vec => quote!(#ident: #v,),
         }
     });
     let pushes = entries.iter().map(|(ident, card, _, variant, _)| match card {

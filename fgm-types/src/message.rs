@@ -393,10 +393,7 @@ fn check_references(
     let mut element: Vec<&str> = Vec::with_capacity(16);
     let mut path = String::with_capacity(128);
     for resource in &resources {
-        for reference in resource
-            .descendants()
-            .filter(|d| d.is_element() && d.tag_name().name() == "reference")
-        {
+        for reference in resource.descendants_named("reference") {
             let Some(value) = value_attribute(reference) else {
                 continue;
             };

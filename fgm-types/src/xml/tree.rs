@@ -83,6 +83,12 @@ impl NodeData {
     fn namespace(&self) -> u32 {
         self.tag >> 3
     }
+
+    /// Whether the node is of kind `kind` (one comparison, no decoding).
+    #[inline]
+    fn is(&self, kind: Kind) -> bool {
+        self.tag & 7 == kind as u32
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -369,22 +375,22 @@ impl<'a, 'i: 'a> Node<'a, 'i> {
 
     /// Whether it is an element.
     pub fn is_element(&self) -> bool {
-        self.data.kind() == Kind::Element
+        self.data.is(Kind::Element)
     }
 
     /// Whether it is text.
     pub fn is_text(&self) -> bool {
-        self.data.kind() == Kind::Text
+        self.data.is(Kind::Text)
     }
 
     /// Whether it is a comment.
     pub fn is_comment(&self) -> bool {
-        self.data.kind() == Kind::Comment
+        self.data.is(Kind::Comment)
     }
 
     /// Whether it is the document root.
     pub fn is_root(&self) -> bool {
-        self.data.kind() == Kind::Root
+        self.data.is(Kind::Root)
     }
 
     /// An element's name and namespace (empty for other nodes; a processing
@@ -476,6 +482,22 @@ impl<'a, 'i: 'a> Node<'a, 'i> {
     pub fn descendants(&self) -> impl ExactSizeIterator<Item = Node<'a, 'i>> + 'a {
         let doc = self.doc;
         (self.id..self.data.end).map(move |i| doc.node(i))
+    }
+
+    /// The elements called `name` below this node, in document order (a
+    /// walk over the node table, with no node built for the others).
+    pub fn descendants_named(&self, name: &'a str) -> impl Iterator<Item = Node<'a, 'i>> + 'a {
+        let doc = self.doc;
+        let first = self.id as usize + 1;
+        doc.nodes[first..self.data.end as usize]
+            .iter()
+            .enumerate()
+            .filter(move |(_, d)| {
+                d.is(Kind::Element)
+                    && (d.name.end - d.name.start) as usize == name.len()
+                    && doc.str(d.name) == name
+            })
+            .map(move |(i, _)| doc.node((first + i) as u32))
     }
 
     /// This node and its siblings after it.

@@ -189,3 +189,24 @@ fn edited_examples_scan_as_roxmltree_reads_them_or_are_left_to_it() {
         "{scanned} scanned, {left} left"
     );
 }
+
+#[test]
+fn descendants_named_are_the_elements_of_that_name_below() {
+    let text = "<a><reference/><b>reference<reference x='1'><reference/></reference></b><!--reference--><referencex/></a>";
+    let doc = scan(text, u32::MAX, 256).unwrap();
+    let root = doc.root_element();
+    let named: Vec<_> = root
+        .descendants_named("reference")
+        .map(|n| n.range().start)
+        .collect();
+    let expected: Vec<_> = root
+        .descendants()
+        .filter(|n| n.is_element() && n.tag_name().name() == "reference")
+        .map(|n| n.range().start)
+        .collect();
+    assert_eq!(named, expected);
+    assert_eq!(named.len(), 3);
+    // Not the node itself.
+    let first = root.first_element_child().unwrap();
+    assert_eq!(first.descendants_named("reference").count(), 0);
+}
