@@ -198,6 +198,19 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
             Card::Vec => quote!(#ident: #v,),
         }
     });
+    // Each resource as a writer of its element, in field order.
+    let writers = entries.iter().map(|(ident, card, _, _, (resource, _))| {
+        let write = quote!(::std::boxed::Box::new(move |w: &mut #rt::xml::Writer| #rt::xml::FhirElement::write_element(x, w, #resource)));
+        match card {
+            Card::One => quote! { { let x = &self.#ident; __resources.push(#write); } },
+            Card::Option => quote! {
+                if let ::core::option::Option::Some(x) = &self.#ident { __resources.push(#write); }
+            },
+            Card::Vec => quote! {
+                for x in self.#ident.iter() { __resources.push(#write); }
+            },
+        }
+    });
     let pushes = entries.iter().map(|(ident, card, _, variant, _)| match card {
         Card::One => {
             quote!(__resources.push(#any::#variant(::std::boxed::Box::new(self.#ident.clone())));)
@@ -335,7 +348,37 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
             }
 
             fn write_message(&self, w: &mut #rt::xml::Writer) {
-                #rt::xml::FhirElement::write_element(&self.__to_bundle(), w, "Bundle");
+                // What `__to_bundle` builds, written from the fields in
+                // place: envelopes without a resource take the next, in
+                // order; the resources left get envelopes of their own.
+                let mut __resources: ::std::vec::Vec<::std::boxed::Box<dyn Fn(&mut #rt::xml::Writer) + '_>> =
+                    ::std::vec::Vec::new();
+                #(#writers)*
+                let mut __next = 0usize;
+                let mut __plan: ::std::vec::Vec<(::core::option::Option<usize>, ::core::option::Option<usize>)> =
+                    ::std::vec::Vec::with_capacity(self.#bundle_ident.entry.len() + __resources.len());
+                for (__i, __entry) in self.#bundle_ident.entry.iter().enumerate() {
+                    if __entry.resource.is_none() && __next < __resources.len() {
+                        __plan.push((::core::option::Option::Some(__i), ::core::option::Option::Some(__next)));
+                        __next += 1;
+                    } else {
+                        __plan.push((::core::option::Option::Some(__i), ::core::option::Option::None));
+                    }
+                }
+                __plan.extend((__next..__resources.len()).map(|r| (::core::option::Option::None, ::core::option::Option::Some(r))));
+                let __empty = #rt::message::default_like(&self.#bundle_ident.entry);
+                self.#bundle_ident.__write_element_with(w, "Bundle", "entry", __plan.len(), &mut |w, i| {
+                    let (envelope, resource) = __plan[i];
+                    let envelope = envelope.map_or(&__empty, |e| &self.#bundle_ident.entry[e]);
+                    match resource {
+                        ::core::option::Option::Some(r) => envelope.__write_element_with(w, "entry", "resource", 1, &mut |w, _| {
+                            w.start("resource");
+                            (__resources[r])(w);
+                            w.end();
+                        }),
+                        ::core::option::Option::None => #rt::xml::FhirElement::write_element(envelope, w, "entry"),
+                    }
+                });
             }
         }
 

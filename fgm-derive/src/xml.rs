@@ -423,7 +423,7 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
             } else {
                 quote!(#rt::FhirElement::write_element(v, w, #xml);)
             };
-            match container {
+            let own = match container {
                 Container::One => quote! {
                     { let v = &self.#ident; #b #one __known += 1; }
                 },
@@ -433,6 +433,15 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
                 Container::Vec | Container::NonEmpty => quote! {
                     for v in self.#ident.iter() { #b #one __known += 1; }
                 },
+            };
+            // The field the caller writes instead (a message's entries, an
+            // entry's resource), item by item.
+            quote! {
+                if field == #xml {
+                    for __i in 0..count { #b each(w, __i); __known += 1; }
+                } else {
+                    #own
+                }
             }
         }
     });
@@ -480,6 +489,25 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
             }
 
             fn write_element(&self, w: &mut #rt::Writer, name: &str) {
+                self.__write_element_with(w, name, "", 0, &mut |_, _| {});
+            }
+        }
+
+        impl #name {
+            /// Writes the element with the child elements called `field`
+            /// written by `each` (`count` of them, in their place) instead of
+            /// from the field: how a message writes its entries and their
+            /// resources without copying them into a bundle.
+            #[doc(hidden)]
+            #[allow(unused_variables)]
+            pub fn __write_element_with(
+                &self,
+                w: &mut #rt::Writer,
+                name: &str,
+                field: &str,
+                count: usize,
+                each: &mut dyn FnMut(&mut #rt::Writer, usize),
+            ) {
                 w.start(name);
                 #(#write_attrs)*
                 #overflow_attrs

@@ -143,6 +143,13 @@ pub fn read_message<M: FhirMessage>(input: &[u8], options: &ReadOptions) -> Resu
     })
 }
 
+/// A default value of the type `items` holds (for derived message writers,
+/// which do not name the bundle's entry type).
+#[doc(hidden)]
+pub fn default_like<T: Default>(_items: &[T]) -> T {
+    T::default()
+}
+
 /// Writes a message.
 pub fn write_message<M: FhirMessage>(message: &M, options: &WriteOptions) -> String {
     let mut w = Writer::new(*options);

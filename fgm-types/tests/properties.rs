@@ -22,7 +22,11 @@ macro_rules! round_trips {
             $(
                 #[test]
                 fn $test(m in any::<messages::$ty>()) {
+                    // Written from the fields in place, as through a bundle
+                    // of copies.
+                    let through_bundle = fgm_types::xml::write_str(&m.__to_bundle(), "Bundle", &WriteOptions::default());
                     let m = Message::$ty(m);
+                    prop_assert_eq!(fgm_types::FhirMessage::to_xml(&m), through_bundle);
                     if let Err(e) = check_message(&m, &options()) {
                         return Err(TestCaseError::fail(e));
                     }
