@@ -114,6 +114,18 @@ macro_rules! primitive {
                 }
             }
 
+            /// [`Self::from_text`] on text read from an XML document, whose
+            /// characters the parser has checked already: only the type's
+            /// own rule is checked.
+            #[allow(dead_code)] // unused for `xhtml`, which is read as XML
+            pub(crate) fn from_xml(value: &str) -> Result<Self, LexicalError> {
+                let check: fn(&str) -> lex::Check = $check;
+                match check(value) {
+                    Ok(()) => Ok($name::kept(Text::new(value))),
+                    Err(rule) => Err(LexicalError { fhir_type: $fhir, value: value.to_owned(), rule }),
+                }
+            }
+
             /// A checked value, in its canonical form.
             fn kept(value: Text) -> Self {
                 let canonical: fn(Text) -> Text = $canonical;

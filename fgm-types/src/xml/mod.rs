@@ -83,7 +83,8 @@ macro_rules! primitive_element {
         impl FhirElement for $t {
             fn read_element<'a, 'i>(r: &mut Reader<'a, 'i>, node: Node<'a, 'i>) -> Result<Self> {
                 let value = r.value(node)?;
-                match <$t>::from_text(value) {
+                // The parser has checked the characters (XML 1.0 `Char`).
+                match <$t>::from_xml(value) {
                     Ok(v) => Ok(v),
                     Err(e) => match <$t>::padded(value).filter(|_| r.mode() == Mode::Lenient) {
                         Some(v) => {
