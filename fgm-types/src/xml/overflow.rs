@@ -81,6 +81,9 @@ impl Overflow {
 
     /// Writes the kept elements that came after `known` known children.
     pub fn write_elements(&self, w: &mut Writer, known: usize) {
+        if self.is_empty() {
+            return; // the usual case, asked before every element written
+        }
         for (anchor, xml) in self.elements() {
             if anchor == known {
                 w.raw(xml);
