@@ -305,7 +305,7 @@ pub fn locate(doc: &Document, path: &str) -> Option<(u32, u32)> {
             None => break,
         }
     }
-    Some(line_column(doc.input_text(), at.range().start))
+    Some(line_column(doc.input_text(), at.start()))
 }
 
 /// The line and column of the first element of `doc` nested deeper than
@@ -321,7 +321,7 @@ fn tree_too_deep(doc: &Document, max: usize) -> Option<(u32, u32)> {
         }
         (last, depth) = (n, depth + 1);
         if depth > max {
-            return Some(line_column(doc.input_text(), n.range().start));
+            return Some(line_column(doc.input_text(), n.start()));
         }
     }
     None
@@ -502,7 +502,7 @@ impl<'a, 'i> Reader<'a, 'i> {
     /// starts. Counted on from the last position asked for, so that issues
     /// in document order cost one pass over the text in all, not one each.
     pub fn position(&self, node: Node) -> (u32, u32) {
-        let offset = node.range().start;
+        let offset = node.start();
         let text = self.doc.input_text();
         let (from, line, column) = self.last_position.get();
         let at = if offset >= from {

@@ -253,7 +253,7 @@ impl<'i> Document<'i> {
 
     /// Copies roxmltree's tree: the slow path, for input [`scan`] does not
     /// take (and the reference the tests compare [`scan`] with).
-    pub fn from_roxmltree<'d>(doc: &'d roxmltree::Document<'i>) -> Document<'i> {
+    pub(crate) fn from_roxmltree<'d>(doc: &'d roxmltree::Document<'i>) -> Document<'i> {
         let text = doc.input_text();
         let mut out = Document {
             text,
@@ -505,10 +505,10 @@ impl<'a, 'i: 'a> Node<'a, 'i> {
         std::iter::successors(Some(*self), Node::next_sibling)
     }
 
-    /// The byte range where the node starts in the input (`start..start`:
-    /// only the start is kept).
-    pub fn range(&self) -> std::ops::Range<usize> {
-        self.data.start as usize..self.data.start as usize
+    /// The byte offset in the input where the node starts (its `<`, or its
+    /// first character).
+    pub fn start(&self) -> usize {
+        self.data.start as usize
     }
 }
 
@@ -1157,7 +1157,7 @@ fn describe(doc: &Document) -> Vec<String> {
                 n.next_sibling().map(|p| p.id()),
                 n.first_child().map(|p| p.id()),
                 n.text(),
-                n.range().start,
+                n.start(),
             )
         })
         .collect()

@@ -197,12 +197,12 @@ fn descendants_named_are_the_elements_of_that_name_below() {
     let root = doc.root_element();
     let named: Vec<_> = root
         .descendants_named("reference")
-        .map(|n| n.range().start)
+        .map(|n| n.start())
         .collect();
     let expected: Vec<_> = root
         .descendants()
         .filter(|n| n.is_element() && n.tag_name().name() == "reference")
-        .map(|n| n.range().start)
+        .map(|n| n.start())
         .collect();
     assert_eq!(named, expected);
     assert_eq!(named.len(), 3);
