@@ -142,7 +142,12 @@ impl Config {
 
     /// Reads the definitions and plans the API, without emitting code.
     pub fn plan(&self) -> Result<(api::Api, Report, Vec<PathBuf>)> {
-        let mut report = Report::default();
+        self.read()?.plan()
+    }
+
+    /// Reads the definitions (each file's XML into its definition), without
+    /// joining, resolving or planning them: see [`ReadDefinitions`].
+    pub fn read(&self) -> Result<ReadDefinitions> {
         let mut files = Vec::new();
         for input in &self.inputs {
             match input {
@@ -153,26 +158,15 @@ impl Config {
         if files.is_empty() {
             return Err(Error::new("no definition files given"));
         }
-        let mut defs = model::Definitions::default();
+        let mut read = ReadDefinitions {
+            defs: model::Definitions::default(),
+            report: Report::default(),
+            files: Vec::new(),
+        };
         for file in &files {
-            match read::parse_file(file)? {
-                read::Parsed::Structure(sd) => defs.structures.push(sd),
-                read::Parsed::ValueSet(vs) => defs.value_sets.push(vs),
-                read::Parsed::Manifest(m) => defs.manifests.push(m),
-                read::Parsed::Other(root) => report.skipped.push((file.path.clone(), root)),
-            }
+            read.read_file(file)?;
         }
-        if defs.structures.is_empty() && defs.value_sets.is_empty() {
-            return Err(Error::new(format!(
-                "no StructureDefinition or ValueSet among the {} definition file{} given",
-                files.len(),
-                if files.len() == 1 { "" } else { "s" }
-            )));
-        }
-        let registry = resolve::Registry::new(defs, &mut report)?;
-        let resolved = resolve::resolve(&registry, &mut report)?;
-        let api = plan::plan(&resolved)?;
-        Ok((api, report, files.into_iter().map(|f| f.path).collect()))
+        Ok(read)
     }
 
     /// Reads, plans and emits.
@@ -220,5 +214,65 @@ impl Config {
             }
         }
         Ok(generated)
+    }
+}
+
+/// Definition files read, not yet joined, resolved or planned
+/// ([`Config::read`]). Reading is most of the work of [`Config::plan`] for
+/// the project's definitions: a tool that plans the same definitions many
+/// times with one file more each (the `definitions` fuzz target) reads them
+/// once, then clones these and reads the extra file into the clone.
+#[derive(Debug, Clone)]
+pub struct ReadDefinitions {
+    defs: model::Definitions,
+    report: Report,
+    files: Vec<PathBuf>,
+}
+
+impl ReadDefinitions {
+    /// Reads one more file, after (so overriding) those read already.
+    /// Returns whether it holds a definition or the manifest: `false` for
+    /// any other XML, which the report lists as skipped.
+    pub fn read_file(&mut self, file: &DefinitionFile) -> Result<bool> {
+        let definition = match read::parse_file(file)? {
+            read::Parsed::Structure(sd) => {
+                self.defs.structures.push(sd);
+                true
+            }
+            read::Parsed::ValueSet(vs) => {
+                self.defs.value_sets.push(vs);
+                true
+            }
+            read::Parsed::Manifest(m) => {
+                self.defs.manifests.push(m);
+                true
+            }
+            read::Parsed::Other(root) => {
+                self.report.skipped.push((file.path.clone(), root));
+                false
+            }
+        };
+        self.files.push(file.path.clone());
+        Ok(definition)
+    }
+
+    /// Joins, resolves and plans what was read, as [`Config::plan`] does.
+    pub fn plan(self) -> Result<(api::Api, Report, Vec<PathBuf>)> {
+        let ReadDefinitions {
+            defs,
+            mut report,
+            files,
+        } = self;
+        if defs.structures.is_empty() && defs.value_sets.is_empty() {
+            return Err(Error::new(format!(
+                "no StructureDefinition or ValueSet among the {} definition file{} given",
+                files.len(),
+                if files.len() == 1 { "" } else { "s" }
+            )));
+        }
+        let registry = resolve::Registry::new(defs, &mut report)?;
+        let resolved = resolve::resolve(&registry, &mut report)?;
+        let api = plan::plan(&resolved)?;
+        Ok((api, report, files))
     }
 }

@@ -371,6 +371,7 @@ pub fn resolve<'r>(registry: &'r Registry, report: &mut Report) -> Result<Resolv
         registry,
         report,
         cache: HashMap::new(),
+        expanding: Vec::new(),
     };
     let mut datatypes = Vec::new();
     let mut profiles = Vec::new();
@@ -479,6 +480,9 @@ struct Resolver<'r, 'p> {
     registry: &'r Registry,
     report: &'p mut Report,
     cache: HashMap<String, Node>,
+    /// The base types being expanded, outermost first: a type met again
+    /// while it is expanded is built on itself.
+    expanding: Vec<String>,
 }
 
 /// What the resolver knows about the definition it is working on.
@@ -552,7 +556,18 @@ impl<'r, 'p> Resolver<'r, 'p> {
                 format!("type `{ty}` has no base definition in the definitions read"),
             )
         })?;
-        let node = self.structure(sd)?;
+        if let Some(start) = self.expanding.iter().position(|t| t == ty) {
+            let mut chain = self.expanding[start..].to_vec();
+            chain.push(ty.to_owned());
+            return Err(Error::at(
+                at,
+                format!("type `{ty}` is built on itself: {}", chain.join(" → ")),
+            ));
+        }
+        self.expanding.push(ty.to_owned());
+        let node = self.structure(sd);
+        self.expanding.pop();
+        let node = node?;
         self.cache.insert(ty.to_owned(), node.clone());
         Ok(node)
     }

@@ -152,3 +152,23 @@ fn files_that_hold_no_definition_are_refused_not_generated_empty() {
         "no StructureDefinition or ValueSet among the 2 definition files given"
     );
 }
+
+/// Found by the `definitions` fuzz target: a base type built on a type that
+/// is built on it (Element on Extension, Extension on Element) is refused,
+/// where it used to recurse until the stack overflowed.
+#[test]
+fn a_base_type_built_on_itself() {
+    let element = std::fs::read_to_string(format!("{BASE}/Element.xml"))
+        .unwrap()
+        .replacen(
+            "<max value=\"*\"/>\n    </element>",
+            "<max value=\"*\"/>\n      <type><code value=\"Extension\"/></type>\n    </element>",
+            1,
+        );
+    assert!(element.contains("<code value=\"Extension\"/></type>\n    </element>"));
+    let e = error_of(&element);
+    assert_eq!(
+        e,
+        "tests/fixtures/base/Extension.xml:10:5: type `Element` is built on itself: Element → Extension → Element"
+    );
+}

@@ -215,3 +215,47 @@ fn the_downstream_bump_adds_a_create_and_keeps_the_old_one() {
         assert!(lines.contains(&expected.to_owned()), "{expected}: {lines:#?}");
     }
 }
+
+/// `Config::read` then `ReadDefinitions::read_file` plans what `Config::plan`
+/// plans with the file given last, and a copy of what was read plans
+/// independently of the file read into another copy.
+#[test]
+fn reading_once_and_adding_a_file_plans_as_giving_it_last() {
+    let flag_1_1 = file(
+        "Spine-RIS-Flag-1-1.xml",
+        &std::fs::read_to_string(FLAG_1_1).unwrap(),
+    );
+    let base = Config::new().definitions(DEFINITIONS).read().unwrap();
+    let mut with_flag = base.clone();
+    assert!(with_flag.read_file(&flag_1_1).unwrap(), "a definition");
+    let (api, report, files) = with_flag.plan().unwrap();
+    let given_last = Config::new()
+        .definitions(DEFINITIONS)
+        .definition_files([flag_1_1.clone()])
+        .plan()
+        .unwrap();
+    assert_eq!(
+        (&api, &report, &files),
+        (&given_last.0, &given_last.1, &given_last.2)
+    );
+    assert!(api.profiles.len() > plan(&[], &[]).unwrap().profiles.len());
+
+    let mut with_other = base.clone();
+    let other = file("message.xml", "<Bundle xmlns=\"http://hl7.org/fhir\"/>");
+    assert!(!with_other.read_file(&other).unwrap(), "not a definition");
+    let (api_other, report_other, _) = with_other.plan().unwrap();
+    assert_eq!(api_other, plan(&[], &[]).unwrap());
+    assert_eq!(
+        report_other.skipped,
+        [("message.xml".into(), "Bundle".to_owned())]
+    );
+    assert_eq!(
+        base.plan().unwrap().0,
+        api_other,
+        "the copies are independent"
+    );
+
+    let mut broken = Config::new().definitions(DEFINITIONS).read().unwrap();
+    let error = broken.read_file(&file("bad.xml", "<a>")).unwrap_err();
+    assert!(error.to_string().contains("not well-formed"), "{error}");
+}

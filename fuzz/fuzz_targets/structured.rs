@@ -4,14 +4,22 @@
 //! The bytes seed ChaCha rather than feed proptest directly (`PassThrough`):
 //! once the bytes run out, `PassThrough` yields zeros forever, on which
 //! rejection-sampled strategies (a character of a Unicode class) never end.
+//!
+//! The strategy is built once per process: building it (thousands of boxed
+//! strategies, one per field of every generated type) cost more than
+//! drawing a message from it.
 #![no_main]
 
 use fgm_types::messages::Message;
 use fgm_types::xml::ReadOptions;
 use libfuzzer_sys::fuzz_target;
 use proptest::arbitrary::any;
-use proptest::strategy::{Strategy, ValueTree};
+use proptest::strategy::{BoxedStrategy, Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+
+thread_local! {
+    static MESSAGES: BoxedStrategy<Message> = any::<Message>();
+}
 
 fuzz_target!(|data: &[u8]| {
     let mut seed = [0u8; 32];
@@ -21,7 +29,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &seed);
     let mut runner = TestRunner::new_with_rng(Config::default(), rng);
-    let Ok(tree) = any::<Message>().new_tree(&mut runner) else {
+    let Ok(tree) = MESSAGES.with(|messages| messages.new_tree(&mut runner)) else {
         return;
     };
     // Arbitrary references point at arbitrary ids: not resolved here.
