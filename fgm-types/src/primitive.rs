@@ -92,8 +92,13 @@ macro_rules! primitive {
             /// The rule `value` breaks, if any: XML 1.0 characters, then
             /// the type's own.
             fn check(value: &str) -> Result<(), String> {
-                let check: fn(&str) -> lex::Check = $check;
-                lex::xml_chars(value).and_then(|()| check(value))
+                lex::xml_chars(value).and_then(|()| $name::rule(value))
+            }
+
+            /// The type's own rule alone.
+            fn rule(value: &str) -> Result<(), String> {
+                let rule: fn(&str) -> lex::Check = $check;
+                rule(value)
             }
 
             /// Checks `value` against the DSTU2 lexical rule and keeps it as written.
@@ -108,10 +113,7 @@ macro_rules! primitive {
             /// [`Self::new`] on borrowed text: a short value is kept inline,
             /// with no allocation (what the readers call).
             pub fn from_text(value: &str) -> Result<Self, LexicalError> {
-                match $name::check(value) {
-                    Ok(()) => Ok($name::kept(Text::new(value))),
-                    Err(rule) => Err(LexicalError { fhir_type: $fhir, value: value.to_owned(), rule }),
-                }
+                $name::borrowed(value, $name::check(value))
             }
 
             /// [`Self::from_text`] on text read from an XML document, whose
@@ -119,8 +121,12 @@ macro_rules! primitive {
             /// own rule is checked.
             #[allow(dead_code)] // unused for `xhtml`, which is read as XML
             pub(crate) fn from_xml(value: &str) -> Result<Self, LexicalError> {
-                let check: fn(&str) -> lex::Check = $check;
-                match check(value) {
+                $name::borrowed(value, $name::rule(value))
+            }
+
+            /// `value`, kept (short, inline) when `checked` passed.
+            fn borrowed(value: &str, checked: Result<(), String>) -> Result<Self, LexicalError> {
+                match checked {
                     Ok(()) => Ok($name::kept(Text::new(value))),
                     Err(rule) => Err(LexicalError { fhir_type: $fhir, value: value.to_owned(), rule }),
                 }
@@ -281,6 +287,12 @@ primitive!(
 
 /// The lexical rules, written out by hand (no regex engine). Each returns
 /// the rule broken, in words.
+/// Whether `c` matches the XML 1.0 `Char` production (the one rule, for the
+/// constructors and the XML scanner's character references).
+pub(crate) fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
 mod lex {
     pub type Check = Result<(), String>;
 
@@ -302,11 +314,6 @@ mod lex {
         }
     }
 
-    /// Whether `c` matches the XML 1.0 `Char` production.
-    fn is_xml_char(c: char) -> bool {
-        matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
-    }
-
     /// Every character is an XML 1.0 `Char`.
     pub fn xml_chars(s: &str) -> Check {
         // Only bytes below 0x20 and the lead byte of U+F000..U+FFFF can start
@@ -318,7 +325,7 @@ mod lex {
         {
             return Ok(());
         }
-        match s.chars().enumerate().find(|(_, c)| !is_xml_char(*c)) {
+        match s.chars().enumerate().find(|(_, c)| !super::is_xml_char(*c)) {
             None => Ok(()),
             Some((i, c)) => Err(format!(
                 "U+{:04X} (character {}) is not an XML 1.0 character",

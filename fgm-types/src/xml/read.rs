@@ -340,7 +340,7 @@ fn line_column(text: &str, offset: usize) -> (u32, u32) {
 
 /// How many times `byte` occurs in `text`: counted in byte-wide lanes, 255
 /// bytes at a time, so that it vectorises.
-fn count_bytes(text: &str, byte: u8) -> usize {
+pub(super) fn count_bytes(text: &str, byte: u8) -> usize {
     text.as_bytes()
         .chunks(255)
         .map(|chunk| usize::from(chunk.iter().map(|&b| u8::from(b == byte)).sum::<u8>()))

@@ -529,11 +529,6 @@ impl<'a, 'i: 'a> Iterator for Children<'a, 'i> {
     }
 }
 
-/// Whether `c` is an XML 1.0 `Char`.
-fn is_xml_char(c: u32) -> bool {
-    matches!(c, 0x9 | 0xA | 0xD | 0x20..=0xD7FF | 0xE000..=0xFFFD | 0x10000..=0x10FFFF)
-}
-
 /// Reads `text` in one pass when it is the XML FHIR messages are written in,
 /// into the tree roxmltree would make of it; `None` for anything else
 /// (including every error, and more than `max_nodes` nodes or elements
@@ -625,7 +620,7 @@ impl<'i> Scanner<'i> {
         if b.len() >= OWNED as usize {
             return None;
         }
-        let lt = count(b, b'<');
+        let lt = super::read::count_bytes(text, b'<');
         Some(Scanner {
             doc: Document {
                 text,
@@ -1049,8 +1044,7 @@ impl<'i> Scanner<'i> {
                         dec.parse().ok()
                     } else {
                         None
-                    }
-                    .filter(|&n| is_xml_char(n))?;
+                    }?;
                     // Digits only: `from_str_radix` takes a sign too.
                     if !entity[1..]
                         .trim_start_matches('x')
@@ -1059,7 +1053,7 @@ impl<'i> Scanner<'i> {
                     {
                         return None;
                     }
-                    char::from_u32(n)?
+                    char::from_u32(n).filter(|&c| crate::primitive::is_xml_char(c))?
                 }
             };
             owned.push(ch);
@@ -1094,14 +1088,6 @@ fn skip_plain_value(b: &[u8], q: u8) -> usize {
         skipped += 8;
     }
     skipped
-}
-
-/// How many times `byte` occurs in `b`: counted in byte-wide lanes, 255
-/// bytes at a time, so that it vectorises.
-fn count(b: &[u8], byte: u8) -> usize {
-    b.chunks(255)
-        .map(|chunk| usize::from(chunk.iter().map(|&c| u8::from(c == byte)).sum::<u8>()))
-        .sum()
 }
 
 /// The offset of the first `pat` in `hay`.
