@@ -213,16 +213,16 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
     });
     let pushes = entries.iter().map(|(ident, card, _, variant, _)| match card {
         Card::One => {
-            quote!(__resources.push(#any::#variant(::std::boxed::Box::new(self.#ident.clone())));)
+            quote!(__resources.push(::core::option::Option::Some(#any::#variant(::std::boxed::Box::new(self.#ident.clone()))));)
         }
         Card::Option => quote! {
             if let ::core::option::Option::Some(x) = &self.#ident {
-                __resources.push(#any::#variant(::std::boxed::Box::new(x.clone())));
+                __resources.push(::core::option::Option::Some(#any::#variant(::std::boxed::Box::new(x.clone()))));
             }
         },
         Card::Vec => quote! {
             for x in self.#ident.iter() {
-                __resources.push(#any::#variant(::std::boxed::Box::new(x.clone())));
+                __resources.push(::core::option::Option::Some(#any::#variant(::std::boxed::Box::new(x.clone()))));
             }
         },
     });
@@ -285,24 +285,26 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
             /// derived writers, XML and JSON).
             #[doc(hidden)]
             pub fn __to_bundle(&self) -> #bundle_ty {
-                let mut __bundle = self.#bundle_ident.clone();
-                let mut __resources: ::std::vec::Vec<#any> = ::std::vec::Vec::new();
+                let mut __resources: ::std::vec::Vec<::core::option::Option<#any>> = ::std::vec::Vec::new();
                 #(#pushes)*
-                let mut __resources = __resources.into_iter();
-                for __entry in __bundle.entry.iter_mut() {
-                    if __entry.resource.is_none() {
-                        match __resources.next() {
-                            ::core::option::Option::Some(x) => __entry.resource = ::core::option::Option::Some(x),
-                            ::core::option::Option::None => break,
+                let __plan = #rt::message::entry_plan(
+                    self.#bundle_ident.entry.iter().map(|e| e.resource.is_some()),
+                    __resources.len(),
+                );
+                let mut __bundle = self.#bundle_ident.clone();
+                let mut __envelopes = ::core::mem::take(&mut __bundle.entry);
+                __bundle.entry = __plan
+                    .into_iter()
+                    .map(|(envelope, resource)| {
+                        let mut __entry = envelope
+                            .map(|e| ::core::mem::take(&mut __envelopes[e]))
+                            .unwrap_or_default();
+                        if let ::core::option::Option::Some(r) = resource {
+                            __entry.resource = __resources[r].take();
                         }
-                    }
-                }
-                for x in __resources {
-                    __bundle.entry.push(::core::default::Default::default());
-                    if let ::core::option::Option::Some(last) = __bundle.entry.last_mut() {
-                        last.resource = ::core::option::Option::Some(x);
-                    }
-                }
+                        __entry
+                    })
+                    .collect();
                 __bundle
             }
         }
@@ -354,18 +356,10 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
                 let mut __resources: ::std::vec::Vec<::std::boxed::Box<dyn Fn(&mut #rt::xml::Writer) + '_>> =
                     ::std::vec::Vec::new();
                 #(#writers)*
-                let mut __next = 0usize;
-                let mut __plan: ::std::vec::Vec<(::core::option::Option<usize>, ::core::option::Option<usize>)> =
-                    ::std::vec::Vec::with_capacity(self.#bundle_ident.entry.len() + __resources.len());
-                for (__i, __entry) in self.#bundle_ident.entry.iter().enumerate() {
-                    if __entry.resource.is_none() && __next < __resources.len() {
-                        __plan.push((::core::option::Option::Some(__i), ::core::option::Option::Some(__next)));
-                        __next += 1;
-                    } else {
-                        __plan.push((::core::option::Option::Some(__i), ::core::option::Option::None));
-                    }
-                }
-                __plan.extend((__next..__resources.len()).map(|r| (::core::option::Option::None, ::core::option::Option::Some(r))));
+                let __plan = #rt::message::entry_plan(
+                    self.#bundle_ident.entry.iter().map(|e| e.resource.is_some()),
+                    __resources.len(),
+                );
                 let __empty = #rt::message::default_like(&self.#bundle_ident.entry);
                 self.#bundle_ident.__write_element_with(w, "Bundle", "entry", __plan.len(), &mut |w, i| {
                     let (envelope, resource) = __plan[i];

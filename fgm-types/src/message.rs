@@ -143,6 +143,30 @@ pub fn read_message<M: FhirMessage>(input: &[u8], options: &ReadOptions) -> Resu
     })
 }
 
+/// Which envelope carries which resource when a message's bundle is made
+/// (derived `__to_bundle` and `write_message`): in entry order, each
+/// envelope as `(Some(envelope), resource)`, where an envelope without a
+/// resource of its own takes the next resource, in field order, while any
+/// are left; then `(None, Some(resource))` for each resource left, which gets
+/// an envelope of its own.
+#[doc(hidden)]
+pub fn entry_plan(
+    envelope_has_resource: impl Iterator<Item = bool>,
+    resources: usize,
+) -> Vec<(Option<usize>, Option<usize>)> {
+    let mut next = 0;
+    let mut plan: Vec<_> = envelope_has_resource
+        .enumerate()
+        .map(|(i, has)| {
+            let take = !has && next < resources;
+            next += usize::from(take);
+            (Some(i), take.then(|| next - 1))
+        })
+        .collect();
+    plan.extend((next..resources).map(|r| (None, Some(r))));
+    plan
+}
+
 /// A default value of the type `items` holds (for derived message writers,
 /// which do not name the bundle's entry type).
 #[doc(hidden)]
@@ -494,4 +518,33 @@ fn check_references(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::entry_plan;
+
+    #[test]
+    fn envelopes_without_a_resource_take_the_next_and_the_rest_get_their_own() {
+        // No envelopes (the usual case): one of its own per resource.
+        assert_eq!(
+            entry_plan([].into_iter(), 2),
+            [(None, Some(0)), (None, Some(1))]
+        );
+        // An envelope that has a resource keeps it; the others take the next
+        // while any are left, and keep nothing after.
+        assert_eq!(
+            entry_plan([false, true, false, false].into_iter(), 2),
+            [
+                (Some(0), Some(0)),
+                (Some(1), None),
+                (Some(2), Some(1)),
+                (Some(3), None)
+            ]
+        );
+        assert_eq!(
+            entry_plan([false].into_iter(), 3),
+            [(Some(0), Some(0)), (None, Some(1)), (None, Some(2))]
+        );
+    }
 }
