@@ -287,6 +287,25 @@ primitive!(
 
 /// The lexical rules, written out by hand (no regex engine). Each returns
 /// the rule broken, in words.
+/// Calls the macro `$m` with the primitive types whose lexical form is
+/// plain text in both XML and JSON (all but `boolean`, the numbers and
+/// `xhtml`), and any more types given: the one list the formats' impls
+/// are made from.
+macro_rules! text_primitives {
+    ($m:ident $(, $more:ty)*) => {
+        $m!(Base64Binary, Instant, FhirString, Uri, Date, DateTime, Time, Code, Oid, Uuid, Id, Markdown $(, $more)*);
+    };
+}
+pub(crate) use text_primitives;
+
+/// Calls the macro `$m` with the numeric primitive types (JSON numbers).
+macro_rules! number_primitives {
+    ($m:ident) => {
+        $m!(Integer, UnsignedInt, PositiveInt, Decimal);
+    };
+}
+pub(crate) use number_primitives;
+
 /// Whether `c` matches the XML 1.0 `Char` production (the one rule, for the
 /// constructors and the XML scanner's character references).
 pub(crate) fn is_xml_char(c: char) -> bool {

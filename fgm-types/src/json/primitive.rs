@@ -52,21 +52,7 @@ macro_rules! string_primitive {
     )*};
 }
 
-string_primitive!(
-    Base64Binary,
-    Instant,
-    FhirString,
-    Uri,
-    Date,
-    DateTime,
-    Time,
-    Code,
-    Oid,
-    Uuid,
-    Id,
-    Markdown,
-    Xhtml
-);
+crate::primitive::text_primitives!(string_primitive, Xhtml);
 
 macro_rules! number_primitive {
     ($($t:ty),*) => {$(
@@ -97,7 +83,7 @@ macro_rules! number_primitive {
     )*};
 }
 
-number_primitive!(Integer, UnsignedInt, PositiveInt, Decimal);
+crate::primitive::number_primitives!(number_primitive);
 
 impl Serialize for Boolean {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

@@ -102,25 +102,8 @@ macro_rules! primitive_element {
     )*};
 }
 
-primitive_element!(
-    Boolean,
-    Integer,
-    Decimal,
-    Base64Binary,
-    Instant,
-    FhirString,
-    Uri,
-    Date,
-    DateTime,
-    Time,
-    Code,
-    Oid,
-    Uuid,
-    Id,
-    UnsignedInt,
-    PositiveInt,
-    Markdown
-);
+crate::primitive::text_primitives!(primitive_element, Boolean);
+crate::primitive::number_primitives!(primitive_element);
 
 impl FhirElement for Xhtml {
     fn read_element<'a, 'i>(r: &mut Reader<'a, 'i>, node: Node<'a, 'i>) -> Result<Self> {
