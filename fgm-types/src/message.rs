@@ -182,8 +182,7 @@ pub fn write_message<M: FhirMessage>(message: &M, options: &WriteOptions) -> Str
 }
 
 fn child<'a, 'i>(node: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
-    node.children()
-        .find(|c| c.is_element() && c.tag_name().name() == name)
+    node.children().find(|c| c.is_element_named(name))
 }
 
 /// The event code of the first entry's MessageHeader, and its element.
@@ -229,7 +228,7 @@ pub fn unknown_event<T>(r: &mut Reader, node: Node, event: &str) -> Result<T> {
 fn nth_entry<'a, 'i>(bundle: Node<'a, 'i>, index: usize) -> Node<'a, 'i> {
     bundle
         .children()
-        .filter(|c| c.is_element() && c.tag_name().name() == "entry")
+        .filter(|c| c.is_element_named("entry"))
         .nth(index)
         .unwrap_or(bundle)
 }
@@ -346,14 +345,14 @@ impl EntryReport for XmlEntries<'_, '_, '_> {
 /// The FHIR path of an element, from the Bundle down: repeated elements
 /// (and every `entry`) carry their index.
 fn path_of(node: Node) -> String {
-    let mut segments: Vec<(&str, Option<usize>)> = node
+    let mut segments: Vec<(&str, Option<u32>)> = node
         .ancestors()
         .take_while(Node::is_element)
         .map(|n| {
             let name = n.tag_name().name();
-            let same = |s: &Node| s.is_element() && s.tag_name().name() == name;
+            let same = |s: &Node| s.is_element_named(name);
             let index = n.parent().map_or(0, |p| {
-                p.children().take_while(|s| *s != n).filter(same).count()
+                p.children().take_while(|s| *s != n).filter(same).count() as u32
             });
             let repeated =
                 name == "entry" || index > 0 || n.next_siblings().skip(1).any(|s| same(&s));
@@ -414,7 +413,7 @@ fn check_references(
 ) -> Result<()> {
     let resources: Vec<Node> = bundle
         .children()
-        .filter(|c| c.is_element() && c.tag_name().name() == "entry")
+        .filter(|c| c.is_element_named("entry"))
         .filter_map(|e| child(e, "resource"))
         .filter_map(|res| res.children().find(|c| c.is_element()))
         .collect();
@@ -431,7 +430,7 @@ fn check_references(
             let found = if let Some(local) = value.strip_prefix('#') {
                 resource
                     .children()
-                    .filter(|c| c.is_element() && c.tag_name().name() == "contained")
+                    .filter(|c| c.is_element_named("contained"))
                     .filter_map(|c| c.children().find(|x| x.is_element()))
                     .find(|x| id_of(*x) == Some(local))
             } else if value.contains("://") || value.starts_with("urn:") {

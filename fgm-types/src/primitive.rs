@@ -42,35 +42,44 @@ impl LexicalError {
     /// The value as Rust would write it in a string literal (control
     /// characters escaped), cut after 100 characters.
     pub fn escaped_value(&self) -> String {
+        let mut out = String::new();
+        self.write_escaped_value(&mut out)
+            .expect("writing to a String");
+        out
+    }
+
+    /// The error as a sentence, `more` added, written in one allocation
+    /// (what the readers' warnings say).
+    pub(crate) fn sentence(&self, more: &str) -> String {
+        let mut out = String::with_capacity(self.value.len() + self.rule.len() + more.len() + 48);
+        fmt::write(&mut out, format_args!("{self}{more}")).expect("writing to a String");
+        out
+    }
+
+    /// Writes [`LexicalError::escaped_value`].
+    fn write_escaped_value(&self, out: &mut impl fmt::Write) -> fmt::Result {
         const SHOWN: usize = 100;
         // Printable ASCII other than a backslash or quote is written as is.
         let plain = |b: &u8| (0x20..0x7F).contains(b) && !matches!(b, b'\\' | b'\'' | b'"');
         if self.value.len() <= SHOWN && self.value.as_bytes().iter().all(plain) {
-            return self.value.clone();
+            return out.write_str(&self.value);
         }
-        let mut out: String = self
-            .value
-            .chars()
-            .take(SHOWN)
-            .flat_map(char::escape_debug)
-            .collect();
+        for c in self.value.chars().take(SHOWN).flat_map(char::escape_debug) {
+            out.write_char(c)?;
+        }
         let total = self.value.chars().count();
         if total > SHOWN {
-            out.push_str(&format!("… ({total} characters)"));
+            write!(out, "… ({total} characters)")?;
         }
-        out
+        Ok(())
     }
 }
 
 impl fmt::Display for LexicalError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "`{}` is not a valid FHIR {}: {}",
-            self.escaped_value(),
-            self.fhir_type,
-            self.rule
-        )
+        f.write_str("`")?;
+        self.write_escaped_value(f)?;
+        write!(f, "` is not a valid FHIR {}: {}", self.fhir_type, self.rule)
     }
 }
 

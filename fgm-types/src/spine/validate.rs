@@ -129,8 +129,7 @@ pub(super) fn children<'a, 'i>(
     node: Node<'a, 'i>,
     name: &'static str,
 ) -> impl Iterator<Item = Node<'a, 'i>> {
-    node.children()
-        .filter(move |c| c.is_element() && c.tag_name().name() == name)
+    node.children().filter(move |c| c.is_element_named(name))
 }
 
 /// An element's first child element named `name`.

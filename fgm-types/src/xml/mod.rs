@@ -88,7 +88,7 @@ macro_rules! primitive_element {
                     Ok(v) => Ok(v),
                     Err(e) => match <$t>::padded(value).filter(|_| r.mode() == Mode::Lenient) {
                         Some(v) => {
-                            r.departure(node, ErrorCode::InvalidValue, format!("{e}: kept as written, white space and all"))?;
+                            r.departure(node, ErrorCode::InvalidValue, e.sentence(": kept as written, white space and all"))?;
                             Ok(v)
                         }
                         None => r.fail(node, ErrorCode::InvalidValue, e.to_string()),
@@ -289,10 +289,8 @@ fn choose_resource<'a, 'i, T>(
     if let Some(i) = claimed {
         return read(r, resource, i);
     }
-    let mut candidates: Vec<usize> = (0..variants.len())
-        .filter(|&i| variants[i].0 == rtype)
-        .collect();
-    if candidates.is_empty() {
+    let of_type = || (0..variants.len()).filter(move |&i| variants[i].0 == rtype);
+    if of_type().next().is_none() {
         let expected: Vec<&str> = variants.iter().map(|v| v.0).collect();
         return r.fail(
             resource,
@@ -303,21 +301,22 @@ fn choose_resource<'a, 'i, T>(
             ),
         );
     }
-    let claimed: Vec<&str> = Reader::claimed_profiles(resource).collect();
-    if let Some(&i) = candidates
-        .iter()
-        .find(|&&i| claimed.iter().any(|p| p.trim() == variants[i].1))
+    if let Some(i) =
+        of_type().find(|&i| Reader::claimed_profiles(resource).any(|p| p.trim() == variants[i].1))
     {
         r.departure(
             resource,
             ErrorCode::Profile,
-            format!(
-                "the profile URL has white space around it; read as {}",
-                variants[i].1
-            ),
+            [
+                "the profile URL has white space around it; read as ",
+                variants[i].1,
+            ]
+            .concat(),
         )?;
         return read(r, resource, i);
     }
+    let mut candidates: Vec<usize> = of_type().collect();
+    let claimed: Vec<&str> = Reader::claimed_profiles(resource).collect();
     if !claimed.is_empty() {
         let known: Vec<&str> = candidates.iter().map(|&i| variants[i].1).collect();
         r.departure(

@@ -9,7 +9,7 @@ use roxmltree::ParsingOptions;
 
 use super::error::{ErrorCode, Issue, Result};
 use super::overflow::Overflow;
-use super::tree::{self, Attribute, Document, Node, NodeId};
+use super::tree::{self, Attribute, Document, NamespaceId, Node, NodeId};
 use super::FHIR_NS;
 use crate::NonEmpty;
 
@@ -298,7 +298,7 @@ pub fn locate(doc: &Document, path: &str) -> Option<(u32, u32)> {
         };
         match at
             .children()
-            .filter(|c| c.is_element() && c.tag_name().name() == name)
+            .filter(|c| c.is_element_named(name))
             .nth(index)
         {
             Some(next) => at = next,
@@ -334,7 +334,7 @@ fn line_column(text: &str, offset: usize) -> (u32, u32) {
     let start = before.rfind('\n').map_or(0, |p| p + 1);
     (
         count_bytes(before, b'\n') as u32 + 1,
-        before[start..].chars().count() as u32 + 1,
+        chars_in(&before[start..]) as u32 + 1,
     )
 }
 
@@ -349,7 +349,7 @@ pub(super) fn count_bytes(text: &str, byte: u8) -> usize {
 
 /// A FHIR path from its segments, root first: element names joined with
 /// dots, each with its index when it has one (`Bundle.entry[1].resource`).
-pub(crate) fn fhir_path(segments: &[(&str, Option<usize>)]) -> String {
+pub(crate) fn fhir_path(segments: &[(&str, Option<u32>)]) -> String {
     // Room for each name, its dot and a small index: one allocation.
     let mut out = String::with_capacity(segments.iter().map(|(n, _)| n.len() + 6).sum());
     for (i, (name, index)) in segments.iter().enumerate() {
@@ -357,11 +357,64 @@ pub(crate) fn fhir_path(segments: &[(&str, Option<usize>)]) -> String {
             out.push('.');
         }
         out.push_str(name);
-        if let Some(index) = index {
-            write!(out, "[{index}]").expect("writing to a String");
+        if let Some(index) = *index {
+            out.push('[');
+            push_decimal(&mut out, index);
+            out.push(']');
         }
     }
     out
+}
+
+/// Appends `n` in decimal (what `write!` does, without the formatter: paths
+/// are built for every warning).
+fn push_decimal(out: &mut String, n: u32) {
+    let mut digits = [0u8; 10];
+    let mut at = digits.len();
+    let mut n = n;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    digits[at..].iter().for_each(|&d| out.push(char::from(d)));
+}
+
+/// The number of characters in `text`: its length when it is ASCII (the
+/// usual case, and a quicker test than counting).
+fn chars_in(text: &str) -> usize {
+    if text.is_ascii() {
+        text.len()
+    } else {
+        text.chars().count()
+    }
+}
+
+/// A warning's message: in parts, joined only when the warning is kept, or
+/// written already.
+enum Message<'m> {
+    Parts(&'m [&'m str]),
+    Written(String),
+}
+
+impl Message<'_> {
+    /// Whether the message is `text`.
+    fn is(&self, text: &str) -> bool {
+        match self {
+            Message::Parts(parts) => is_joined(text, parts),
+            Message::Written(written) => written == text,
+        }
+    }
+
+    fn into_string(self) -> String {
+        match self {
+            Message::Parts(parts) => parts.concat(),
+            Message::Written(written) => written,
+        }
+    }
 }
 
 /// Whether `text` is `parts` joined.
@@ -388,7 +441,7 @@ pub struct Reader<'a, 'i> {
     doc: &'a Document<'i>,
     mode: Mode,
     /// The FHIR path: element names, each with its index when repeated.
-    path: Vec<(&'a str, Option<usize>)>,
+    path: Vec<(&'a str, Option<u32>)>,
     /// The last position asked for (byte offset, line, column), so that
     /// positions are counted on from there.
     last_position: Cell<(usize, u32, u32)>,
@@ -399,8 +452,8 @@ pub struct Reader<'a, 'i> {
     /// The parent of the element the last warning was about.
     warned_parent: Option<NodeId>,
     namespace_warned: bool,
-    /// Where the document keeps the FHIR namespace's name, once seen.
-    fhir_ns_at: usize,
+    /// The document's number for the FHIR namespace.
+    fhir_ns: NamespaceId,
     preferred: &'static [&'static str],
 }
 
@@ -421,12 +474,12 @@ impl<'a, 'i> Reader<'a, 'i> {
             doc,
             mode,
             // Deeper than FGM messages nest: allocated once.
-            path: Vec::with_capacity(32),
+            path: Vec::with_capacity(24),
             last_position: Cell::new((0, 1, 1)),
             warnings: Vec::new(),
             warned_parent: None,
             namespace_warned: false,
-            fhir_ns_at: 0,
+            fhir_ns: doc.namespace_id(FHIR_NS),
             preferred: &[],
         }
     }
@@ -478,7 +531,8 @@ impl<'a, 'i> Reader<'a, 'i> {
 
     /// Enters the `index`-th repetition of `name`.
     pub fn push_index(&mut self, name: &'a str, index: usize) {
-        self.path.push((name, Some(index)));
+        // Indexes count nodes, of which there are fewer than 2^32.
+        self.path.push((name, Some(index as u32)));
     }
 
     /// Leaves the last path segment.
@@ -508,19 +562,22 @@ impl<'a, 'i> Reader<'a, 'i> {
         let at = if offset >= from {
             // Forward: count on; on the same line, count on the column too.
             let skipped = &text[from..offset];
-            match skipped.rfind('\n') {
-                None => (line, column + skipped.chars().count() as u32),
-                Some(p) => (
-                    line + count_bytes(skipped, b'\n') as u32,
-                    skipped[p + 1..].chars().count() as u32 + 1,
-                ),
+            match count_bytes(skipped, b'\n') {
+                0 => (line, column + chars_in(skipped) as u32),
+                newlines => {
+                    let p = skipped.rfind('\n').expect("counted");
+                    (
+                        line + newlines as u32,
+                        chars_in(&skipped[p + 1..]) as u32 + 1,
+                    )
+                }
             }
         } else {
             // Back (a trial read that failed, a later check): count back.
             let start = text[..offset].rfind('\n').map_or(0, |p| p + 1);
             (
                 line - count_bytes(&text[offset..from], b'\n') as u32,
-                text[start..offset].chars().count() as u32 + 1,
+                chars_in(&text[start..offset]) as u32 + 1,
             )
         };
         self.last_position.set((offset, at.0, at.1));
@@ -539,26 +596,29 @@ impl<'a, 'i> Reader<'a, 'i> {
         code: ErrorCode,
         message: impl Into<String>,
     ) -> Result<()> {
-        let message = message.into();
-        self.departure_in_parts(node, code, &[&message])
+        self.depart(node, code, Message::Written(message.into()))
     }
 
     /// [`Reader::departure`] with the message in parts, joined only when the
     /// warning does not repeat the last one (checked without allocating).
     fn departure_in_parts(&mut self, node: Node, code: ErrorCode, message: &[&str]) -> Result<()> {
+        self.depart(node, code, Message::Parts(message))
+    }
+
+    fn depart(&mut self, node: Node, code: ErrorCode, message: Message) -> Result<()> {
         if self.mode == Mode::Strict {
-            return Err(self.issue(node, code, message.concat()));
+            return Err(self.issue(node, code, message.into_string()));
         }
         let parent = node.parent().map(|p| p.id());
         let sibling = parent.is_some() && parent == self.warned_parent;
         let repeat = sibling
             && self.warnings.last().is_some_and(|(last, _)| {
-                last.code == code && self.path_is(&last.path) && is_joined(&last.message, message)
+                last.code == code && self.path_is(&last.path) && message.is(&last.message)
             });
         match self.warnings.last_mut() {
             Some((_, repeats)) if repeat => *repeats += 1,
             _ => {
-                let issue = self.issue(node, code, message.concat());
+                let issue = self.issue(node, code, message.into_string());
                 self.warnings.push((issue, 0));
             }
         }
@@ -630,15 +690,11 @@ impl<'a, 'i> Reader<'a, 'i> {
 
     /// Checks an element's namespace: FHIR, or (lenient) none.
     pub fn check_namespace(&mut self, node: Node) -> Result<()> {
+        if node.tag_name().is_in(self.fhir_ns) {
+            return Ok(());
+        }
         match node.tag_name().namespace() {
-            // The document's copy of the FHIR namespace, known by address.
-            Some(ns) if ns.as_ptr() as usize == self.fhir_ns_at && ns.len() == FHIR_NS.len() => {
-                Ok(())
-            }
-            Some(ns @ FHIR_NS) => {
-                self.fhir_ns_at = ns.as_ptr() as usize;
-                Ok(())
-            }
+            Some(FHIR_NS) => Ok(()),
             // The narrative: checked by the `xhtml` reader.
             Some(super::XHTML_NS) if node.tag_name().name() == "div" => Ok(()),
             None => {
@@ -725,7 +781,7 @@ impl<'a, 'i> Reader<'a, 'i> {
     /// `name` (a slice discriminator).
     pub fn discriminator(node: Node<'a, 'i>, name: &str) -> Option<&'a str> {
         node.children()
-            .find(|c| c.is_element() && c.tag_name().name() == name)
+            .find(|c| c.is_element_named(name))
             .and_then(value_attribute)
     }
 
@@ -849,9 +905,9 @@ impl<'a, 'i> Reader<'a, 'i> {
     pub fn claimed_profiles(resource: Node<'a, 'i>) -> impl Iterator<Item = &'a str> {
         resource
             .children()
-            .filter(|c| c.is_element() && c.tag_name().name() == "meta")
+            .filter(|c| c.is_element_named("meta"))
             .flat_map(|m| m.children())
-            .filter(|c| c.is_element() && c.tag_name().name() == "profile")
+            .filter(|c| c.is_element_named("profile"))
             .filter_map(value_attribute)
     }
 }

@@ -84,6 +84,15 @@ impl NodeData {
         self.tag >> 3
     }
 
+    /// Whether the node is an element called `name` (see
+    /// [`Node::is_element_named`]).
+    #[inline]
+    fn is_element_named(&self, doc: &Document, name: &str) -> bool {
+        self.is(Kind::Element)
+            && (self.name.end - self.name.start) as usize == name.len()
+            && doc.str(self.name) == name
+    }
+
     /// Whether the node is of kind `kind` (one comparison, no decoding).
     #[inline]
     fn is(&self, kind: Kind) -> bool {
@@ -149,7 +158,18 @@ impl<'a, 'i: 'a> TagName<'a, 'i> {
     pub fn namespace(&self) -> Option<&'a str> {
         self.node.doc.namespace(self.node.data.namespace())
     }
+
+    /// Whether the namespace is the one [`Document::namespace_id`] gave
+    /// (one comparison, no lookup).
+    #[inline]
+    pub(crate) fn is_in(&self, namespace: NamespaceId) -> bool {
+        self.node.data.namespace() == namespace.0
+    }
 }
+
+/// A namespace as its document numbers it (from [`Document::namespace_id`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct NamespaceId(u32);
 
 impl fmt::Debug for TagName<'_, '_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -210,6 +230,14 @@ impl<'i> Document<'i> {
             id,
             data: &self.nodes[id as usize],
         }
+    }
+
+    /// The number of namespace `uri` (its first declaration), for quick
+    /// [`TagName::is_in`] tests; one no element has when it is not declared.
+    pub(crate) fn namespace_id(&self, uri: &str) -> NamespaceId {
+        let index = self.namespaces.iter().position(|&n| self.str(n) == uri);
+        // Index 0 is no namespace; past the last, no namespace at all.
+        NamespaceId(index.map_or(u32::MAX, |i| i as u32 + 1))
     }
 
     /// The text the document was parsed from.
@@ -492,12 +520,15 @@ impl<'a, 'i: 'a> Node<'a, 'i> {
         doc.nodes[first..self.data.end as usize]
             .iter()
             .enumerate()
-            .filter(move |(_, d)| {
-                d.is(Kind::Element)
-                    && (d.name.end - d.name.start) as usize == name.len()
-                    && doc.str(d.name) == name
-            })
+            .filter(move |(_, d)| d.is_element_named(doc, name))
             .map(move |(i, _)| doc.node((first + i) as u32))
+    }
+
+    /// Whether this is an element called `name` (lengths compared first:
+    /// most names differ in length, and then no text is looked at).
+    #[inline]
+    pub fn is_element_named(&self, name: &str) -> bool {
+        self.data.is_element_named(self.doc, name)
     }
 
     /// This node and its siblings after it.
