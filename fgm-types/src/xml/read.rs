@@ -915,9 +915,7 @@ impl<'a, 'i> Reader<'a, 'i> {
 /// The `value` attribute of an element: the one in no namespace (roxmltree
 /// 0.21's `attribute("value")` also matches a namespaced `x:value`).
 pub(crate) fn value_attribute<'a>(node: Node<'a, '_>) -> Option<&'a str> {
-    node.attributes()
-        .find(|a| a.namespace().is_none() && a.name() == "value")
-        .map(|a| a.value())
+    node.attribute("value")
 }
 
 #[cfg(test)]
@@ -960,6 +958,12 @@ mod tests {
             "",
         ] {
             assert!(!r.path_is(other), "{other}");
+        }
+        for index in [0, 7, 10, 4_294_967_295] {
+            assert_eq!(
+                super::fhir_path(&[("a", Some(index)), ("b", None)]),
+                format!("a[{index}].b")
+            );
         }
         assert!(is_joined("<a> is b", &["<", "a", "> is b"]));
         assert!(!is_joined("<a> is b", &["<", "a", "> is"]));

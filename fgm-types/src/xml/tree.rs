@@ -445,24 +445,36 @@ impl<'a, 'i: 'a> Node<'a, 'i> {
     /// attributes).
     pub fn attributes(&self) -> impl ExactSizeIterator<Item = Attribute<'a>> + 'a {
         let doc = self.doc;
+        self.attribute_data().iter().map(move |a| Attribute {
+            name: doc.str(a.name),
+            namespace: doc.namespace(a.namespace),
+            value: doc.str(a.value),
+        })
+    }
+
+    /// The attributes in the table (they follow the previous node's).
+    #[inline]
+    fn attribute_data(&self) -> &'a [AttrData] {
         let first = match self.id {
             0 => 0,
-            id => doc.nodes[id as usize - 1].attrs_end,
+            id => self.doc.nodes[id as usize - 1].attrs_end,
         };
-        doc.attrs[first as usize..self.data.attrs_end as usize]
-            .iter()
-            .map(move |a| Attribute {
-                name: doc.str(a.name),
-                namespace: doc.namespace(a.namespace),
-                value: doc.str(a.value),
-            })
+        &self.doc.attrs[first as usize..self.data.attrs_end as usize]
     }
 
     /// The value of the attribute `name` in no namespace.
     pub fn attribute(&self, name: &str) -> Option<&'a str> {
-        self.attributes()
-            .find(|a| a.namespace.is_none() && a.name == name)
-            .map(|a| a.value)
+        // Compared on the table, lengths first: only the value found is
+        // looked up.
+        let doc = self.doc;
+        self.attribute_data()
+            .iter()
+            .find(|a| {
+                a.namespace == 0
+                    && (a.name.end - a.name.start) as usize == name.len()
+                    && doc.str(a.name) == name
+            })
+            .map(|a| doc.str(a.value))
     }
 
     /// The parent (none for the root).

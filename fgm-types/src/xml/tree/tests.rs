@@ -210,3 +210,34 @@ fn descendants_named_are_the_elements_of_that_name_below() {
     let first = root.first_element_child().unwrap();
     assert_eq!(first.descendants_named("reference").count(), 0);
 }
+
+#[test]
+fn quick_lookups_agree_with_the_full_ones() {
+    let text = "<a xmlns='urn:a' xmlns:p='urn:p' value='x' p:value='y'><value value='1' values='2'/>value<b p:value='3' value=''/><valu/></a>";
+    let doc =
+        crate::xml::parse_document(text.as_bytes(), &crate::xml::ReadOptions::default()).unwrap();
+    let names = ["value", "valu", "values", "a", "b", ""];
+    for node in doc.descendants() {
+        for name in names {
+            assert_eq!(
+                node.is_element_named(name),
+                node.is_element() && node.tag_name().name() == name,
+                "{name} at {}",
+                node.start()
+            );
+            let full = node
+                .attributes()
+                .find(|a| a.namespace().is_none() && a.name() == name)
+                .map(|a| a.value());
+            assert_eq!(node.attribute(name), full, "{name} at {}", node.start());
+        }
+    }
+    let root = doc.root_element();
+    assert_eq!(root.attribute("value"), Some("x"));
+    let b = root.children().find(|c| c.is_element_named("b")).unwrap();
+    assert_eq!(b.attribute("value"), Some(""));
+    // The namespace numbers: the default one's, and none for an undeclared.
+    assert!(root.tag_name().is_in(doc.namespace_id("urn:a")));
+    assert!(!root.tag_name().is_in(doc.namespace_id("urn:p")));
+    assert!(!root.tag_name().is_in(doc.namespace_id("urn:none")));
+}
