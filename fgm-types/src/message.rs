@@ -3,6 +3,8 @@
 //! rules checked (the header first, the event known, every reference
 //! resolved inside the message).
 
+use std::fmt::Write as _;
+
 use crate::xml::{
     parse_document, value_attribute, ErrorCode, Issue, Node, Parsed, ReadOptions, Reader, Result,
     WriteOptions, Writer,
@@ -392,13 +394,19 @@ type Targets = fn(&str, &str) -> Option<&'static [&'static str]>;
 /// A profile URL without its version suffix (`…/spine-practitioner-2-0` →
 /// `…/spine-practitioner`).
 pub(crate) fn family(url: &str) -> &str {
-    let mut end = url.len();
-    while let Some(dash) = url[..end].rfind('-') {
-        if dash + 1 < end && url[dash + 1..end].chars().all(|c| c.is_ascii_digit()) {
-            end = dash;
-        } else {
+    let b = url.as_bytes();
+    let mut end = b.len();
+    // Each `-` and the digits after it, from the end.
+    loop {
+        let digits = b[..end]
+            .iter()
+            .rev()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        if digits == 0 || end == digits || b[end - digits - 1] != b'-' {
             break;
         }
+        end -= digits + 1;
     }
     &url[..end]
 }
@@ -504,11 +512,20 @@ fn check_references(
                 }
             });
             if !fits {
-                let message = format!(
+                // Written in one allocation: the formatter would guess short.
+                let mut message = String::with_capacity(
+                    value.len()
+                        + path.len()
+                        + allowed.iter().map(|a| a.len() + 3).sum::<usize>()
+                        + 160,
+                );
+                write!(
+                    message,
                     "`{value}` is a {rtype} claiming {}, but {path} may only point at {}",
                     claim.unwrap_or("no profile"),
                     allowed.join(" | ")
-                );
+                )
+                .expect("writing to a String");
                 let other_version = claim.is_some_and(|c| {
                     carried.contains(&c) && allowed.iter().any(|a| family(a) == family(c))
                 });
@@ -527,6 +544,25 @@ fn check_references(
 #[cfg(test)]
 mod tests {
     use super::entry_plan;
+
+    #[test]
+    fn a_family_is_the_url_without_its_version() {
+        for (url, family) in [
+            (
+                "http://x/spine-practitioner-2-0",
+                "http://x/spine-practitioner",
+            ),
+            ("http://x/a-1-0-12", "http://x/a"),
+            ("http://x/a-1b", "http://x/a-1b"),
+            ("http://x/a-", "http://x/a-"),
+            ("a-1", "a"),
+            ("-1", ""),
+            ("12", "12"),
+            ("", ""),
+        ] {
+            assert_eq!(super::family(url), family, "{url}");
+        }
+    }
 
     #[test]
     fn envelopes_without_a_resource_take_the_next_and_the_rest_get_their_own() {
