@@ -135,14 +135,16 @@ pub fn read_message<M: FhirMessage>(input: &[u8], options: &ReadOptions) -> Resu
         return unknown_event(&mut r, at, event);
     }
     r.prefer(M::profiles(event));
-    let message = M::read_message(&mut r, root, event)?;
-    if options.check_references {
+    // The message (kilobytes) stays where it was read until it is returned.
+    let read = M::read_message(&mut r, root, event);
+    if read.is_ok() && options.check_references {
         check_references(&mut r, root, M::reference_targets, M::profiles(event))?;
     }
-    Ok(Parsed {
-        value: message,
-        warnings: r.into_warnings(),
-    })
+    let warnings = r.into_warnings();
+    match read {
+        Ok(value) => Ok(Parsed { value, warnings }),
+        Err(e) => Err(e),
+    }
 }
 
 /// Which envelope carries which resource when a message's bundle is made

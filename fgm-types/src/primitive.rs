@@ -52,8 +52,19 @@ impl LexicalError {
     /// (what the readers' warnings say).
     pub(crate) fn sentence(&self, more: &str) -> String {
         let mut out = String::with_capacity(self.value.len() + self.rule.len() + more.len() + 48);
-        fmt::write(&mut out, format_args!("{self}{more}")).expect("writing to a String");
+        self.write_to(&mut out).expect("writing to a String");
+        out.push_str(more);
         out
+    }
+
+    /// Writes the error (what `Display` shows), piece by piece.
+    fn write_to(&self, out: &mut impl fmt::Write) -> fmt::Result {
+        out.write_str("`")?;
+        self.write_escaped_value(out)?;
+        for part in ["` is not a valid FHIR ", self.fhir_type, ": ", &self.rule] {
+            out.write_str(part)?;
+        }
+        Ok(())
     }
 
     /// Writes [`LexicalError::escaped_value`].
@@ -77,9 +88,7 @@ impl LexicalError {
 
 impl fmt::Display for LexicalError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("`")?;
-        self.write_escaped_value(f)?;
-        write!(f, "` is not a valid FHIR {}: {}", self.fhir_type, self.rule)
+        self.write_to(f)
     }
 }
 
