@@ -62,8 +62,9 @@ impl Writer {
         Writer {
             out,
             pretty: options.pretty,
-            stack: Vec::new(),
-            names: String::new(),
+            // Deeper and longer than FGM messages nest: allocated once.
+            stack: Vec::with_capacity(16),
+            names: String::with_capacity(256),
             root_written: false,
         }
     }
