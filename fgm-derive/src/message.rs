@@ -232,9 +232,20 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
             /// readers, XML and JSON).
             #[doc(hidden)]
             pub fn __from_bundle<R: #rt::message::EntryReport>(
-                mut #bundle_ident: #bundle_ty,
+                #bundle_ident: #bundle_ty,
                 report: &mut R,
             ) -> ::core::result::Result<Self, R::Error> {
+                #name::__from_bundle_with(#bundle_ident, report, |m| m)
+            }
+
+            /// [`Self::__from_bundle`], the message handed to `wrap` where
+            /// it is built.
+            #[doc(hidden)]
+            pub fn __from_bundle_with<R: #rt::message::EntryReport, T>(
+                mut #bundle_ident: #bundle_ty,
+                report: &mut R,
+                wrap: impl ::core::ops::FnOnce(Self) -> T,
+            ) -> ::core::result::Result<T, R::Error> {
                 #(#locals)*
                 // Each entry's envelope goes with its field: entries are kept in
                 // field order, which is where writing puts the resources back.
@@ -275,10 +286,10 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
                     __keyed.sort_by_key(|(slot, _)| *slot);
                     #bundle_ident.entry = __keyed.into_iter().map(|(_, e)| e).collect();
                 }
-                ::core::result::Result::Ok(#name {
+                ::core::result::Result::Ok(wrap(#name {
                     #bundle_ident,
                     #(#inits)*
-                })
+                }))
             }
 
             /// The message's bundle, every resource in its entry (for the
@@ -345,8 +356,17 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
                 node: #rt::xml::Node<'a, 'i>,
                 _event: &str,
             ) -> #rt::xml::Result<Self> {
+                <Self as #rt::FhirMessage>::__read_message_with(r, node, _event, |m| m)
+            }
+
+            fn __read_message_with<'a, 'i, T>(
+                r: &mut #rt::xml::Reader<'a, 'i>,
+                node: #rt::xml::Node<'a, 'i>,
+                _event: &str,
+                wrap: impl ::core::ops::FnOnce(Self) -> T,
+            ) -> #rt::xml::Result<T> {
                 let __bundle = <#bundle_ty as #rt::xml::FhirElement>::read_element(r, node)?;
-                #name::__from_bundle(__bundle, &mut #rt::message::XmlEntries { reader: r, bundle: node })
+                #name::__from_bundle_with(__bundle, &mut #rt::message::XmlEntries { reader: r, bundle: node }, wrap)
             }
 
             fn write_message(&self, w: &mut #rt::xml::Writer) {
@@ -423,7 +443,7 @@ fn expand_enum(cx: &mut Ctxt, input: &DeriveInput, data: &syn::DataEnum) -> Toke
         events.push(quote!(<#ty as #rt::FhirMessage>::accepts(event)));
         reads.push(quote! {
             e if <#ty as #rt::FhirMessage>::accepts(e) => {
-                ::core::result::Result::Ok(#name::#ident(<#ty as #rt::FhirMessage>::read_message(r, node, e)?))
+                <#ty as #rt::FhirMessage>::__read_message_with(r, node, e, |m| wrap(#name::#ident(m)))
             }
         });
         writes.push(quote!(#name::#ident(m) => #rt::FhirMessage::write_message(m, w),));
@@ -472,6 +492,15 @@ fn expand_enum(cx: &mut Ctxt, input: &DeriveInput, data: &syn::DataEnum) -> Toke
                 node: #rt::xml::Node<'a, 'i>,
                 event: &str,
             ) -> #rt::xml::Result<Self> {
+                <Self as #rt::FhirMessage>::__read_message_with(r, node, event, |m| m)
+            }
+
+            fn __read_message_with<'a, 'i, T>(
+                r: &mut #rt::xml::Reader<'a, 'i>,
+                node: #rt::xml::Node<'a, 'i>,
+                event: &str,
+                wrap: impl FnOnce(Self) -> T,
+            ) -> #rt::xml::Result<T> {
                 match event {
                     #(#reads)*
                     other => #rt::message::unknown_event(r, node, other),

@@ -64,6 +64,18 @@ pub trait FhirMessage: Sized {
         node: Node<'a, 'i>,
         event: &str,
     ) -> Result<Self>;
+    /// [`FhirMessage::read_message`], the message handed to `wrap` where it
+    /// is built, so that a caller keeping it in an enum or a [`Parsed`] does
+    /// not move its kilobytes once more (the derives implement it).
+    #[doc(hidden)]
+    fn __read_message_with<'a, 'i, T>(
+        r: &mut Reader<'a, 'i>,
+        node: Node<'a, 'i>,
+        event: &str,
+        wrap: impl FnOnce(Self) -> T,
+    ) -> Result<T> {
+        Self::read_message(r, node, event).map(wrap)
+    }
     /// Writes the `Bundle` element.
     fn write_message(&self, w: &mut Writer);
 }
@@ -135,16 +147,18 @@ pub fn read_message<M: FhirMessage>(input: &[u8], options: &ReadOptions) -> Resu
         return unknown_event(&mut r, at, event);
     }
     r.prefer(M::profiles(event));
-    // The message (kilobytes) stays where it was read until it is returned.
-    let read = M::read_message(&mut r, root, event);
-    if read.is_ok() && options.check_references {
-        check_references(&mut r, root, M::reference_targets, M::profiles(event))?;
+    // The message (kilobytes) is built in its place in the result.
+    let mut read = M::__read_message_with(&mut r, root, event, |value| Parsed {
+        value,
+        warnings: Vec::new(),
+    });
+    if let Ok(parsed) = &mut read {
+        if options.check_references {
+            check_references(&mut r, root, M::reference_targets, M::profiles(event))?;
+        }
+        parsed.warnings = r.into_warnings();
     }
-    let warnings = r.into_warnings();
-    match read {
-        Ok(value) => Ok(Parsed { value, warnings }),
-        Err(e) => Err(e),
-    }
+    read
 }
 
 /// Which envelope carries which resource when a message's bundle is made
