@@ -368,12 +368,21 @@ fn path_of(node: Node) -> String {
         .take_while(Node::is_element)
         .map(|n| {
             let name = n.tag_name().name();
-            let same = |s: &Node| s.is_element_named(name);
-            let index = n.parent().map_or(0, |p| {
-                p.children().take_while(|s| *s != n).filter(same).count() as u32
-            });
-            let repeated =
-                name == "entry" || index > 0 || n.next_siblings().skip(1).any(|s| same(&s));
+            // In one walk over the siblings: how many of the same name
+            // come before, and whether one comes after.
+            let (mut index, mut after, mut later) = (0u32, false, false);
+            for s in n.parent().into_iter().flat_map(|p| p.children()) {
+                if s == n {
+                    after = true;
+                } else if s.is_element_named(name) {
+                    if after {
+                        later = true;
+                        break;
+                    }
+                    index += 1;
+                }
+            }
+            let repeated = name == "entry" || index > 0 || later;
             (name, repeated.then_some(index))
         })
         .collect();
