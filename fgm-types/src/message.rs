@@ -406,12 +406,7 @@ fn id_of<'a>(resource: Node<'a, '_>) -> Option<&'a str> {
 
 /// The first profile a resource claims, white space trimmed.
 fn claimed<'a>(resource: Node<'a, '_>) -> Option<&'a str> {
-    // Read already, so with one `meta` at most.
-    let meta = child(resource, "meta")?;
-    meta.children()
-        .filter(|c| c.is_element_named("profile"))
-        .find_map(value_attribute)
-        .map(str::trim)
+    Reader::claimed_profiles(resource).next().map(str::trim)
 }
 
 type Targets = fn(&str, &str) -> Option<&'static [&'static str]>;
