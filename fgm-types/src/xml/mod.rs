@@ -125,7 +125,9 @@ impl FhirElement for Xhtml {
 /// namespace, blank text kept.
 fn xhtml_text(node: Node) -> String {
     let mut w = Writer::fragment(WriteOptions::default());
-    XmlTree::write_node_with_text(&mut w, node, None, Some(XHTML_NS));
+    let mut tree = XmlTree::from_node_with_text(node);
+    tree.namespace = Some(XHTML_NS.to_owned());
+    tree.write(&mut w, None);
     w.finish()
 }
 

@@ -207,34 +207,6 @@ impl XmlTree {
         }
     }
 
-    /// Writes `node` in namespace `ns` as [`XmlTree::from_node_with_text`]
-    /// then [`XmlTree::write`] would, without the copy (the narrative's
-    /// canonical form, made for every `div` read).
-    pub(crate) fn write_node_with_text(
-        w: &mut Writer,
-        node: Node,
-        parent_ns: Option<&str>,
-        ns: Option<&str>,
-    ) {
-        let name = node.tag_name().name();
-        match ns {
-            Some(ns) if Some(ns) != parent_ns => w.start_ns(name, ns),
-            _ => w.start(name),
-        }
-        for a in node.attributes() {
-            w.attr(a.name(), a.value());
-        }
-        for child in node.children() {
-            if child.is_element() {
-                let inner = child.tag_name().namespace().filter(|n| *n != FHIR_NS);
-                XmlTree::write_node_with_text(w, child, ns, inner);
-            } else if let Some(text) = child.text().filter(|_| child.is_text()) {
-                w.text(text);
-            }
-        }
-        w.end();
-    }
-
     /// Writes the element, declaring its namespace where it changes.
     pub fn write(&self, w: &mut Writer, parent_ns: Option<&str>) {
         match &self.namespace {
