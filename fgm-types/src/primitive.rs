@@ -160,9 +160,10 @@ macro_rules! primitive {
             /// trimmed, kept as written: what lenient reading accepts.
             #[allow(dead_code)] // unused for `xhtml`, which is read as XML
             pub(crate) fn padded(value: &str) -> Option<Self> {
+                // The trimmed value's characters are among the value's.
                 (value != value.trim()
                     && lex::xml_chars(value).is_ok()
-                    && $name::check(value.trim()).is_ok())
+                    && $name::rule(value.trim()).is_ok())
                 .then(|| $name(Text::new(value)))
             }
 
@@ -303,8 +304,6 @@ primitive!(
     Xhtml = "xhtml", crate::xml::check_xhtml, |value: Text| Text::from(crate::xml::canonical_xhtml(&value).expect("checked"))
 );
 
-/// The lexical rules, written out by hand (no regex engine). Each returns
-/// the rule broken, in words.
 /// Calls the macro `$m` with the primitive types whose lexical form is
 /// plain text in both XML and JSON (all but `boolean`, the numbers and
 /// `xhtml`), and any more types given: the one list the formats' impls
@@ -330,6 +329,8 @@ pub(crate) fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
+/// The lexical rules, written out by hand (no regex engine). Each returns
+/// the rule broken, in words.
 mod lex {
     pub type Check = Result<(), String>;
 
