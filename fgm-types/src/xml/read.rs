@@ -834,26 +834,39 @@ impl<'a, 'i> Reader<'a, 'i> {
     #[inline(always)] // moved in place: a value may be a large struct
     pub fn once<T>(&self, slot: &mut Option<T>, node: Node, value: T) -> Result<()> {
         if slot.is_some() {
-            return self.fail(
-                node,
-                ErrorCode::Repeated,
-                format!("<{}> may appear only once here", node.tag_name().name()),
-            );
+            return Err(self.repeated(node));
         }
         *slot = Some(value);
         Ok(())
     }
 
+    /// The error of an element that may appear once, seen again (out of
+    /// line: every derived reader's fields share it).
+    #[cold]
+    #[inline(never)]
+    fn repeated(&self, node: Node) -> Issue {
+        self.issue(
+            node,
+            ErrorCode::Repeated,
+            format!("<{}> may appear only once here", node.tag_name().name()),
+        )
+    }
+
+    /// The error of a required element that is missing (out of line).
+    #[cold]
+    #[inline(never)]
+    fn missing(&self, parent: Node, name: &str) -> Issue {
+        self.issue(
+            parent,
+            ErrorCode::Missing,
+            format!("required element <{name}> is missing"),
+        )
+    }
+
     /// A required element that must have been read.
     #[inline(always)] // moved in place: a value may be a large struct
     pub fn required<T>(&self, parent: Node, slot: Option<T>, name: &str) -> Result<T> {
-        slot.ok_or_else(|| {
-            self.issue(
-                parent,
-                ErrorCode::Missing,
-                format!("required element <{name}> is missing"),
-            )
-        })
+        slot.ok_or_else(|| self.missing(parent, name))
     }
 
     /// A `1..*` element that must have been read at least once.
