@@ -3,7 +3,7 @@
 //! rules checked (the header first, the event known, every reference
 //! resolved inside the message).
 
-use std::fmt::Write as _;
+use std::cell::Cell;
 
 use crate::xml::{
     parse_document, value_attribute, ErrorCode, Issue, Node, Parsed, ReadOptions, Reader, Result,
@@ -363,40 +363,40 @@ impl EntryReport for XmlEntries<'_, '_, '_> {
 /// The FHIR path of an element, from the Bundle down: repeated elements
 /// (and every `entry`) carry their index.
 fn path_of(node: Node) -> String {
-    let mut segments: Vec<(&str, Option<u32>)> = node
-        .ancestors()
-        .take_while(Node::is_element)
-        .map(|n| {
-            let name = n.tag_name().name();
-            // In one walk over the siblings: how many of the same name
-            // come before, and whether one comes after.
-            let (mut index, mut after, mut later) = (0u32, false, false);
-            for s in n.parent().into_iter().flat_map(|p| p.children()) {
+    let mut segments: Vec<(&str, Option<u32>)> = Vec::with_capacity(16);
+    let mut at = Some(node);
+    while let Some(n) = at.filter(Node::is_element) {
+        let name = n.tag_name().name();
+        // In one walk over the siblings: how many of the same name come
+        // before, and whether one comes after.
+        let (mut index, mut later) = (0u32, false);
+        let mut sibling = n.parent().and_then(|p| p.first_child());
+        while let Some(s) = sibling {
+            if s.is_element_named(name) {
                 if s == n {
-                    after = true;
-                } else if s.is_element_named(name) {
-                    if after {
-                        later = true;
-                        break;
-                    }
-                    index += 1;
+                    later = s.next_siblings().skip(1).any(|x| x.is_element_named(name));
+                    break;
                 }
+                index += 1;
             }
-            let repeated = name == "entry" || index > 0 || later;
-            (name, repeated.then_some(index))
-        })
-        .collect();
+            sibling = s.next_sibling();
+        }
+        let repeated = name == "entry" || index > 0 || later;
+        segments.push((name, repeated.then_some(index)));
+        at = n.parent();
+    }
     segments.reverse();
     crate::xml::fhir_path(&segments)
 }
 
-/// The resource element a node belongs to: the nearest ancestor (or the
-/// node) whose parent is an entry's `resource` or a `contained`.
-fn owner<'a, 'i>(node: Node<'a, 'i>) -> Option<Node<'a, 'i>> {
-    node.ancestors().filter(Node::is_element).find(|a| {
-        a.parent()
-            .is_some_and(|p| matches!(p.tag_name().name(), "resource" | "contained"))
-    })
+/// Whether a reference is absolute (`…://…` or `urn:…`): outside the
+/// message. A relative one (`Type/id`) usually has no `:` at all.
+fn is_absolute(value: &str) -> bool {
+    let b = value.as_bytes();
+    value.starts_with("urn:")
+        || b.iter()
+            .enumerate()
+            .any(|(i, &c)| c == b':' && b[i + 1..].starts_with(b"//"))
 }
 
 /// A resource's id.
@@ -438,42 +438,45 @@ pub(crate) fn family(url: &str) -> &str {
 /// exception, always a warning: another version of an allowed profile that
 /// the interaction itself carries (NHS's guide has the v2 query's header
 /// name a Practitioner 2-0 where its profile allows only 1-0).
-fn check_references(
-    r: &mut Reader,
-    bundle: Node,
+fn check_references<'a>(
+    r: &mut Reader<'a, '_>,
+    bundle: Node<'a, '_>,
     targets: Targets,
     carried: &[&str],
 ) -> Result<()> {
-    let resources: Vec<Node> = bundle
+    // A message holds a handful of resources: a list searched in order is
+    // cheaper than a map. Each one's id and claim are looked up once, when
+    // first asked.
+    let resources: Vec<Held> = bundle
         .children()
         .filter(|c| c.is_element_named("entry"))
         .filter_map(|e| child(e, "resource"))
         .filter_map(|res| res.children().find(|c| c.is_element()))
+        .map(Held::new)
         .collect();
-    // A message holds a handful of resources: a list searched in order is
-    // cheaper than a map.
     // Room for the usual depth and path of a reference: allocated once.
     let mut element: Vec<&str> = Vec::with_capacity(16);
     let mut path = String::with_capacity(128);
     for resource in &resources {
-        for reference in resource.descendants_named("reference") {
+        for reference in resource.node.descendants_named("reference") {
             let Some(value) = value_attribute(reference) else {
                 continue;
             };
             let found = if let Some(local) = value.strip_prefix('#') {
                 resource
+                    .node
                     .children()
                     .filter(|c| c.is_element_named("contained"))
                     .filter_map(|c| c.children().find(|x| x.is_element()))
                     .find(|x| id_of(*x) == Some(local))
-            } else if value.contains("://") || value.starts_with("urn:") {
+            } else if is_absolute(value) {
                 continue; // absolute: outside the message, not checked
             } else {
                 value.split_once('/').and_then(|(rtype, id)| {
                     resources
                         .iter()
-                        .copied()
-                        .find(|res| res.tag_name().name() == rtype && id_of(*res) == Some(id))
+                        .find(|res| res.node.tag_name().name() == rtype && res.id() == Some(id))
+                        .map(|res| res.node)
                 })
             };
             let issue = |code, message: String| {
@@ -492,27 +495,30 @@ fn check_references(
                     if value.starts_with('#') {
                         format!(
                             "`{value}` names no resource contained in this {}",
-                            resource.tag_name().name()
+                            resource.node.tag_name().name()
                         )
                     } else {
                         format!("`{value}` names no resource of this message")
                     },
                 ));
             };
-            let Some(holder) = owner(reference) else {
-                continue;
-            };
-            let Some(profile) = claimed(holder) else {
-                continue;
-            };
+            // In one walk up: the resource that holds the reference, and
+            // the names of the elements between them.
             element.clear();
-            element.extend(
-                reference
-                    .ancestors()
-                    .skip(1)
-                    .take_while(|a| *a != holder)
-                    .map(|a| a.tag_name().name()),
-            );
+            let Some(holder) = reference.ancestors().find(|a| {
+                let holds = a.is_element()
+                    && a.parent()
+                        .is_some_and(|p| matches!(p.tag_name().name(), "resource" | "contained"));
+                if !holds && *a != reference {
+                    element.push(a.tag_name().name());
+                }
+                holds
+            }) else {
+                continue;
+            };
+            let Some(profile) = claim_of(&resources, holder) else {
+                continue;
+            };
             path.clear();
             path.push_str(holder.tag_name().name());
             for name in element.iter().rev() {
@@ -523,7 +529,7 @@ fn check_references(
                 continue;
             };
             let rtype = target.tag_name().name();
-            let claim = claimed(target);
+            let claim = claim_of(&resources, target);
             let fits = allowed.iter().any(|url| {
                 match url.strip_prefix("http://hl7.org/fhir/StructureDefinition/") {
                     Some("Resource" | "DomainResource") => true,
@@ -532,20 +538,35 @@ fn check_references(
                 }
             });
             if !fits {
-                // Written in one allocation: the formatter would guess short.
+                // Written piece by piece into one allocation (no formatter).
+                let claim_text = claim.unwrap_or("no profile");
                 let mut message = String::with_capacity(
                     value.len()
+                        + rtype.len()
+                        + claim_text.len()
                         + path.len()
                         + allowed.iter().map(|a| a.len() + 3).sum::<usize>()
-                        + 160,
+                        + 48,
                 );
-                write!(
-                    message,
-                    "`{value}` is a {rtype} claiming {}, but {path} may only point at {}",
-                    claim.unwrap_or("no profile"),
-                    allowed.join(" | ")
-                )
-                .expect("writing to a String");
+                for piece in [
+                    "`",
+                    value,
+                    "` is a ",
+                    rtype,
+                    " claiming ",
+                    claim_text,
+                    ", but ",
+                ] {
+                    message.push_str(piece);
+                }
+                message.push_str(&path);
+                message.push_str(" may only point at ");
+                for (i, url) in allowed.iter().enumerate() {
+                    if i > 0 {
+                        message.push_str(" | ");
+                    }
+                    message.push_str(url);
+                }
                 let other_version = claim.is_some_and(|c| {
                     carried.contains(&c) && allowed.iter().any(|a| family(a) == family(c))
                 });
@@ -559,6 +580,75 @@ fn check_references(
         }
     }
     Ok(())
+}
+
+/// The profile a resource claims: an entry's, as looked up already; a
+/// contained one's, looked up now (rare).
+fn claim_of<'a>(resources: &[Held<'a, '_>], node: Node<'a, '_>) -> Option<&'a str> {
+    match resources.iter().find(|h| h.node == node) {
+        Some(held) => held.claim(),
+        None => claimed(node),
+    }
+}
+
+/// A resource's id and claimed profile.
+type Facts<'a> = (Option<&'a str>, Option<&'a str>);
+
+/// An entry's resource, with what the reference check asks of it (looked
+/// up when first asked: a message without references asks nothing).
+struct Held<'a, 'i> {
+    node: Node<'a, 'i>,
+    facts: Cell<Option<Facts<'a>>>,
+}
+
+impl<'a, 'i> Held<'a, 'i> {
+    fn new(node: Node<'a, 'i>) -> Self {
+        Held {
+            node,
+            facts: Cell::new(None),
+        }
+    }
+
+    /// The resource's [`id_of`].
+    fn id(&self) -> Option<&'a str> {
+        self.facts().0
+    }
+
+    /// The resource's [`claimed`] profile.
+    fn claim(&self) -> Option<&'a str> {
+        self.facts().1
+    }
+
+    /// Its id and claim, in one walk over its children (both are near the
+    /// start).
+    fn facts(&self) -> Facts<'a> {
+        if let Some(facts) = self.facts.get() {
+            return facts;
+        }
+        let facts = {
+            let (mut id, mut claim) = (None, None);
+            let (mut seen_id, mut seen_claim) = (false, false);
+            for c in self.node.children() {
+                if !seen_id && c.is_element_named("id") {
+                    seen_id = true;
+                    id = value_attribute(c);
+                } else if !seen_claim && c.is_element_named("meta") {
+                    claim = c
+                        .children()
+                        .filter(|p| p.is_element_named("profile"))
+                        .find_map(value_attribute)
+                        .map(str::trim);
+                    seen_claim = claim.is_some();
+                }
+                if seen_id && seen_claim {
+                    break;
+                }
+            }
+            (id, claim)
+        };
+        self.facts.set(Some(facts));
+        facts
+    }
 }
 
 #[cfg(test)]
@@ -581,6 +671,30 @@ mod tests {
             ("", ""),
         ] {
             assert_eq!(super::family(url), family, "{url}");
+        }
+    }
+
+    #[test]
+    fn absolute_references_have_a_scheme_separator_or_are_urns() {
+        for (value, absolute) in [
+            ("http://x/Patient/1", true),
+            ("urn:uuid:1", true),
+            ("a:b://c", true),
+            ("x://", true),
+            ("Patient/1", false),
+            ("#local", false),
+            ("a:b", false),
+            ("a:/b", false),
+            ("urn", false),
+            (":", false),
+            ("", false),
+        ] {
+            assert_eq!(super::is_absolute(value), absolute, "{value}");
+            assert_eq!(
+                value.contains("://") || value.starts_with("urn:"),
+                absolute,
+                "{value}"
+            );
         }
     }
 
