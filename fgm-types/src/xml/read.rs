@@ -588,12 +588,21 @@ impl<'a, 'i> Reader<'a, 'i> {
                 }
             }
         } else {
-            // Back (a trial read that failed, a later check): count back.
-            let start = text[..offset].rfind('\n').map_or(0, |p| p + 1);
-            (
-                line - count_bytes(&text[offset..from], b'\n') as u32,
-                chars_in(&text[start..offset]) as u32 + 1,
-            )
+            // Back (a trial read that failed, a later check): count back; on
+            // the same line, count the column back too (no search for the
+            // line's start, which may be far back).
+            let back = &text[offset..from];
+            match newlines_and_ascii(back) {
+                (0, true) => (line, column - back.len() as u32),
+                (0, false) => (line, column - back.chars().count() as u32),
+                (newlines, _) => {
+                    let start = text[..offset].rfind('\n').map_or(0, |p| p + 1);
+                    (
+                        line - newlines as u32,
+                        chars_in(&text[start..offset]) as u32 + 1,
+                    )
+                }
+            }
         };
         self.last_position.set((offset, at.0, at.1));
         at
