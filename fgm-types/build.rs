@@ -6,7 +6,10 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("definitions");
+    // Cargo's variable when the script runs, not when it was compiled: a
+    // build script built for one checkout may run for another.
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let root = Path::new(&manifest).join("definitions");
     let out = std::env::var("OUT_DIR").expect("OUT_DIR is set for build scripts");
     let generated = fgm_codegen::Config::new()
         .definitions(&root)

@@ -16,7 +16,10 @@
 use std::path::Path;
 
 fn main() {
-    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // Cargo's variable when the script runs, not when it was compiled: a
+    // build script built for one checkout may run for another.
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let here = Path::new(&manifest);
     let definitions = here.join("../../definitions");
     let published = here.join("../../../shared/fgm-ris");
     let mut config = fgm_codegen::Config::new();
