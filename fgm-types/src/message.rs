@@ -462,13 +462,16 @@ fn check_references<'a>(
             let Some(value) = value_attribute(reference) else {
                 continue;
             };
-            let found = if let Some(local) = value.strip_prefix('#') {
+            // The target, with its entry when it is an entry's resource.
+            let found: Option<(Node, Option<&Held>)> = if let Some(local) = value.strip_prefix('#')
+            {
                 resource
                     .node
                     .children()
                     .filter(|c| c.is_element_named("contained"))
                     .filter_map(|c| c.children().find(|x| x.is_element()))
                     .find(|x| id_of(*x) == Some(local))
+                    .map(|x| (x, None))
             } else if is_absolute(value) {
                 continue; // absolute: outside the message, not checked
             } else {
@@ -476,7 +479,7 @@ fn check_references<'a>(
                     resources
                         .iter()
                         .find(|res| res.node.tag_name().name() == rtype && res.id() == Some(id))
-                        .map(|res| res.node)
+                        .map(|res| (res.node, Some(res)))
                 })
             };
             let issue = |code, message: String| {
@@ -489,7 +492,7 @@ fn check_references<'a>(
                     message,
                 }
             };
-            let Some(target) = found else {
+            let Some((target, target_entry)) = found else {
                 return Err(issue(
                     ErrorCode::DanglingReference,
                     if value.starts_with('#') {
@@ -516,7 +519,13 @@ fn check_references<'a>(
             }) else {
                 continue;
             };
-            let Some(profile) = claim_of(&resources, holder) else {
+            // The holder is the entry's resource, or one contained in it.
+            let held = if holder == resource.node {
+                resource.claim()
+            } else {
+                claimed(holder)
+            };
+            let Some(profile) = held else {
                 continue;
             };
             path.clear();
@@ -529,7 +538,7 @@ fn check_references<'a>(
                 continue;
             };
             let rtype = target.tag_name().name();
-            let claim = claim_of(&resources, target);
+            let claim = target_entry.map_or_else(|| claimed(target), Held::claim);
             let fits = allowed.iter().any(|url| {
                 match url.strip_prefix("http://hl7.org/fhir/StructureDefinition/") {
                     Some("Resource" | "DomainResource") => true,
@@ -580,15 +589,6 @@ fn check_references<'a>(
         }
     }
     Ok(())
-}
-
-/// The profile a resource claims: an entry's, as looked up already; a
-/// contained one's, looked up now (rare).
-fn claim_of<'a>(resources: &[Held<'a, '_>], node: Node<'a, '_>) -> Option<&'a str> {
-    match resources.iter().find(|h| h.node == node) {
-        Some(held) => held.claim(),
-        None => claimed(node),
-    }
 }
 
 /// A resource's id and claimed profile.
