@@ -252,6 +252,13 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
                     quote!(#xml)
                 };
                 match container {
+                    // Out of line, one copy per field type.
+                    Container::One | Container::Option if !*choice => quote! {
+                        r.__read_one(child, &mut #v, &mut __stage, #pos, #xml)?;
+                    },
+                    Container::Vec | Container::NonEmpty if !*choice => quote! {
+                        r.__read_item(child, &mut #v, &mut __stage, #pos, #xml)?;
+                    },
                     Container::One | Container::Option => quote! {
                         r.order(child, &mut __stage, #pos)?;
                         r.push(#segment);

@@ -872,6 +872,46 @@ impl<'a, 'i> Reader<'a, 'i> {
         )
     }
 
+    /// Reads the child element `child` of a field that holds one value into
+    /// its slot (what the derived readers call for each such field): out of
+    /// line, one copy per field type, shared by every struct that has one.
+    #[doc(hidden)]
+    #[inline(never)]
+    pub fn __read_one<T: super::FhirElement>(
+        &mut self,
+        child: Node<'a, 'i>,
+        slot: &mut Option<T>,
+        stage: &mut usize,
+        position: usize,
+        segment: &'a str,
+    ) -> Result<()> {
+        self.order(child, stage, position)?;
+        self.push(segment);
+        let value = T::read_element(self, child);
+        self.pop();
+        self.once(slot, child, value?)
+    }
+
+    /// [`Self::__read_one`] for a field that holds a list: the value read
+    /// is pushed.
+    #[doc(hidden)]
+    #[inline(never)]
+    pub fn __read_item<T: super::FhirElement>(
+        &mut self,
+        child: Node<'a, 'i>,
+        items: &mut Vec<T>,
+        stage: &mut usize,
+        position: usize,
+        segment: &'a str,
+    ) -> Result<()> {
+        self.order(child, stage, position)?;
+        self.push_index(segment, items.len());
+        let value = T::read_element(self, child);
+        self.pop();
+        items.push(value?);
+        Ok(())
+    }
+
     /// A required element that must have been read.
     #[inline(always)] // moved in place: a value may be a large struct
     pub fn required<T>(&self, parent: Node, slot: Option<T>, name: &str) -> Result<T> {
