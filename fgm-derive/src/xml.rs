@@ -350,7 +350,11 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
         _ => None,
     });
 
+    // The fields; those that must be present are checked together, in
+    // field order (children, then attributes), in one `match`: one way
+    // out for every missing one, not one drop of what was read for each.
     let mut inits = Vec::new();
+    let mut checked = Vec::new();
     for (i, c) in children.iter().enumerate() {
         if let Child::Field {
             ident,
@@ -360,26 +364,34 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
         } = c
         {
             let v = fixed_name(i);
-            inits.push(match container {
-                Container::One => quote!(#ident: r.required(node, #v, #xml)?,),
-                Container::Option | Container::Vec => quote!(#ident: #v,),
-                Container::NonEmpty => quote!(#ident: r.non_empty(node, #v, #xml)?,),
-            });
+            let bound = format_ident!("__c{}", checked.len());
+            let missing = quote!(r.__missing(node, #xml));
+            match container {
+                Container::One => checked.push((quote!(#v), bound.clone(), missing)),
+                Container::NonEmpty => checked.push((
+                    quote!(::fgm_types::NonEmpty::from_vec(#v)),
+                    bound.clone(),
+                    missing,
+                )),
+                Container::Option | Container::Vec => {
+                    inits.push(quote!(#ident: #v,));
+                    continue;
+                }
+            }
+            inits.push(quote!(#ident: #bound,));
         }
     }
     for (i, (ident, xml, container, _)) in attributes.iter().enumerate() {
         let v = format_ident!("__a{}", i);
-        inits.push(match container {
-            Container::One => quote! {
-                #ident: match #v {
-                    ::core::option::Option::Some(v) => v,
-                    ::core::option::Option::None => {
-                        return r.fail(node, #rt::ErrorCode::Missing, ::std::format!("required attribute `{}` is missing", #xml));
-                    }
-                },
-            },
-            _ => quote!(#ident: #v,),
-        });
+        match container {
+            Container::One => {
+                let bound = format_ident!("__c{}", checked.len());
+                let missing = quote!(r.issue(node, #rt::ErrorCode::Missing, ::std::format!("required attribute `{}` is missing", #xml)));
+                checked.push((quote!(#v), bound.clone(), missing));
+                inits.push(quote!(#ident: #bound,));
+            }
+            _ => inits.push(quote!(#ident: #v,)),
+        }
     }
     let overflow_end = match overflow {
         Some(o) => {
@@ -391,6 +403,26 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
                 return r.fail(node, #rt::ErrorCode::UnknownElement, "this type keeps no overflow for unknown content");
             }
         },
+    };
+
+    let build = if checked.is_empty() {
+        quote!(::core::result::Result::Ok(#name { #(#inits)* }))
+    } else {
+        let values = checked.iter().map(|(value, _, _)| value);
+        let bound: Vec<_> = checked.iter().map(|(_, b, _)| b).collect();
+        // The first missing, in field order: the last is missing when
+        // all before it are present.
+        let (last, rest) = checked.split_last().expect("not empty");
+        let first_missing = rest.iter().rev().fold(
+            last.2.clone(),
+            |otherwise, (_, b, missing)| quote!(if #b.is_none() { #missing } else { #otherwise }),
+        );
+        quote! {
+            match (#(#values,)*) {
+                (#(::core::option::Option::Some(#bound),)*) => ::core::result::Result::Ok(#name { #(#inits)* }),
+                (#(#bound,)*) => ::core::result::Result::Err(#first_missing),
+            }
+        }
     };
 
     // Writing.
@@ -492,7 +524,7 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
                 }
                 let _ = __stage;
                 #overflow_end
-                ::core::result::Result::Ok(#name { #(#inits)* })
+                #build
             }
 
             fn write_element(&self, w: &mut #rt::Writer, name: &str) {

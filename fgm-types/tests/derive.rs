@@ -92,6 +92,25 @@ fn failures_are_precise() {
     let e = read_str::<Survey>(&none, &strict).unwrap_err();
     assert_eq!(e.code, ErrorCode::Missing);
     assert!(e.message.contains("<question>"));
+
+    // A required attribute (an extension's url).
+    let e = read_str::<fgm_types::datatypes::Extension>(
+        r#"<extension xmlns="http://hl7.org/fhir"><valueString value="x"/></extension>"#,
+        &strict,
+    )
+    .unwrap_err();
+    assert_eq!(
+        (e.code, e.message.as_str()),
+        (ErrorCode::Missing, "required attribute `url` is missing")
+    );
+
+    // Of several missing, the first in field order is reported.
+    let both = none.replace(r#"<title value="Hello"/>"#, "");
+    let e = read_str::<Survey>(&both, &strict).unwrap_err();
+    assert_eq!(
+        (e.code, e.message.as_str()),
+        (ErrorCode::Missing, "required element <title> is missing")
+    );
 }
 
 #[test]

@@ -861,10 +861,12 @@ impl<'a, 'i> Reader<'a, 'i> {
         )
     }
 
-    /// The error of a required element that is missing (out of line).
+    /// The error of a required element that is missing (out of line; the
+    /// derived readers call it).
+    #[doc(hidden)]
     #[cold]
     #[inline(never)]
-    fn missing(&self, parent: Node, name: &str) -> Issue {
+    pub fn __missing(&self, parent: Node, name: &str) -> Issue {
         self.issue(
             parent,
             ErrorCode::Missing,
@@ -915,7 +917,7 @@ impl<'a, 'i> Reader<'a, 'i> {
     /// A required element that must have been read.
     #[inline(always)] // moved in place: a value may be a large struct
     pub fn required<T>(&self, parent: Node, slot: Option<T>, name: &str) -> Result<T> {
-        slot.ok_or_else(|| self.missing(parent, name))
+        slot.ok_or_else(|| self.__missing(parent, name))
     }
 
     /// A `1..*` element that must have been read at least once.
