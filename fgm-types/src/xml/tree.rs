@@ -927,16 +927,21 @@ impl<'i> Scanner<'i> {
                 match self.b.get(self.at + 1)? {
                     b'/' => {
                         self.at += 2;
-                        let closing = self.name()?;
+                        // The open element's name, and no more of a name
+                        // after it: compared, not scanned again.
+                        let open = self.bytes(self.doc.nodes[parent as usize].name);
+                        let after = self.at + open.len();
+                        if !self.b[self.at..].starts_with(open)
+                            || self.b.get(after).is_some_and(|&c| is(c, NAME))
+                        {
+                            return None;
+                        }
+                        self.at = after;
                         self.skip_space();
                         if self.b.get(self.at) != Some(&b'>') {
                             return None;
                         }
                         self.at += 1;
-                        let open = self.doc.nodes[parent as usize].name;
-                        if self.bytes(open) != self.bytes(closing) {
-                            return None;
-                        }
                         self.open.pop();
                         self.doc.nodes[parent as usize].end = self.doc.nodes.len() as u32;
                         if self.open.is_empty() {
