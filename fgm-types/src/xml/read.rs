@@ -1050,6 +1050,27 @@ mod tests {
     }
 
     #[test]
+    fn newlines_and_ascii_count_every_length() {
+        for len in [0, 1, 254, 255, 256, 510, 511, 20_000] {
+            for (text, ascii) in [
+                (
+                    "a\nb".repeat(len).chars().take(len).collect::<String>(),
+                    true,
+                ),
+                ("é\n".repeat(len), false),
+                ("\n".repeat(len), true),
+            ] {
+                let newlines = text.bytes().filter(|&b| b == b'\n').count();
+                assert_eq!(
+                    super::newlines_and_ascii(&text),
+                    (newlines, ascii || text.is_ascii()),
+                    "{len}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn positions_agree_with_the_parser_in_any_order() {
         let text = "<a>\n  <b x='é'/><c/>\n\n <d>é<e/></d><f/></a>";
         let reference = roxmltree::Document::parse(text).unwrap();
