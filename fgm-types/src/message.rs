@@ -3,7 +3,7 @@
 //! rules checked (the header first, the event known, every reference
 //! resolved inside the message).
 
-use std::cell::Cell;
+use std::cell::OnceCell;
 
 use crate::xml::{
     parse_document, value_attribute, ErrorCode, Issue, Node, Parsed, ReadOptions, Reader, Result,
@@ -591,63 +591,31 @@ fn check_references<'a>(
     Ok(())
 }
 
-/// A resource's id and claimed profile.
-type Facts<'a> = (Option<&'a str>, Option<&'a str>);
-
-/// An entry's resource, with what the reference check asks of it (looked
-/// up when first asked: a message without references asks nothing).
+/// An entry's resource, with what the reference check asks of it: each
+/// looked up when first asked (a message without references asks nothing).
 struct Held<'a, 'i> {
     node: Node<'a, 'i>,
-    facts: Cell<Option<Facts<'a>>>,
+    id: OnceCell<Option<&'a str>>,
+    claim: OnceCell<Option<&'a str>>,
 }
 
 impl<'a, 'i> Held<'a, 'i> {
     fn new(node: Node<'a, 'i>) -> Self {
         Held {
             node,
-            facts: Cell::new(None),
+            id: OnceCell::new(),
+            claim: OnceCell::new(),
         }
     }
 
     /// The resource's [`id_of`].
     fn id(&self) -> Option<&'a str> {
-        self.facts().0
+        *self.id.get_or_init(|| id_of(self.node))
     }
 
     /// The resource's [`claimed`] profile.
     fn claim(&self) -> Option<&'a str> {
-        self.facts().1
-    }
-
-    /// Its id and claim, in one walk over its children (both are near the
-    /// start).
-    fn facts(&self) -> Facts<'a> {
-        if let Some(facts) = self.facts.get() {
-            return facts;
-        }
-        let facts = {
-            let (mut id, mut claim) = (None, None);
-            let (mut seen_id, mut seen_claim) = (false, false);
-            for c in self.node.children() {
-                if !seen_id && c.is_element_named("id") {
-                    seen_id = true;
-                    id = value_attribute(c);
-                } else if !seen_claim && c.is_element_named("meta") {
-                    claim = c
-                        .children()
-                        .filter(|p| p.is_element_named("profile"))
-                        .find_map(value_attribute)
-                        .map(str::trim);
-                    seen_claim = claim.is_some();
-                }
-                if seen_id && seen_claim {
-                    break;
-                }
-            }
-            (id, claim)
-        };
-        self.facts.set(Some(facts));
-        facts
+        *self.claim.get_or_init(|| claimed(self.node))
     }
 }
 
