@@ -241,34 +241,26 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
                 ..
             } => {
                 let v = fixed_name(i);
-                let read = if *choice {
-                    quote!(<#inner as #rt::FhirChoice>::read_choice(r, child))
-                } else {
-                    quote!(<#inner as #rt::FhirElement>::read_element(r, child))
-                };
-                let segment = if *choice {
-                    quote!(child.tag_name().name())
-                } else {
-                    quote!(#xml)
-                };
-                match container {
+                let read = quote!(<#inner as #rt::FhirChoice>::read_choice(r, child));
+                match (choice, container) {
                     // Out of line, one copy per field type.
-                    Container::One | Container::Option if !*choice => quote! {
+                    (false, Container::One | Container::Option) => quote! {
                         r.__read_one(child, &mut #v, &mut __stage, #pos, #xml)?;
                     },
-                    Container::Vec | Container::NonEmpty if !*choice => quote! {
+                    (false, Container::Vec | Container::NonEmpty) => quote! {
                         r.__read_item(child, &mut #v, &mut __stage, #pos, #xml)?;
                     },
-                    Container::One | Container::Option => quote! {
+                    // A choice: its path segment is the element's own name.
+                    (true, Container::One | Container::Option) => quote! {
                         r.order(child, &mut __stage, #pos)?;
-                        r.push(#segment);
+                        r.push(child.tag_name().name());
                         let __v = #read;
                         r.pop();
                         r.once(&mut #v, child, __v?)?;
                     },
-                    Container::Vec | Container::NonEmpty => quote! {
+                    (true, Container::Vec | Container::NonEmpty) => quote! {
                         r.order(child, &mut __stage, #pos)?;
-                        r.push_index(#segment, #v.len());
+                        r.push_index(child.tag_name().name(), #v.len());
                         let __v = #read;
                         r.pop();
                         #v.push(__v?);
@@ -386,7 +378,7 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
         match container {
             Container::One => {
                 let bound = format_ident!("__c{}", checked.len());
-                let missing = quote!(r.issue(node, #rt::ErrorCode::Missing, ::std::format!("required attribute `{}` is missing", #xml)));
+                let missing = quote!(r.__missing_attribute(node, #xml));
                 checked.push((quote!(#v), bound.clone(), missing));
                 inits.push(quote!(#ident: #bound,));
             }

@@ -874,6 +874,19 @@ impl<'a, 'i> Reader<'a, 'i> {
         )
     }
 
+    /// The error of a required attribute that is missing (out of line; the
+    /// derived readers call it).
+    #[doc(hidden)]
+    #[cold]
+    #[inline(never)]
+    pub fn __missing_attribute(&self, node: Node, name: &str) -> Issue {
+        self.issue(
+            node,
+            ErrorCode::Missing,
+            format!("required attribute `{name}` is missing"),
+        )
+    }
+
     /// Reads the child element `child` of a field that holds one value into
     /// its slot (what the derived readers call for each such field): out of
     /// line, one copy per field type, shared by every struct that has one.
@@ -922,13 +935,7 @@ impl<'a, 'i> Reader<'a, 'i> {
 
     /// A `1..*` element that must have been read at least once.
     pub fn non_empty<T>(&self, parent: Node, items: Vec<T>, name: &str) -> Result<NonEmpty<T>> {
-        NonEmpty::from_vec(items).ok_or_else(|| {
-            self.issue(
-                parent,
-                ErrorCode::Missing,
-                format!("required element <{name}> is missing"),
-            )
-        })
+        NonEmpty::from_vec(items).ok_or_else(|| self.__missing(parent, name))
     }
 
     /// An element the type does not define: an error, or (lenient) kept in
