@@ -400,7 +400,13 @@ fn push_decimal(out: &mut String, n: u32) {
 /// The number of characters in `text`: its length when it is ASCII (the
 /// usual case, and a quicker test than counting).
 fn chars_in(text: &str) -> usize {
-    if text.is_ascii() {
+    width(text, text.is_ascii())
+}
+
+/// The number of characters in `text`, known to be ASCII or not (a span
+/// of one that [`newlines_and_ascii`] looked at).
+fn width(text: &str, ascii: bool) -> usize {
+    if ascii {
         text.len()
     } else {
         text.chars().count()
@@ -577,13 +583,12 @@ impl<'a, 'i> Reader<'a, 'i> {
             // Forward: count on; on the same line, count on the column too.
             let skipped = &text[from..offset];
             match newlines_and_ascii(skipped) {
-                (0, true) => (line, column + skipped.len() as u32),
-                (0, false) => (line, column + skipped.chars().count() as u32),
-                (newlines, _) => {
+                (0, ascii) => (line, column + width(skipped, ascii) as u32),
+                (newlines, ascii) => {
                     let p = skipped.rfind('\n').expect("counted");
                     (
                         line + newlines as u32,
-                        chars_in(&skipped[p + 1..]) as u32 + 1,
+                        width(&skipped[p + 1..], ascii) as u32 + 1,
                     )
                 }
             }
@@ -593,8 +598,7 @@ impl<'a, 'i> Reader<'a, 'i> {
             // line's start, which may be far back).
             let back = &text[offset..from];
             match newlines_and_ascii(back) {
-                (0, true) => (line, column - back.len() as u32),
-                (0, false) => (line, column - back.chars().count() as u32),
+                (0, ascii) => (line, column - width(back, ascii) as u32),
                 (newlines, _) => {
                     let start = text[..offset].rfind('\n').map_or(0, |p| p + 1);
                     (
