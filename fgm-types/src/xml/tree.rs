@@ -88,9 +88,7 @@ impl NodeData {
     /// [`Node::is_element_named`]).
     #[inline]
     fn is_element_named(&self, doc: &Document, name: &str) -> bool {
-        self.is(Kind::Element)
-            && (self.name.end - self.name.start) as usize == name.len()
-            && doc.str(self.name) == name
+        self.is(Kind::Element) && doc.is(self.name, name)
     }
 
     /// Whether the node is of kind `kind` (one comparison, no decoding).
@@ -214,6 +212,13 @@ impl<'i> Document<'i> {
         } else {
             &self.text[span.start as usize..span.end as usize]
         }
+    }
+
+    /// Whether the text at `span` is `text`: lengths first, so that most
+    /// spans are told apart without looking at their text.
+    #[inline]
+    fn is(&self, span: Span, text: &str) -> bool {
+        (span.end - span.start) as usize == text.len() && self.str(span) == text
     }
 
     #[inline]
@@ -469,11 +474,7 @@ impl<'a, 'i: 'a> Node<'a, 'i> {
         let doc = self.doc;
         self.attribute_data()
             .iter()
-            .find(|a| {
-                a.namespace == 0
-                    && (a.name.end - a.name.start) as usize == name.len()
-                    && doc.str(a.name) == name
-            })
+            .find(|a| a.namespace == 0 && doc.is(a.name, name))
             .map(|a| doc.str(a.value))
     }
 
