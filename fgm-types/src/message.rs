@@ -199,14 +199,12 @@ pub fn write_message<M: FhirMessage>(message: &M, options: &WriteOptions) -> Str
     w.finish()
 }
 
-fn child<'a, 'i>(node: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
-    node.children().find(|c| c.is_element_named(name))
-}
-
 /// The event code of the first entry's MessageHeader, and its element.
 fn event_code<'a, 'i>(r: &Reader<'a, 'i>, bundle: Node<'a, 'i>) -> Result<(&'a str, Node<'a, 'i>)> {
-    let first = child(bundle, "entry").and_then(|e| child(e, "resource"));
-    let Some(resource) = first.and_then(|res| res.children().find(|c| c.is_element())) else {
+    let first = bundle
+        .child_named("entry")
+        .and_then(|e| e.child_named("resource"));
+    let Some(resource) = first.and_then(|res| res.first_element_child()) else {
         return r.fail(
             bundle,
             ErrorCode::Bundle,
@@ -223,7 +221,9 @@ fn event_code<'a, 'i>(r: &Reader<'a, 'i>, bundle: Node<'a, 'i>) -> Result<(&'a s
             ),
         );
     }
-    let code = child(resource, "event").and_then(|e| child(e, "code"));
+    let code = resource
+        .child_named("event")
+        .and_then(|e| e.child_named("code"));
     match code.and_then(|c| value_attribute(c).map(|v| (v, c))) {
         Some(found) => Ok(found),
         None => r.fail(
@@ -244,11 +244,7 @@ pub fn unknown_event<T>(r: &mut Reader, node: Node, event: &str) -> Result<T> {
 }
 
 fn nth_entry<'a, 'i>(bundle: Node<'a, 'i>, index: usize) -> Node<'a, 'i> {
-    bundle
-        .children()
-        .filter(|c| c.is_element_named("entry"))
-        .nth(index)
-        .unwrap_or(bundle)
+    bundle.children_named("entry").nth(index).unwrap_or(bundle)
 }
 
 /// Runs `f` on the `index`-th entry of `bundle`, with the FHIR path at it.
@@ -401,7 +397,7 @@ fn is_absolute(value: &str) -> bool {
 
 /// A resource's id.
 fn id_of<'a>(resource: Node<'a, '_>) -> Option<&'a str> {
-    child(resource, "id").and_then(value_attribute)
+    resource.child_named("id").and_then(value_attribute)
 }
 
 /// The first profile a resource claims, white space trimmed.
@@ -448,10 +444,9 @@ fn check_references<'a>(
     // cheaper than a map. Each one's id and claim are looked up once, when
     // first asked.
     let resources: Vec<Held> = bundle
-        .children()
-        .filter(|c| c.is_element_named("entry"))
-        .filter_map(|e| child(e, "resource"))
-        .filter_map(|res| res.children().find(|c| c.is_element()))
+        .children_named("entry")
+        .filter_map(|e| e.child_named("resource"))
+        .filter_map(|res| res.first_element_child())
         .map(Held::new)
         .collect();
     // Room for the usual depth and path of a reference: allocated once.
@@ -467,9 +462,8 @@ fn check_references<'a>(
             {
                 resource
                     .node
-                    .children()
-                    .filter(|c| c.is_element_named("contained"))
-                    .filter_map(|c| c.children().find(|x| x.is_element()))
+                    .children_named("contained")
+                    .filter_map(|c| c.first_element_child())
                     .find(|x| id_of(*x) == Some(local))
                     .map(|x| (x, None))
             } else if is_absolute(value) {

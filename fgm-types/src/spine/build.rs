@@ -22,7 +22,7 @@
 
 use std::fmt;
 
-use super::validate::{child, children, resource_in, value_at};
+use super::validate::{resource_in, value_at};
 use super::{
     asid_endpoint, in_hand, meta, new_id, now, validate, ValidateOptions, ValidationIssue,
 };
@@ -734,15 +734,19 @@ fn moves_to<M: FhirMessage>(xml: &str) -> Result<Vec<(String, String)>, BuildErr
     let doc = parse_document(xml.as_bytes(), &in_hand())
         .map_err(|e| BuildError::Invalid(e.to_string()))?;
     let root = doc.root_element();
-    let event = child(root, "entry")
-        .and_then(|e| child(e, "resource"))
+    let event = root
+        .child_named("entry")
+        .and_then(|e| e.child_named("resource"))
         .and_then(resource_in)
         .and_then(|header| value_at(header, &["event", "code"]))
         .unwrap_or_default();
     let carried = M::profiles(event);
     let mut moves: Vec<(String, String)> = Vec::new();
     for meta in root.descendants().filter(|n| n.tag_name().name() == "meta") {
-        for claim in children(meta, "profile").filter_map(|p| p.attribute("value")) {
+        for claim in meta
+            .children_named("profile")
+            .filter_map(|p| p.attribute("value"))
+        {
             let successor = carried.iter().find(|c| family(c) == family(claim));
             if let (false, Some(to)) = (carried.contains(&claim), successor) {
                 moves.push((format!("value=\"{claim}\""), format!("value=\"{to}\"")));

@@ -24,7 +24,7 @@
 
 use std::fmt;
 
-use super::validate::{child, children, resource_in, value_at};
+use super::validate::{resource_in, value_at};
 use super::{in_hand, new_id, now, response_code};
 use crate::message::InteractionSpec;
 use crate::primitive::FhirString;
@@ -120,8 +120,9 @@ struct Written {
 
 /// The MessageHeader of a written message (the first entry's resource).
 fn header_of<'a, 'i>(bundle: Node<'a, 'i>) -> Option<Node<'a, 'i>> {
-    child(bundle, "entry")
-        .and_then(|e| child(e, "resource"))
+    bundle
+        .child_named("entry")
+        .and_then(|e| e.child_named("resource"))
         .and_then(resource_in)
         .filter(|r| r.tag_name().name() == "MessageHeader")
 }
@@ -522,7 +523,7 @@ pub fn read_reply<M: FhirMessage, F: FhirElement>(
                     let root = doc.root_element();
                     let fhir = root.tag_name().namespace() == Some(crate::xml::FHIR_NS);
                     (fhir && root.tag_name().name() == "OperationOutcome")
-                        .then(|| child(root, "issue"))
+                        .then(|| root.child_named("issue"))
                         .flatten()
                         .and_then(|issue| spine_error(http_status, issue))
                 });
@@ -541,14 +542,23 @@ pub fn read_reply<M: FhirMessage, F: FhirElement>(
         )));
     };
     let doc = parse_document(xml.as_bytes(), &in_hand()).map_err(ReplyError::Read)?;
-    let resources: Vec<(usize, Node)> = children(doc.root_element(), "entry")
+    let resources: Vec<(usize, Node)> = doc
+        .root_element()
+        .children_named("entry")
         .enumerate()
-        .filter_map(|(i, e)| child(e, "resource").and_then(resource_in).map(|r| (i, r)))
+        .filter_map(|(i, e)| {
+            e.child_named("resource")
+                .and_then(resource_in)
+                .map(|r| (i, r))
+        })
         .collect();
     let find = |rtype: &str| resources.iter().find(|(_, r)| r.tag_name().name() == rtype);
     let flag = find("Flag");
     if let Some((_, outcome)) = find("OperationOutcome") {
-        if let Some(error) = child(*outcome, "issue").and_then(|i| spine_error(http_status, i)) {
+        if let Some(error) = outcome
+            .child_named("issue")
+            .and_then(|i| spine_error(http_status, i))
+        {
             if error.current == Some("NO_RECORD_FOUND") {
                 return Ok(SpineReplyOf::NoRecord);
             }

@@ -124,31 +124,18 @@ pub fn over_18(birth_date: &str, on: &str) -> Option<bool> {
     Some(on >= format!("{year:04}-{m:02}-{d:02}").as_str())
 }
 
-/// An element's child elements named `name`, in document order.
-pub(super) fn children<'a, 'i>(
-    node: Node<'a, 'i>,
-    name: &'static str,
-) -> impl Iterator<Item = Node<'a, 'i>> {
-    node.children().filter(move |c| c.is_element_named(name))
-}
-
-/// An element's first child element named `name`.
-pub(super) fn child<'a, 'i>(node: Node<'a, 'i>, name: &'static str) -> Option<Node<'a, 'i>> {
-    children(node, name).next()
-}
-
 /// The `value` attribute of the element at `names` below `node`.
 pub(super) fn value_at<'a>(node: Node<'a, '_>, names: &[&'static str]) -> Option<&'a str> {
     let mut at = node;
     for name in names {
-        at = child(at, name)?;
+        at = at.child_named(name)?;
     }
     at.attribute("value")
 }
 
 /// The resource held by an entry's `resource` or by a `contained`.
 pub(super) fn resource_in<'a, 'i>(wrapper: Node<'a, 'i>) -> Option<Node<'a, 'i>> {
-    wrapper.children().find(Node::is_element)
+    wrapper.first_element_child()
 }
 
 /// The NHS number identifier system.
@@ -194,7 +181,7 @@ impl Validator {
     fn bundle(&mut self, entries: &[Node], options: &ValidateOptions) {
         if options.full_url {
             for (i, entry) in entries.iter().enumerate() {
-                if child(*entry, "fullUrl").is_none() {
+                if entry.child_named("fullUrl").is_none() {
                     self.report(
                         "MESSAGE_NOT_WELL_FORMED",
                         format!("Bundle.entry[{i}]"),
@@ -229,7 +216,7 @@ impl Validator {
     /// The parameters of a query or a delete, found by their slice
     /// discriminator (`name`), whatever the profile's version.
     fn parameters(&mut self, at: &str, parameters: Node) {
-        for (i, p) in children(parameters, "parameter").enumerate() {
+        for (i, p) in parameters.children_named("parameter").enumerate() {
             let path = format!("{at}.parameter[{i}]");
             match value_at(p, &["name"]) {
                 Some("RiskIndicator") => {
@@ -248,7 +235,7 @@ impl Validator {
                 ),
                 Some("FGMDeleteReason") => self.delete_reason(
                     format!("{path}.valueCodeableConcept"),
-                    child(p, "valueCodeableConcept"),
+                    p.child_named("valueCodeableConcept"),
                 ),
                 _ => {}
             }
@@ -259,7 +246,7 @@ impl Validator {
         let system = FgmDeleteReasonCodes10::VALUE_SET;
         let codes: Vec<&str> = reason
             .into_iter()
-            .flat_map(|r| children(r, "coding"))
+            .flat_map(|r| r.children_named("coding"))
             .filter(|c| value_at(*c, &["system"]) == Some(system))
             .filter_map(|c| value_at(c, &["code"]))
             .collect();
@@ -283,7 +270,7 @@ impl Validator {
     fn flag(&mut self, at: &str, flag: Node, create: Option<&str>) {
         let mut patient = false;
         let mut practice = false;
-        for (i, contained) in children(flag, "contained").enumerate() {
+        for (i, contained) in flag.children_named("contained").enumerate() {
             let Some(resource) = resource_in(contained) else {
                 continue;
             };
@@ -327,7 +314,7 @@ impl Validator {
     }
 
     fn patient(&mut self, path: &str, patient: Node, create: Option<&str>) {
-        let identifiers: Vec<Node> = children(patient, "identifier").collect();
+        let identifiers: Vec<Node> = patient.children_named("identifier").collect();
         for (i, id) in identifiers.iter().enumerate() {
             if value_at(*id, &["system"]) == Some(NHS_NUMBER_SYSTEM) {
                 let at = match identifiers.len() {
@@ -369,9 +356,12 @@ impl Validator {
     /// Findings in an OperationOutcome Spine sent: the SMSP code for a
     /// response that fails validation, as a warning (or information).
     fn outcome(&mut self, at: &str, outcome: Node) {
-        for (i, issue) in children(outcome, "issue").enumerate() {
+        for (i, issue) in outcome.children_named("issue").enumerate() {
             let path = format!("{at}.issue[{i}].details.coding");
-            let Some(coding) = child(issue, "details").and_then(|d| child(d, "coding")) else {
+            let Some(coding) = issue
+                .child_named("details")
+                .and_then(|d| d.child_named("coding"))
+            else {
                 continue;
             };
             let system = value_at(coding, &["system"]).unwrap_or_default();
@@ -439,15 +429,15 @@ pub fn validate<M: FhirMessage>(message: &M, options: &ValidateOptions) -> Vec<V
             return v.issues;
         }
     };
-    let entries: Vec<Node> = children(doc.root_element(), "entry").collect();
+    let entries: Vec<Node> = doc.root_element().children_named("entry").collect();
     let resources: Vec<Option<Node>> = entries
         .iter()
-        .map(|e| child(*e, "resource").and_then(resource_in))
+        .map(|e| e.child_named("resource").and_then(resource_in))
         .collect();
     let Some(Some(header)) = resources.first().copied() else {
         return v.issues;
     };
-    if child(header, "response").is_some() {
+    if header.child_named("response").is_some() {
         v.direction = Direction::Response;
     }
     v.bundle(&entries, options);

@@ -296,11 +296,7 @@ pub fn locate(doc: &Document, path: &str) -> Option<(u32, u32)> {
             Some((name, index)) => (name, index.parse().unwrap_or(0)),
             None => (segment, 0),
         };
-        match at
-            .children()
-            .filter(|c| c.is_element_named(name))
-            .nth(index)
-        {
+        match at.children_named(name).nth(index) {
             Some(next) => at = next,
             None => break,
         }
@@ -808,9 +804,7 @@ impl<'a, 'i> Reader<'a, 'i> {
     /// The value of the `value` attribute of `node`'s first child called
     /// `name` (a slice discriminator).
     pub fn discriminator(node: Node<'a, 'i>, name: &str) -> Option<&'a str> {
-        node.children()
-            .find(|c| c.is_element_named(name))
-            .and_then(value_attribute)
+        node.child_named(name).and_then(value_attribute)
     }
 
     /// Checks a fixed value.
@@ -994,10 +988,8 @@ impl<'a, 'i> Reader<'a, 'i> {
     /// The claimed `meta.profile` values of a resource element.
     pub fn claimed_profiles(resource: Node<'a, 'i>) -> impl Iterator<Item = &'a str> {
         resource
-            .children()
-            .filter(|c| c.is_element_named("meta"))
-            .flat_map(|m| m.children())
-            .filter(|c| c.is_element_named("profile"))
+            .children_named("meta")
+            .flat_map(|m| m.children_named("profile"))
             .filter_map(value_attribute)
     }
 }

@@ -537,6 +537,16 @@ impl<'a, 'i: 'a> Node<'a, 'i> {
             .map(move |(i, _)| doc.node((first + i) as u32))
     }
 
+    /// The child elements called `name`, in document order.
+    pub fn children_named(&self, name: &'a str) -> impl Iterator<Item = Node<'a, 'i>> + 'a {
+        self.children().filter(move |c| c.is_element_named(name))
+    }
+
+    /// The first child element called `name`.
+    pub fn child_named(&self, name: &str) -> Option<Node<'a, 'i>> {
+        self.children().find(|c| c.is_element_named(name))
+    }
+
     /// Whether this is an element called `name` (lengths compared first:
     /// most names differ in length, and then no text is looked at).
     #[inline]
