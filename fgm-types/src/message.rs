@@ -402,7 +402,16 @@ fn id_of<'a>(resource: Node<'a, '_>) -> Option<&'a str> {
 
 /// The first profile a resource claims, white space trimmed.
 fn claimed<'a>(resource: Node<'a, '_>) -> Option<&'a str> {
-    Reader::claimed_profiles(resource).next().map(str::trim)
+    // Written out: the first of `Reader::claimed_profiles`, without the
+    // iterator's state.
+    for meta in resource.children_named("meta") {
+        for profile in meta.children_named("profile") {
+            if let Some(value) = value_attribute(profile) {
+                return Some(value.trim());
+            }
+        }
+    }
+    None
 }
 
 type Targets = fn(&str, &str) -> Option<&'static [&'static str]>;
@@ -443,12 +452,15 @@ fn check_references<'a>(
     // A message holds a handful of resources: a list searched in order is
     // cheaper than a map. Each one's id and claim are looked up once, when
     // first asked.
-    let resources: Vec<Held> = bundle
-        .children_named("entry")
-        .filter_map(|e| e.child_named("resource"))
-        .filter_map(|res| res.first_element_child())
-        .map(Held::new)
-        .collect();
+    let mut resources: Vec<Held> = Vec::with_capacity(4);
+    for entry in bundle.children_named("entry") {
+        if let Some(res) = entry
+            .child_named("resource")
+            .and_then(|r| r.first_element_child())
+        {
+            resources.push(Held::new(res));
+        }
+    }
     // Room for the usual depth and path of a reference: allocated once.
     let mut element: Vec<&str> = Vec::with_capacity(16);
     let mut path = String::with_capacity(128);
@@ -469,12 +481,15 @@ fn check_references<'a>(
             } else if is_absolute(value) {
                 continue; // absolute: outside the message, not checked
             } else {
-                value.split_once('/').and_then(|(rtype, id)| {
-                    resources
-                        .iter()
-                        .find(|res| res.node.tag_name().name() == rtype && res.id() == Some(id))
-                        .map(|res| (res.node, Some(res)))
-                })
+                let slash = value.bytes().position(|b| b == b'/');
+                slash
+                    .map(|at| (&value[..at], &value[at + 1..]))
+                    .and_then(|(rtype, id)| {
+                        resources
+                            .iter()
+                            .find(|res| res.node.tag_name().name() == rtype && res.id() == Some(id))
+                            .map(|res| (res.node, Some(res)))
+                    })
             };
             let issue = |code, message: String| {
                 let (line, column) = r.position(reference);

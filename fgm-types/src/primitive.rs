@@ -72,7 +72,14 @@ impl LexicalError {
         const SHOWN: usize = 100;
         // Printable ASCII other than a backslash or quote is written as is.
         let plain = |b: &u8| (0x20..0x7F).contains(b) && !matches!(b, b'\\' | b'\'' | b'"');
-        if self.value.len() <= SHOWN && self.value.as_bytes().iter().all(plain) {
+        // Without stopping early, so that the test vectorises.
+        if self.value.len() <= SHOWN
+            && self
+                .value
+                .as_bytes()
+                .iter()
+                .fold(true, |all, b| all & plain(b))
+        {
             return out.write_str(&self.value);
         }
         for c in self.value.chars().take(SHOWN).flat_map(char::escape_debug) {

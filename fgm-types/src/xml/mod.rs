@@ -306,14 +306,13 @@ fn choose_resource<'a, 'i, T>(
     if let Some(i) =
         of_type().find(|&i| Reader::claimed_profiles(resource).any(|p| p.trim() == variants[i].1))
     {
-        r.departure(
+        r.departure_in_parts(
             resource,
             ErrorCode::Profile,
-            [
+            &[
                 "the profile URL has white space around it; read as ",
                 variants[i].1,
-            ]
-            .concat(),
+            ],
         )?;
         return read(r, resource, i);
     }

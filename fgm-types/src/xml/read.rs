@@ -368,19 +368,17 @@ pub(crate) fn fhir_path(segments: &[(&str, Option<u32>)]) -> String {
         }
         out.push_str(name);
         if let Some(index) = *index {
-            out.push('[');
-            push_decimal(&mut out, index);
-            out.push(']');
+            push_index(&mut out, index);
         }
     }
     out
 }
 
-/// Appends `n` in decimal (what `write!` does, without the formatter: paths
-/// are built for every warning).
-fn push_decimal(out: &mut String, n: u32) {
-    let mut digits = [0u8; 10];
-    let mut at = digits.len();
+/// Appends `[n]`, `n` in decimal (what `write!` does, without the
+/// formatter: paths are built for every warning).
+fn push_index(out: &mut String, n: u32) {
+    let mut digits = [b']'; 12];
+    let mut at = digits.len() - 1;
     let mut n = n;
     loop {
         at -= 1;
@@ -390,7 +388,9 @@ fn push_decimal(out: &mut String, n: u32) {
             break;
         }
     }
-    digits[at..].iter().for_each(|&d| out.push(char::from(d)));
+    at -= 1;
+    digits[at] = b'[';
+    out.push_str(std::str::from_utf8(&digits[at..]).expect("ASCII"));
 }
 
 /// The number of characters in `text`: its length when it is ASCII (the
@@ -625,7 +625,12 @@ impl<'a, 'i> Reader<'a, 'i> {
 
     /// [`Reader::departure`] with the message in parts, joined only when the
     /// warning does not repeat the last one (checked without allocating).
-    fn departure_in_parts(&mut self, node: Node, code: ErrorCode, message: &[&str]) -> Result<()> {
+    pub(crate) fn departure_in_parts(
+        &mut self,
+        node: Node,
+        code: ErrorCode,
+        message: &[&str],
+    ) -> Result<()> {
         self.depart(node, code, Message::Parts(message))
     }
 
@@ -730,13 +735,16 @@ impl<'a, 'i> Reader<'a, 'i> {
                     Mode::Strict => "",
                     Mode::Lenient => " (nor, unreported, the elements after it that lack it)",
                 };
-                self.departure(
+                self.departure_in_parts(
                     node,
                     ErrorCode::Namespace,
-                    format!(
-                        "<{}> is not in the FHIR namespace {FHIR_NS}{rest}",
-                        node.tag_name().name()
-                    ),
+                    &[
+                        "<",
+                        node.tag_name().name(),
+                        "> is not in the FHIR namespace ",
+                        FHIR_NS,
+                        rest,
+                    ],
                 )
             }
             Some(other) => self.fail(
@@ -767,9 +775,9 @@ impl<'a, 'i> Reader<'a, 'i> {
     /// The `value` attribute of a primitive element, which may carry nothing
     /// else (an `id` or extensions on a primitive cannot be represented).
     pub fn value(&mut self, node: Node<'a, 'i>) -> Result<&'a str> {
-        let mut value = None;
-        for attr in node.attributes() {
-            if attr.name() != "value" || attr.namespace().is_some() {
+        let value = match node.sole_attribute("value") {
+            Ok(value) => value,
+            Err(attr) => {
                 return self.fail(
                     node,
                     ErrorCode::Unsupported,
@@ -777,10 +785,9 @@ impl<'a, 'i> Reader<'a, 'i> {
                         "attribute `{}` on a primitive element is not supported",
                         attr.name()
                     ),
-                );
+                )
             }
-            value = Some(attr.value());
-        }
+        };
         for child in node.children() {
             let Some(child) = self.element(child)? else {
                 continue;
@@ -987,10 +994,21 @@ impl<'a, 'i> Reader<'a, 'i> {
 
     /// The claimed `meta.profile` values of a resource element.
     pub fn claimed_profiles(resource: Node<'a, 'i>) -> impl Iterator<Item = &'a str> {
-        resource
-            .children_named("meta")
-            .flat_map(|m| m.children_named("profile"))
-            .filter_map(value_attribute)
+        // Written out: the adapters' version costs several times as much,
+        // and every resource read asks.
+        let mut metas = resource.children();
+        let mut profiles: Option<super::Children<'a, 'i>> = None;
+        std::iter::from_fn(move || loop {
+            if let Some(children) = &mut profiles {
+                if let Some(profile) = children.find(|p| p.is_element_named("profile")) {
+                    match value_attribute(profile) {
+                        Some(value) => return Some(value),
+                        None => continue,
+                    }
+                }
+            }
+            profiles = Some(metas.find(|m| m.is_element_named("meta"))?.children());
+        })
     }
 }
 

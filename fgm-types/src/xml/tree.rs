@@ -218,7 +218,18 @@ impl<'i> Document<'i> {
     /// spans are told apart without looking at their text.
     #[inline]
     fn is(&self, span: Span, text: &str) -> bool {
-        (span.end - span.start) as usize == text.len() && self.str(span) == text
+        (span.end - span.start) as usize == text.len() && self.bytes(span) == text.as_bytes()
+    }
+
+    /// The bytes at `span`: [`Document::str`] without the checks that its
+    /// ends fall on character boundaries, for comparisons.
+    #[inline]
+    fn bytes(&self, span: Span) -> &[u8] {
+        if span.start >= OWNED {
+            &self.owned.as_bytes()[(span.start - OWNED) as usize..(span.end - OWNED) as usize]
+        } else {
+            &self.text.as_bytes()[span.start as usize..span.end as usize]
+        }
     }
 
     #[inline]
@@ -476,6 +487,26 @@ impl<'a, 'i: 'a> Node<'a, 'i> {
             .iter()
             .find(|a| a.namespace == 0 && doc.is(a.name, name))
             .map(|a| doc.str(a.value))
+    }
+
+    /// The value of the attribute `name` in no namespace when the node has
+    /// no other attribute (`Ok(None)` when it has none at all), else the
+    /// first other attribute: a primitive element's `value`, looked up on
+    /// the table with only the value found turned into text.
+    pub fn sole_attribute(&self, name: &str) -> Result<Option<&'a str>, Attribute<'a>> {
+        let doc = self.doc;
+        let mut value = None;
+        for a in self.attribute_data() {
+            if a.namespace != 0 || !doc.is(a.name, name) {
+                return Err(Attribute {
+                    name: doc.str(a.name),
+                    namespace: doc.namespace(a.namespace),
+                    value: doc.str(a.value),
+                });
+            }
+            value = Some(a.value);
+        }
+        Ok(value.map(|v| doc.str(v)))
     }
 
     /// The parent (none for the root).
