@@ -400,20 +400,6 @@ fn id_of<'a>(resource: Node<'a, '_>) -> Option<&'a str> {
     resource.child_named("id").and_then(value_attribute)
 }
 
-/// The first profile a resource claims, white space trimmed.
-fn claimed<'a>(resource: Node<'a, '_>) -> Option<&'a str> {
-    // Written out: the first of `Reader::claimed_profiles`, without the
-    // iterator's state.
-    for meta in resource.children_named("meta") {
-        for profile in meta.children_named("profile") {
-            if let Some(value) = value_attribute(profile) {
-                return Some(value.trim());
-            }
-        }
-    }
-    None
-}
-
 type Targets = fn(&str, &str) -> Option<&'static [&'static str]>;
 
 /// A profile URL without its version suffix (`…/spine-practitioner-2-0` →
@@ -530,9 +516,9 @@ fn check_references<'a>(
             };
             // The holder is the entry's resource, or one contained in it.
             let held = if holder == resource.node {
-                resource.claim()
+                resource.claim(r)
             } else {
-                claimed(holder)
+                r.claim_of(holder)
             };
             let Some(profile) = held else {
                 continue;
@@ -547,7 +533,7 @@ fn check_references<'a>(
                 continue;
             };
             let rtype = target.tag_name().name();
-            let claim = target_entry.map_or_else(|| claimed(target), Held::claim);
+            let claim = target_entry.map_or_else(|| r.claim_of(target), |t| t.claim(r));
             let fits = allowed.iter().any(|url| {
                 match url.strip_prefix("http://hl7.org/fhir/StructureDefinition/") {
                     Some("Resource" | "DomainResource") => true,
@@ -622,9 +608,9 @@ impl<'a, 'i> Held<'a, 'i> {
         *self.id.get_or_init(|| id_of(self.node))
     }
 
-    /// The resource's [`claimed`] profile.
-    fn claim(&self) -> Option<&'a str> {
-        *self.claim.get_or_init(|| claimed(self.node))
+    /// The resource's claimed profile ([`Reader::claim_of`]).
+    fn claim(&self, r: &Reader<'a, 'i>) -> Option<&'a str> {
+        *self.claim.get_or_init(|| r.claim_of(self.node))
     }
 }
 

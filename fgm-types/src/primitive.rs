@@ -808,7 +808,6 @@ mod lex {
             None => (rest, None),
         };
         let colon = first(rest, COLON, b':');
-        let slash = first(rest, SLASH, b'/');
         let broken = |what: &str| Err(format!("it is not a URI reference (RFC 3986): {what}"));
         for (part, what) in [(fragment, "the fragment"), (query, "the query")] {
             if part.is_some_and(|p| !run(p, COLON | AT | SLASH | QUESTION)) {
@@ -819,7 +818,7 @@ mod lex {
         }
         // A colon before the first slash ends a scheme.
         let hier = match colon {
-            Some(c) if slash.is_none_or(|s| c < s) => {
+            Some(c) if seen & SLASH == 0 || !rest[..c].contains(&b'/') => {
                 let scheme = &rest[..c];
                 let ok = scheme.first().is_some_and(u8::is_ascii_alphabetic)
                     && scheme
@@ -836,7 +835,7 @@ mod lex {
             Some(after) => {
                 let end = after.iter().position(|&b| b == b'/').unwrap_or(after.len());
                 let authority = &after[..end];
-                let (userinfo, host_port) = match authority.iter().position(|&b| b == b'@') {
+                let (userinfo, host_port) = match first(authority, AT, b'@') {
                     Some(i) => (&authority[..i], &authority[i + 1..]),
                     None => (&authority[..0], authority),
                 };

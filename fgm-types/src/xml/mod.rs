@@ -278,16 +278,23 @@ fn choose_resource<'a, 'i, T>(
     read: fn(&mut Reader<'a, 'i>, Node<'a, 'i>, usize) -> Result<T>,
 ) -> Result<T> {
     let rtype = resource.tag_name().name();
-    // The first variant of this type whose profile the resource claims
-    // (the claims found once: a resource claims one profile, or none).
-    let mut claims = Reader::claimed_profiles(resource);
-    let claimed = match (claims.next(), claims.next()) {
-        (None, _) => None,
-        (Some(only), None) => variants.iter().position(|v| v.1 == only && v.0 == rtype),
-        (Some(_), Some(_)) => variants
-            .iter()
-            .position(|v| v.0 == rtype && Reader::claimed_profiles(resource).any(|c| c == v.1)),
-    };
+    // The first variant of this type whose profile the resource claims, in
+    // one walk over the claims that stops once the first variant of the
+    // type is named; and the first claim, which the reference check asks
+    // for again.
+    let first_of_type = variants.iter().position(|v| v.0 == rtype);
+    let mut first_claim = None;
+    let mut claimed: Option<usize> = None;
+    for claim in Reader::claimed_profiles(resource) {
+        first_claim.get_or_insert(claim);
+        if let Some(i) = variants.iter().position(|v| v.0 == rtype && v.1 == claim) {
+            claimed = Some(claimed.map_or(i, |c| c.min(i)));
+            if Some(i) == first_of_type {
+                break;
+            }
+        }
+    }
+    r.note_claim(resource, first_claim);
     if let Some(i) = claimed {
         return read(r, resource, i);
     }

@@ -471,7 +471,15 @@ pub struct Reader<'a, 'i> {
     /// The document's number for the FHIR namespace.
     fhir_ns: NamespaceId,
     preferred: &'static [&'static str],
+    /// The first profile each resource read so far claims, noted when it
+    /// was chosen (the reference check asks again); room for the
+    /// resources of a message, the others looked up when asked.
+    claims: [(u32, Option<&'a str>); CLAIMS],
+    claims_len: usize,
 }
+
+/// How many resources' claims a reader keeps.
+const CLAIMS: usize = 8;
 
 /// Where a reader was, to go back after a trial read.
 pub struct Checkpoint {
@@ -497,6 +505,31 @@ impl<'a, 'i> Reader<'a, 'i> {
             namespace_warned: false,
             fhir_ns: doc.namespace_id(FHIR_NS),
             preferred: &[],
+            claims: [(0, None); CLAIMS],
+            claims_len: 0,
+        }
+    }
+
+    /// Notes the first profile `resource` claims, white space trimmed.
+    pub(crate) fn note_claim(&mut self, resource: Node<'a, 'i>, claim: Option<&'a str>) {
+        let id = resource.id().index();
+        let noted = &self.claims[..self.claims_len];
+        if self.claims_len < CLAIMS && !noted.iter().any(|(n, _)| *n == id) {
+            self.claims[self.claims_len] = (id, claim.map(str::trim));
+            self.claims_len += 1;
+        }
+    }
+
+    /// The first profile `resource` claims, white space trimmed: as noted
+    /// when it was read, else looked up.
+    pub(crate) fn claim_of(&self, resource: Node<'a, 'i>) -> Option<&'a str> {
+        let id = resource.id().index();
+        match self.claims[..self.claims_len]
+            .iter()
+            .find(|(n, _)| *n == id)
+        {
+            Some((_, claim)) => *claim,
+            None => Reader::claimed_profiles(resource).next().map(str::trim),
         }
     }
 

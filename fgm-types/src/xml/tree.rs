@@ -129,6 +129,13 @@ impl fmt::Debug for Document<'_> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct NodeId(u32);
 
+impl NodeId {
+    /// The node's place in the table (document order).
+    pub(crate) fn index(self) -> u32 {
+        self.0
+    }
+}
+
 /// A node of a [`Document`]: an element, a text, a comment, a processing
 /// instruction, or the document root.
 #[derive(Clone, Copy)]
