@@ -436,8 +436,8 @@ fn check_references<'a>(
     carried: &[&str],
 ) -> Result<()> {
     // A message holds a handful of resources: a list searched in order is
-    // cheaper than a map. Each one's id and claim are looked up once, when
-    // first asked.
+    // cheaper than a map. Each one's id is looked up once, when first asked;
+    // claims come from the reader, which noted them as it chose profiles.
     let mut resources: Vec<Held> = Vec::with_capacity(4);
     for entry in bundle.children_named("entry") {
         if let Some(res) = entry
@@ -455,15 +455,13 @@ fn check_references<'a>(
             let Some(value) = value_attribute(reference) else {
                 continue;
             };
-            // The target, with its entry when it is an entry's resource.
-            let found: Option<(Node, Option<&Held>)> = if let Some(local) = value.strip_prefix('#')
-            {
+            // The target.
+            let found: Option<Node> = if let Some(local) = value.strip_prefix('#') {
                 resource
                     .node
                     .children_named("contained")
                     .filter_map(|c| c.first_element_child())
                     .find(|x| id_of(*x) == Some(local))
-                    .map(|x| (x, None))
             } else if is_absolute(value) {
                 continue; // absolute: outside the message, not checked
             } else {
@@ -474,7 +472,7 @@ fn check_references<'a>(
                         resources
                             .iter()
                             .find(|res| res.node.tag_name().name() == rtype && res.id() == Some(id))
-                            .map(|res| (res.node, Some(res)))
+                            .map(|res| res.node)
                     })
             };
             let issue = |code, message: String| {
@@ -487,7 +485,7 @@ fn check_references<'a>(
                     message,
                 }
             };
-            let Some((target, target_entry)) = found else {
+            let Some(target) = found else {
                 return Err(issue(
                     ErrorCode::DanglingReference,
                     if value.starts_with('#') {
@@ -515,12 +513,7 @@ fn check_references<'a>(
                 continue;
             };
             // The holder is the entry's resource, or one contained in it.
-            let held = if holder == resource.node {
-                resource.claim(r)
-            } else {
-                r.claim_of(holder)
-            };
-            let Some(profile) = held else {
+            let Some(profile) = r.claim_of(holder) else {
                 continue;
             };
             path.clear();
@@ -533,7 +526,7 @@ fn check_references<'a>(
                 continue;
             };
             let rtype = target.tag_name().name();
-            let claim = target_entry.map_or_else(|| r.claim_of(target), |t| t.claim(r));
+            let claim = r.claim_of(target);
             let fits = allowed.iter().any(|url| {
                 match url.strip_prefix("http://hl7.org/fhir/StructureDefinition/") {
                     Some("Resource" | "DomainResource") => true,
@@ -586,12 +579,11 @@ fn check_references<'a>(
     Ok(())
 }
 
-/// An entry's resource, with what the reference check asks of it: each
-/// looked up when first asked (a message without references asks nothing).
+/// An entry's resource, with its id looked up when first asked (a message
+/// without references asks nothing).
 struct Held<'a, 'i> {
     node: Node<'a, 'i>,
     id: OnceCell<Option<&'a str>>,
-    claim: OnceCell<Option<&'a str>>,
 }
 
 impl<'a, 'i> Held<'a, 'i> {
@@ -599,18 +591,12 @@ impl<'a, 'i> Held<'a, 'i> {
         Held {
             node,
             id: OnceCell::new(),
-            claim: OnceCell::new(),
         }
     }
 
     /// The resource's [`id_of`].
     fn id(&self) -> Option<&'a str> {
         *self.id.get_or_init(|| id_of(self.node))
-    }
-
-    /// The resource's claimed profile ([`Reader::claim_of`]).
-    fn claim(&self, r: &Reader<'a, 'i>) -> Option<&'a str> {
-        *self.claim.get_or_init(|| r.claim_of(self.node))
     }
 }
 

@@ -818,7 +818,7 @@ mod lex {
         }
         // A colon before the first slash ends a scheme.
         let hier = match colon {
-            Some(c) if seen & SLASH == 0 || !rest[..c].contains(&b'/') => {
+            Some(c) if first(&rest[..c], SLASH, b'/').is_none() => {
                 let scheme = &rest[..c];
                 let ok = scheme.first().is_some_and(u8::is_ascii_alphabetic)
                     && scheme

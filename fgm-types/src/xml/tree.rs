@@ -229,13 +229,24 @@ impl<'i> Document<'i> {
     }
 
     /// The bytes at `span`: [`Document::str`] without the checks that its
-    /// ends fall on character boundaries, for comparisons.
+    /// ends fall on character boundaries, for comparisons. (Written out
+    /// beside it: sharing the branch changed what is inlined and cost 2%
+    /// more instructions per typed parse.)
     #[inline]
     fn bytes(&self, span: Span) -> &[u8] {
         if span.start >= OWNED {
             &self.owned.as_bytes()[(span.start - OWNED) as usize..(span.end - OWNED) as usize]
         } else {
             &self.text.as_bytes()[span.start as usize..span.end as usize]
+        }
+    }
+
+    /// An attribute of the table, as text.
+    fn attribute(&self, a: &AttrData) -> Attribute<'_> {
+        Attribute {
+            name: self.str(a.name),
+            namespace: self.namespace(a.namespace),
+            value: self.str(a.value),
         }
     }
 
@@ -468,11 +479,7 @@ impl<'a, 'i: 'a> Node<'a, 'i> {
     /// attributes).
     pub fn attributes(&self) -> impl ExactSizeIterator<Item = Attribute<'a>> + 'a {
         let doc = self.doc;
-        self.attribute_data().iter().map(move |a| Attribute {
-            name: doc.str(a.name),
-            namespace: doc.namespace(a.namespace),
-            value: doc.str(a.value),
-        })
+        self.attribute_data().iter().map(move |a| doc.attribute(a))
     }
 
     /// The attributes in the table (they follow the previous node's).
@@ -505,11 +512,7 @@ impl<'a, 'i: 'a> Node<'a, 'i> {
         let mut value = None;
         for a in self.attribute_data() {
             if a.namespace != 0 || !doc.is(a.name, name) {
-                return Err(Attribute {
-                    name: doc.str(a.name),
-                    namespace: doc.namespace(a.namespace),
-                    value: doc.str(a.value),
-                });
+                return Err(doc.attribute(a));
             }
             value = Some(a.value);
         }
