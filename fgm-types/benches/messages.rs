@@ -5,7 +5,7 @@
 //! cargo bench -p fgm-types --bench messages            # everything
 //! cargo bench -p fgm-types --bench messages -- quick   # fewer iterations
 //! # one task in a loop, for a profiler (callgrind counts instructions):
-//! cargo bench -p fgm-types --bench messages -- profile floor|typed|write|validate FILE N
+//! cargo bench -p fgm-types --bench messages -- profile floor|typed|noref|write|validate FILE N
 //! ```
 //!
 //! Times are medians of many iterations in one process; memory is the rise
@@ -184,16 +184,18 @@ fn profile(task: &str, file: &str, n: usize) {
     let bytes = std::fs::read(file).unwrap();
     let text = std::str::from_utf8(&bytes).unwrap();
     let m = Message::parse(&bytes).unwrap().value;
+    let noref = ReadOptions::default().with_check_references(false);
     for _ in 0..n {
         match task {
             "floor" => drop(black_box(roxmltree::Document::parse(black_box(text)))),
             "typed" => drop(black_box(Message::parse(black_box(&bytes)))),
+            "noref" => drop(black_box(Message::parse_with(black_box(&bytes), &noref))),
             "write" => drop(black_box(black_box(&m).to_xml())),
             "validate" => drop(black_box(validate(
                 black_box(&m),
                 &ValidateOptions::default(),
             ))),
-            _ => panic!("profile floor|typed|write|validate FILE N"),
+            _ => panic!("profile floor|typed|noref|write|validate FILE N"),
         }
     }
 }

@@ -152,11 +152,16 @@ pub fn read_message<M: FhirMessage>(input: &[u8], options: &ReadOptions) -> Resu
         value,
         warnings: Vec::new(),
     });
-    if let Ok(parsed) = &mut read {
-        if options.check_references {
-            check_references(&mut r, root, M::reference_targets, M::profiles(event))?;
+    let checked = match &read {
+        Ok(_) if options.check_references => {
+            check_references(&mut r, root, M::reference_targets, M::profiles(event))
         }
-        parsed.warnings = r.into_warnings();
+        _ => Ok(()),
+    };
+    match (&mut read, checked) {
+        (Ok(parsed), Ok(())) => parsed.warnings = r.take_warnings(),
+        (_, Err(issue)) => read = Err(issue),
+        (Err(_), Ok(())) => {}
     }
     read
 }
@@ -359,7 +364,11 @@ impl EntryReport for XmlEntries<'_, '_, '_> {
 /// The FHIR path of an element, from the Bundle down: repeated elements
 /// (and every `entry`) carry their index.
 fn path_of(node: Node) -> String {
-    let mut segments: Vec<(&str, Option<u32>)> = Vec::with_capacity(16);
+    // The segments, from the node up: on the stack to this depth.
+    const ROOM: usize = 32;
+    let mut segments: [(&str, Option<u32>); ROOM] = [("", None); ROOM];
+    let mut deeper: Vec<(&str, Option<u32>)> = Vec::new();
+    let mut depth = 0;
     let mut at = Some(node);
     while let Some(n) = at.filter(Node::is_element) {
         let name = n.tag_name().name();
@@ -378,21 +387,30 @@ fn path_of(node: Node) -> String {
             sibling = s.next_sibling();
         }
         let repeated = name == "entry" || index > 0 || later;
-        segments.push((name, repeated.then_some(index)));
+        let segment = (name, repeated.then_some(index));
+        match segments.get_mut(depth) {
+            Some(slot) => *slot = segment,
+            None => deeper.push(segment),
+        }
+        depth += 1;
         at = n.parent();
     }
-    segments.reverse();
-    crate::xml::fhir_path(&segments)
+    if depth <= ROOM {
+        segments[..depth].reverse();
+        crate::xml::fhir_path(&segments[..depth])
+    } else {
+        let mut all = segments.to_vec();
+        all.append(&mut deeper);
+        all.reverse();
+        crate::xml::fhir_path(&all)
+    }
 }
 
 /// Whether a reference is absolute (`…://…` or `urn:…`): outside the
 /// message. A relative one (`Type/id`) usually has no `:` at all.
 fn is_absolute(value: &str) -> bool {
-    let b = value.as_bytes();
-    value.starts_with("urn:")
-        || b.iter()
-            .enumerate()
-            .any(|(i, &c)| c == b':' && b[i + 1..].starts_with(b"//"))
+    // The library's substring search, not a walk byte by byte.
+    value.starts_with("urn:") || value.contains("://")
 }
 
 /// A resource's id.
@@ -435,30 +453,33 @@ fn check_references<'a>(
     targets: Targets,
     carried: &[&str],
 ) -> Result<()> {
-    // A message holds a handful of resources: a list searched in order is
-    // cheaper than a map. Each one's id is looked up once, when first asked;
-    // claims come from the reader, which noted them as it chose profiles.
-    let mut resources: Vec<Held> = Vec::with_capacity(4);
-    for entry in bundle.children_named("entry") {
-        if let Some(res) = entry
+    // A message holds a handful of resources, kept on the stack (past the
+    // first few, on the heap). Each one's id is looked up once, when first
+    // asked; claims come from the reader, which noted them as it chose
+    // profiles.
+    const HELD: usize = 8;
+    let mut held: [Option<Held>; HELD] = [const { None }; HELD];
+    let mut more: Vec<Held> = Vec::new();
+    let entries = bundle.children_named("entry").filter_map(|entry| {
+        entry
             .child_named("resource")
             .and_then(|r| r.first_element_child())
-        {
-            resources.push(Held::new(res));
+    });
+    for (i, resource) in entries.enumerate() {
+        match held.get_mut(i) {
+            Some(slot) => *slot = Some(Held::new(resource)),
+            None => more.push(Held::new(resource)),
         }
     }
-    // Room for the usual depth and path of a reference: allocated once.
-    let mut element: Vec<&str> = Vec::with_capacity(16);
-    let mut path = String::with_capacity(128);
-    for resource in &resources {
-        for reference in resource.node.descendants_named("reference") {
+    let resources = || held.iter().flatten().chain(&more);
+    for resource in resources().map(|held| held.node) {
+        for reference in resource.descendants_named("reference") {
             let Some(value) = value_attribute(reference) else {
                 continue;
             };
             // The target.
             let found: Option<Node> = if let Some(local) = value.strip_prefix('#') {
                 resource
-                    .node
                     .children_named("contained")
                     .filter_map(|c| c.first_element_child())
                     .find(|x| id_of(*x) == Some(local))
@@ -469,9 +490,8 @@ fn check_references<'a>(
                 slash
                     .map(|at| (&value[..at], &value[at + 1..]))
                     .and_then(|(rtype, id)| {
-                        resources
-                            .iter()
-                            .find(|res| res.node.tag_name().name() == rtype && res.id() == Some(id))
+                        resources()
+                            .find(|res| res.node.is_element_named(rtype) && res.id() == Some(id))
                             .map(|res| res.node)
                     })
             };
@@ -491,38 +511,28 @@ fn check_references<'a>(
                     if value.starts_with('#') {
                         format!(
                             "`{value}` names no resource contained in this {}",
-                            resource.node.tag_name().name()
+                            resource.tag_name().name()
                         )
                     } else {
                         format!("`{value}` names no resource of this message")
                     },
                 ));
             };
-            // In one walk up: the resource that holds the reference, and
-            // the names of the elements between them.
-            element.clear();
+            // The resource that holds the reference: the entry's, or one
+            // contained in it.
             let Some(holder) = reference.ancestors().find(|a| {
-                let holds = a.is_element()
+                a.is_element()
                     && a.parent()
-                        .is_some_and(|p| matches!(p.tag_name().name(), "resource" | "contained"));
-                if !holds && *a != reference {
-                    element.push(a.tag_name().name());
-                }
-                holds
+                        .is_some_and(|p| matches!(p.tag_name().name(), "resource" | "contained"))
             }) else {
                 continue;
             };
-            // The holder is the entry's resource, or one contained in it.
             let Some(profile) = r.claim_of(holder) else {
                 continue;
             };
-            path.clear();
-            path.push_str(holder.tag_name().name());
-            for name in element.iter().rev() {
-                path.push('.');
-                path.push_str(name);
-            }
-            let Some(allowed) = targets(profile, &path) else {
+            let mut buffer = [0u8; PATH_ROOM];
+            let path = ElementPath::new(holder, reference, &mut buffer);
+            let Some(allowed) = targets(profile, path.as_str()) else {
                 continue;
             };
             let rtype = target.tag_name().name();
@@ -535,6 +545,7 @@ fn check_references<'a>(
                 }
             });
             if !fits {
+                let path = path.as_str();
                 // Written piece by piece into one allocation (no formatter).
                 let claim_text = claim.unwrap_or("no profile");
                 let mut message = String::with_capacity(
@@ -553,11 +564,11 @@ fn check_references<'a>(
                     " claiming ",
                     claim_text,
                     ", but ",
+                    path,
+                    " may only point at ",
                 ] {
                     message.push_str(piece);
                 }
-                message.push_str(&path);
-                message.push_str(" may only point at ");
                 for (i, url) in allowed.iter().enumerate() {
                     if i > 0 {
                         message.push_str(" | ");
@@ -577,6 +588,61 @@ fn check_references<'a>(
         }
     }
     Ok(())
+}
+
+/// The path of a reference in the resource that holds it, as the
+/// definitions name the element (`MessageHeader.author`: the holder's type
+/// and the elements down to the reference's parent), written into a buffer
+/// on the stack (on the heap when it is longer).
+enum ElementPath<'b> {
+    Stack(&'b str),
+    Heap(String),
+}
+
+/// The room [`ElementPath`] has on the stack: enough for every path of the
+/// definitions.
+const PATH_ROOM: usize = 128;
+
+impl<'b> ElementPath<'b> {
+    /// The path from `holder` down to `reference`'s parent; `reference` is
+    /// `holder` or below it. Written from its end, walking up: two walks,
+    /// no list.
+    fn new(holder: Node, reference: Node, buffer: &'b mut [u8; PATH_ROOM]) -> Self {
+        let below = (holder != reference).then(|| reference.parent()).flatten();
+        let names = || {
+            std::iter::successors(below, Node::parent)
+                .take_while(move |a| *a != holder)
+                .map(|a| a.tag_name().name())
+        };
+        let len = holder.tag_name().name().len() + names().map(|n| n.len() + 1).sum::<usize>();
+        let mut heap = Vec::new();
+        let out: &mut [u8] = if len <= PATH_ROOM {
+            &mut buffer[..len]
+        } else {
+            heap.resize(len, 0);
+            &mut heap
+        };
+        let mut end = len;
+        for name in names() {
+            out[end - name.len()..end].copy_from_slice(name.as_bytes());
+            end -= name.len() + 1;
+            out[end] = b'.';
+        }
+        out[..end].copy_from_slice(holder.tag_name().name().as_bytes());
+        // Element names joined with dots: UTF-8, as they were.
+        if len <= PATH_ROOM {
+            ElementPath::Stack(std::str::from_utf8(&buffer[..len]).expect("names and dots"))
+        } else {
+            ElementPath::Heap(String::from_utf8(heap).expect("names and dots"))
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            ElementPath::Stack(s) => s,
+            ElementPath::Heap(s) => s,
+        }
+    }
 }
 
 /// An entry's resource, with its id looked up when first asked (a message

@@ -71,7 +71,12 @@ pub trait FhirChoice: Sized {
 
 impl<T: FhirElement> FhirElement for Box<T> {
     fn read_element<'a, 'i>(r: &mut Reader<'a, 'i>, node: Node<'a, 'i>) -> Result<Self> {
-        T::read_element(r, node).map(Box::new)
+        // Room first, then the value moved in once (`Box::new` on a value
+        // read keeps a second copy of it, for the case that allocating
+        // fails).
+        let room = Box::new_uninit();
+        let value = T::read_element(r, node)?;
+        Ok(Box::write(room, value))
     }
     fn write_element(&self, w: &mut Writer, name: &str) {
         (**self).write_element(w, name)

@@ -461,10 +461,15 @@ pub struct Reader<'a, 'i> {
     /// The last position asked for (byte offset, line, column), so that
     /// positions are counted on from there.
     last_position: Cell<(usize, u32, u32)>,
-    /// The warnings, each with how many more like it (same code, path and
-    /// message, on a sibling element) came straight after: 100,000 unknown
-    /// `<note>`s are one warning, not 100,000.
-    warnings: Vec<(Issue, u32)>,
+    /// The warnings. A warning like the last (same code, path and message,
+    /// on a sibling element) is counted instead: 100,000 unknown `<note>`s
+    /// are one warning, not 100,000.
+    warnings: Vec<Issue>,
+    /// How many more like the last warning came straight after it.
+    repeats: u32,
+    /// The counts of the warnings before the last, where not 0 (warning
+    /// index, count): few, and written into the messages at the end.
+    repeated: Vec<(usize, u32)>,
     /// The parent of the element the last warning was about.
     warned_parent: Option<NodeId>,
     namespace_warned: bool,
@@ -486,6 +491,7 @@ pub struct Checkpoint {
     path: usize,
     warnings: usize,
     repeats: u32,
+    repeated: usize,
     warned_parent: Option<NodeId>,
     mode: Mode,
     namespace_warned: bool,
@@ -501,6 +507,8 @@ impl<'a, 'i> Reader<'a, 'i> {
             path: Vec::with_capacity(24),
             last_position: Cell::new((0, 1, 1)),
             warnings: Vec::new(),
+            repeats: 0,
+            repeated: Vec::new(),
             warned_parent: None,
             namespace_warned: false,
             fhir_ns: doc.namespace_id(FHIR_NS),
@@ -555,17 +563,35 @@ impl<'a, 'i> Reader<'a, 'i> {
     }
 
     /// The warnings so far.
-    pub fn into_warnings(self) -> Vec<Issue> {
-        self.warnings
-            .into_iter()
-            .map(|(mut issue, repeats)| {
-                if repeats > 0 {
-                    write!(issue.message, " (and {repeats} more like it after)")
-                        .expect("writing to a String");
-                }
-                issue
-            })
-            .collect()
+    pub fn into_warnings(mut self) -> Vec<Issue> {
+        self.take_warnings()
+    }
+
+    /// [`Reader::into_warnings`], leaving none (and the reader where it is).
+    pub(crate) fn take_warnings(&mut self) -> Vec<Issue> {
+        self.close_repeats();
+        for (i, repeats) in self.repeated.drain(..) {
+            write!(
+                self.warnings[i].message,
+                " (and {repeats} more like it after)"
+            )
+            .expect("writing to a String");
+        }
+        std::mem::take(&mut self.warnings)
+    }
+
+    /// Keeps the last warning's count, before another warning comes.
+    fn close_repeats(&mut self) {
+        if self.repeats > 0 {
+            self.repeated.push((self.warnings.len() - 1, self.repeats));
+            self.repeats = 0;
+        }
+    }
+
+    /// Records a warning, after the last.
+    fn push_warning(&mut self, issue: Issue) {
+        self.close_repeats();
+        self.warnings.push(issue);
     }
 
     /// The FHIR path so far.
@@ -674,15 +700,14 @@ impl<'a, 'i> Reader<'a, 'i> {
         let parent = node.parent().map(|p| p.id());
         let sibling = parent.is_some() && parent == self.warned_parent;
         let repeat = sibling
-            && self.warnings.last().is_some_and(|(last, _)| {
+            && self.warnings.last().is_some_and(|last| {
                 last.code == code && self.path_is(&last.path) && message.is(&last.message)
             });
-        match self.warnings.last_mut() {
-            Some((_, repeats)) if repeat => *repeats += 1,
-            _ => {
-                let issue = self.issue(node, code, message.into_string());
-                self.warnings.push((issue, 0));
-            }
+        if repeat {
+            self.repeats += 1;
+        } else {
+            let issue = self.issue(node, code, message.into_string());
+            self.push_warning(issue);
         }
         self.warned_parent = parent;
         Ok(())
@@ -717,7 +742,7 @@ impl<'a, 'i> Reader<'a, 'i> {
 
     /// Records a warning found outside the derived readers.
     pub fn warn(&mut self, issue: Issue) {
-        self.warnings.push((issue, 0));
+        self.push_warning(issue);
         self.warned_parent = None;
     }
 
@@ -726,7 +751,8 @@ impl<'a, 'i> Reader<'a, 'i> {
         Checkpoint {
             path: self.path.len(),
             warnings: self.warnings.len(),
-            repeats: self.warnings.last().map_or(0, |w| w.1),
+            repeats: self.repeats,
+            repeated: self.repeated.len(),
             warned_parent: self.warned_parent,
             mode: self.mode,
             namespace_warned: self.namespace_warned,
@@ -737,9 +763,8 @@ impl<'a, 'i> Reader<'a, 'i> {
     pub fn restore(&mut self, c: Checkpoint) {
         self.path.truncate(c.path);
         self.warnings.truncate(c.warnings);
-        if let Some(last) = self.warnings.last_mut() {
-            last.1 = c.repeats;
-        }
+        self.repeats = c.repeats;
+        self.repeated.truncate(c.repeated);
         self.warned_parent = c.warned_parent;
         self.mode = c.mode;
         self.namespace_warned = c.namespace_warned;
@@ -843,21 +868,29 @@ impl<'a, 'i> Reader<'a, 'i> {
 
     /// The value of the `value` attribute of `node`'s first child called
     /// `name` (a slice discriminator).
+    #[inline] // `name` is known where it is called: compared in place
     pub fn discriminator(node: Node<'a, 'i>, name: &str) -> Option<&'a str> {
         node.child_named(name).and_then(value_attribute)
     }
 
     /// Checks a fixed value.
+    #[inline] // `expected` is known where it is called: compared in place
     pub fn fixed(&mut self, node: Node<'a, 'i>, expected: &str) -> Result<()> {
         let value = self.value(node)?;
         if value != expected {
-            return self.fail(
-                node,
-                ErrorCode::Fixed,
-                format!("the value is fixed to `{expected}`, not `{value}`"),
-            );
+            return self.not_fixed(node, expected, value);
         }
         Ok(())
+    }
+
+    /// The error of [`Reader::fixed`], out of line.
+    #[cold]
+    fn not_fixed(&self, node: Node, expected: &str, value: &str) -> Result<()> {
+        self.fail(
+            node,
+            ErrorCode::Fixed,
+            format!("the value is fixed to `{expected}`, not `{value}`"),
+        )
     }
 
     /// Checks canonical order: `position` must not come before what was read.
@@ -1047,6 +1080,7 @@ impl<'a, 'i> Reader<'a, 'i> {
 
 /// The `value` attribute of an element: the one in no namespace (roxmltree
 /// 0.21's `attribute("value")` also matches a namespaced `x:value`).
+#[inline]
 pub(crate) fn value_attribute<'a>(node: Node<'a, '_>) -> Option<&'a str> {
     node.attribute("value")
 }

@@ -493,6 +493,7 @@ impl<'a, 'i: 'a> Node<'a, 'i> {
     }
 
     /// The value of the attribute `name` in no namespace.
+    #[inline] // `name` is known where it is called: compared in place
     pub fn attribute(&self, name: &str) -> Option<&'a str> {
         // Compared on the table, lengths first: only the value found is
         // looked up.
@@ -507,6 +508,7 @@ impl<'a, 'i: 'a> Node<'a, 'i> {
     /// no other attribute (`Ok(None)` when it has none at all), else the
     /// first other attribute: a primitive element's `value`, looked up on
     /// the table with only the value found turned into text.
+    #[inline] // `name` is known where it is called: compared in place
     pub fn sole_attribute(&self, name: &str) -> Result<Option<&'a str>, Attribute<'a>> {
         let doc = self.doc;
         let mut value = None;
@@ -584,6 +586,7 @@ impl<'a, 'i: 'a> Node<'a, 'i> {
     }
 
     /// The first child element called `name`.
+    #[inline] // `name` is known where it is called: compared in place
     pub fn child_named(&self, name: &str) -> Option<Node<'a, 'i>> {
         self.children().find(|c| c.is_element_named(name))
     }
