@@ -68,6 +68,8 @@ impl Overflow {
     /// children.
     pub fn push_element(&mut self, anchor: usize, node: Node) {
         let kept = self.kept();
+        // Room for it at once, not grown as it is written.
+        kept.xml.reserve(node.source_len());
         write_node(&mut kept.xml, node, FHIR_NS);
         kept.elements.push((anchor as u32, kept.xml.len() as u32));
     }

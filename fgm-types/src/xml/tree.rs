@@ -608,6 +608,14 @@ impl<'a, 'i: 'a> Node<'a, 'i> {
     pub fn start(&self) -> usize {
         self.data.start as usize
     }
+
+    /// How many bytes of the input the node and everything below it take,
+    /// up to where the next node starts (an estimate of its size as text).
+    pub(crate) fn source_len(&self) -> usize {
+        let next = self.doc.nodes.get(self.data.end as usize);
+        next.map_or(self.doc.text.len(), |n| n.start as usize)
+            .saturating_sub(self.start())
+    }
 }
 
 /// The children of a node.
