@@ -27,6 +27,9 @@ use std::str::FromStr;
 /// How a primitive keeps its lexical form: inline up to 24 bytes.
 type Text = compact_str::CompactString;
 
+/// The longest text a primitive keeps inline, without allocating.
+pub(crate) const INLINE: usize = std::mem::size_of::<Text>();
+
 /// Text that is not a valid lexical form of a FHIR primitive type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LexicalError {
@@ -147,6 +150,17 @@ macro_rules! primitive {
             #[allow(dead_code)] // unused for `xhtml`, which is read as XML
             pub(crate) fn from_xml(value: &str) -> Result<Self, LexicalError> {
                 $name::borrowed(value, $name::rule(value))
+            }
+
+            /// [`Self::from_xml`] on text equal to `known`, which is kept
+            /// instead of a copy.
+            #[allow(dead_code)] // used for `uri` only
+            pub(crate) fn from_xml_as(value: &str, known: &'static str) -> Result<Self, LexicalError> {
+                debug_assert_eq!(value, known);
+                match $name::rule(value) {
+                    Ok(()) => Ok($name::kept(Text::const_new(known))),
+                    Err(rule) => Err(LexicalError { fhir_type: $fhir, value: value.to_owned(), rule }),
+                }
             }
 
             /// `value`, kept (short, inline) when `checked` passed.

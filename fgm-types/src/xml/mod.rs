@@ -88,8 +88,15 @@ macro_rules! primitive_element {
         impl FhirElement for $t {
             fn read_element<'a, 'i>(r: &mut Reader<'a, 'i>, node: Node<'a, 'i>) -> Result<Self> {
                 let value = r.value(node)?;
-                // The parser has checked the characters (XML 1.0 `Char`).
-                match <$t>::from_xml(value) {
+                // The parser has checked the characters (XML 1.0 `Char`). A
+                // `uri` that is one of the interaction's profiles (each
+                // resource's `meta.profile`) keeps the static URL.
+                let known = (<$t>::FHIR_TYPE == "uri").then(|| r.preferred_text(value)).flatten();
+                let read = match known {
+                    Some(known) => <$t>::from_xml_as(value, known),
+                    None => <$t>::from_xml(value),
+                };
+                match read {
                     Ok(v) => Ok(v),
                     Err(e) => match <$t>::padded(value).filter(|_| r.mode() == Mode::Lenient) {
                         Some(v) => {

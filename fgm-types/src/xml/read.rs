@@ -552,6 +552,17 @@ impl<'a, 'i> Reader<'a, 'i> {
         self.preferred.contains(&profile)
     }
 
+    /// The preferred profile URL that `value` is, if any: a `meta.profile`
+    /// of the interaction, kept as that static text rather than copied to
+    /// the heap (too long to be kept inline).
+    #[inline]
+    pub(crate) fn preferred_text(&self, value: &str) -> Option<&'static str> {
+        if value.len() <= crate::primitive::INLINE {
+            return None;
+        }
+        self.preferred.iter().find(|p| **p == value).copied()
+    }
+
     /// The document.
     pub fn document(&self) -> &'a Document<'i> {
         self.doc
