@@ -15,8 +15,6 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use super::FHIR_NS;
-
 /// Strings at or past this offset are in the document's own buffer (text
 /// the input holds escaped), not in the input.
 const OWNED: u32 = 1 << 31;
@@ -649,10 +647,12 @@ struct Scanner<'i> {
     at: usize,
     max_nodes: usize,
     max_depth: usize,
-    /// The open elements: node index and default namespace in scope.
-    open: Vec<(u32, u32)>,
-    /// Namespace URIs seen, as indexes into `doc.namespaces` (+1).
-    known_namespaces: Vec<(Span, u32)>,
+    /// The innermost open element (0 when none is): the others are its
+    /// ancestors in the node table, and its namespace is the default one
+    /// in scope.
+    open: u32,
+    /// How many elements are open.
+    depth: usize,
     /// Whether the text [`Scanner::text_len`] measured has an entity.
     escaped: bool,
 }
@@ -742,8 +742,8 @@ impl<'i> Scanner<'i> {
             at: 0,
             max_nodes: max_nodes as usize,
             max_depth,
-            open: Vec::with_capacity(32),
-            known_namespaces: Vec::new(),
+            open: 0,
+            depth: 0,
             escaped: false,
         })
     }
@@ -914,7 +914,8 @@ impl<'i> Scanner<'i> {
             let start = self.at;
             self.at += 1;
             let name = self.name()?;
-            let (parent, mut namespace) = self.open.last().copied().unwrap_or((0, 0));
+            let parent = self.open;
+            let mut namespace = self.doc.nodes[parent as usize].namespace();
             let id = self.push(Kind::Element, name, parent, start)?;
             let first_attr = self.doc.attrs.len();
             let mut declared = false;
@@ -967,19 +968,20 @@ impl<'i> Scanner<'i> {
             let node = &mut self.doc.nodes[id as usize];
             node.tag = NodeData::tag(Kind::Element, namespace);
             node.attrs_end = self.doc.attrs.len() as u32;
-            if self.open.len() + 1 > self.max_depth {
+            if self.depth + 1 > self.max_depth {
                 return None;
             }
             if empty {
-                if self.open.is_empty() {
+                if self.depth == 0 {
                     return Some(());
                 }
             } else {
-                self.open.push((id, namespace));
+                self.open = id;
+                self.depth += 1;
             }
             // The content, up to the next element that opens.
             loop {
-                let (parent, _) = *self.open.last()?;
+                let parent = self.open;
                 let text_start = self.at;
                 let len = self.text_len(text_start)?;
                 if len > 0 {
@@ -1005,9 +1007,10 @@ impl<'i> Scanner<'i> {
                             return None;
                         }
                         self.at += 1;
-                        self.open.pop();
                         self.doc.nodes[parent as usize].end = self.doc.nodes.len() as u32;
-                        if self.open.is_empty() {
+                        self.open = self.doc.nodes[parent as usize].parent;
+                        self.depth -= 1;
+                        if self.depth == 0 {
                             return Some(());
                         }
                     }
@@ -1029,23 +1032,17 @@ impl<'i> Scanner<'i> {
         {
             return None;
         }
-        if let Some(&(_, i)) = self
-            .known_namespaces
+        // A document declares a few: looked for in order.
+        if let Some(i) = self
+            .doc
+            .namespaces
             .iter()
-            .find(|(s, _)| self.doc.str(*s) == uri)
+            .position(|s| self.doc.str(*s) == uri)
         {
-            return Some(i);
+            return Some(i as u32 + 1);
         }
-        let fhir = uri == FHIR_NS;
         self.doc.namespaces.push(value);
-        let i = self.doc.namespaces.len() as u32;
-        // FHIR's first: the common case, found at once.
-        if fhir {
-            self.known_namespaces.insert(0, (value, i));
-        } else {
-            self.known_namespaces.push((value, i));
-        }
-        Some(i)
+        Some(self.doc.namespaces.len() as u32)
     }
 
     /// A quoted attribute value at `self.at`: entities expanded, tab and
