@@ -51,49 +51,55 @@ impl LexicalError {
         out
     }
 
-    /// The error as a sentence, `more` added, written in one allocation
-    /// (what the readers' warnings say).
-    pub(crate) fn sentence(&self, more: &str) -> String {
-        let mut out = String::with_capacity(self.value.len() + self.rule.len() + more.len() + 48);
-        self.write_to(&mut out).expect("writing to a String");
+    /// The error `value` of `fhir_type` breaking `rule` would be, as a
+    /// sentence, `more` added, written in one allocation without making the
+    /// error (no copy of the value): what the XML reader says.
+    pub(crate) fn sentence_of(fhir_type: &str, value: &str, rule: &str, more: &str) -> String {
+        let mut out = String::with_capacity(value.len() + rule.len() + more.len() + 48);
+        write_error(&mut out, fhir_type, value, rule).expect("writing to a String");
         out.push_str(more);
         out
     }
 
     /// Writes the error (what `Display` shows), piece by piece.
     fn write_to(&self, out: &mut impl fmt::Write) -> fmt::Result {
-        out.write_str("`")?;
-        self.write_escaped_value(out)?;
-        for part in ["` is not a valid FHIR ", self.fhir_type, ": ", &self.rule] {
-            out.write_str(part)?;
-        }
-        Ok(())
+        write_error(out, self.fhir_type, &self.value, &self.rule)
     }
 
     /// Writes [`LexicalError::escaped_value`].
     fn write_escaped_value(&self, out: &mut impl fmt::Write) -> fmt::Result {
-        const SHOWN: usize = 100;
-        // Printable ASCII other than a backslash or quote is written as is.
-        let plain = |b: &u8| (0x20..0x7F).contains(b) && !matches!(b, b'\\' | b'\'' | b'"');
-        // Without stopping early, so that the test vectorises.
-        if self.value.len() <= SHOWN
-            && self
-                .value
-                .as_bytes()
-                .iter()
-                .fold(true, |all, b| all & plain(b))
-        {
-            return out.write_str(&self.value);
-        }
-        for c in self.value.chars().take(SHOWN).flat_map(char::escape_debug) {
-            out.write_char(c)?;
-        }
-        let total = self.value.chars().count();
-        if total > SHOWN {
-            write!(out, "… ({total} characters)")?;
-        }
-        Ok(())
+        write_escaped(out, &self.value)
     }
+}
+
+/// Writes a lexical error: the value, its type and the rule it breaks.
+fn write_error(out: &mut impl fmt::Write, fhir_type: &str, value: &str, rule: &str) -> fmt::Result {
+    out.write_str("`")?;
+    write_escaped(out, value)?;
+    for part in ["` is not a valid FHIR ", fhir_type, ": ", rule] {
+        out.write_str(part)?;
+    }
+    Ok(())
+}
+
+/// Writes `value` as Rust would write it in a string literal (control
+/// characters escaped), cut after 100 characters.
+fn write_escaped(out: &mut impl fmt::Write, value: &str) -> fmt::Result {
+    const SHOWN: usize = 100;
+    // Printable ASCII other than a backslash or quote is written as is.
+    let plain = |b: &u8| (0x20..0x7F).contains(b) && !matches!(b, b'\\' | b'\'' | b'"');
+    // Without stopping early, so that the test vectorises.
+    if value.len() <= SHOWN && value.as_bytes().iter().fold(true, |all, b| all & plain(b)) {
+        return out.write_str(value);
+    }
+    for c in value.chars().take(SHOWN).flat_map(char::escape_debug) {
+        out.write_char(c)?;
+    }
+    let total = value.chars().count();
+    if total > SHOWN {
+        write!(out, "… ({total} characters)")?;
+    }
+    Ok(())
 }
 
 impl fmt::Display for LexicalError {
@@ -146,21 +152,13 @@ macro_rules! primitive {
 
             /// [`Self::from_text`] on text read from an XML document, whose
             /// characters the parser has checked already: only the type's
-            /// own rule is checked.
+            /// own rule is checked, and the rule broken is the error (the
+            /// value is the reader's to quote). `known`, text equal to
+            /// `value`, is kept instead of a copy.
             #[allow(dead_code)] // unused for `xhtml`, which is read as XML
-            pub(crate) fn from_xml(value: &str) -> Result<Self, LexicalError> {
-                $name::borrowed(value, $name::rule(value))
-            }
-
-            /// [`Self::from_xml`] on text equal to `known`, which is kept
-            /// instead of a copy.
-            #[allow(dead_code)] // used for `uri` only
-            pub(crate) fn from_xml_as(value: &str, known: &'static str) -> Result<Self, LexicalError> {
-                debug_assert_eq!(value, known);
-                match $name::rule(value) {
-                    Ok(()) => Ok($name::kept(Text::const_new(known))),
-                    Err(rule) => Err(LexicalError { fhir_type: $fhir, value: value.to_owned(), rule }),
-                }
+            pub(crate) fn from_xml(value: &str, known: Option<&'static str>) -> Result<Self, String> {
+                $name::rule(value)?;
+                Ok($name::kept(known.map_or_else(|| Text::new(value), Text::const_new)))
             }
 
             /// `value`, kept (short, inline) when `checked` passed.
@@ -182,10 +180,15 @@ macro_rules! primitive {
             #[allow(dead_code)] // unused for `xhtml`, which is read as XML
             pub(crate) fn padded(value: &str) -> Option<Self> {
                 // The trimmed value's characters are among the value's.
-                (value != value.trim()
-                    && lex::xml_chars(value).is_ok()
-                    && $name::rule(value.trim()).is_ok())
-                .then(|| $name(Text::new(value)))
+                lex::xml_chars(value).ok().and_then(|()| $name::padded_xml(value))
+            }
+
+            /// [`Self::padded`] on text read from an XML document, whose
+            /// characters the parser has checked already.
+            #[allow(dead_code)] // unused for `xhtml`, which is read as XML
+            pub(crate) fn padded_xml(value: &str) -> Option<Self> {
+                (value != value.trim() && $name::rule(value.trim()).is_ok())
+                    .then(|| $name(Text::new(value)))
             }
 
             /// The lexical form.

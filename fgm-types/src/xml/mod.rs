@@ -92,19 +92,18 @@ macro_rules! primitive_element {
                 // `uri` that is one of the interaction's profiles (each
                 // resource's `meta.profile`) keeps the static URL.
                 let known = (<$t>::FHIR_TYPE == "uri").then(|| r.preferred_text(value)).flatten();
-                let read = match known {
-                    Some(known) => <$t>::from_xml_as(value, known),
-                    None => <$t>::from_xml(value),
-                };
-                match read {
+                match <$t>::from_xml(value, known) {
                     Ok(v) => Ok(v),
-                    Err(e) => match <$t>::padded(value).filter(|_| r.mode() == Mode::Lenient) {
-                        Some(v) => {
-                            r.departure(node, ErrorCode::InvalidValue, e.sentence(": kept as written, white space and all"))?;
-                            Ok(v)
+                    Err(rule) => {
+                        let sentence = |more| LexicalError::sentence_of(<$t>::FHIR_TYPE, value, &rule, more);
+                        match <$t>::padded_xml(value).filter(|_| r.mode() == Mode::Lenient) {
+                            Some(v) => {
+                                r.departure(node, ErrorCode::InvalidValue, sentence(": kept as written, white space and all"))?;
+                                Ok(v)
+                            }
+                            None => r.fail(node, ErrorCode::InvalidValue, sentence("")),
                         }
-                        None => r.fail(node, ErrorCode::InvalidValue, e.to_string()),
-                    },
+                    }
                 }
             }
             fn write_element(&self, w: &mut Writer, name: &str) {
