@@ -1105,6 +1105,33 @@ mod tests {
     }
 
     #[test]
+    fn repeated_warnings_are_counted_and_a_restore_takes_back_its_counts() {
+        use super::ErrorCode::UnknownElement;
+        let doc = parse("<a><b/><b/><b/><c/><c/></a>");
+        let n: Vec<_> = doc.root_element().children().collect();
+        let mut r = Reader::new(&doc, Mode::Lenient);
+        r.push("a");
+        r.departure(n[0], UnknownElement, "x").unwrap();
+        r.departure(n[1], UnknownElement, "x").unwrap();
+        let before = r.checkpoint();
+        r.departure(n[2], UnknownElement, "x").unwrap();
+        r.departure(n[3], UnknownElement, "y").unwrap();
+        // Back to one `x` repeated once, then on another way.
+        r.restore(before);
+        r.departure(n[3], UnknownElement, "y").unwrap();
+        r.departure(n[4], UnknownElement, "y").unwrap();
+        let messages: Vec<_> = r.take_warnings().into_iter().map(|w| w.message).collect();
+        assert_eq!(
+            messages,
+            [
+                "x (and 1 more like it after)",
+                "y (and 1 more like it after)"
+            ]
+        );
+        assert!(r.take_warnings().is_empty(), "taken once");
+    }
+
+    #[test]
     fn locates_paths_down_to_the_last_element_present() {
         let text = "<Bundle>\n <entry><a/></entry>\n <entry>\n  <a/><a><b/></a></entry></Bundle>";
         let doc = parse(text);
