@@ -3,6 +3,7 @@
 //! rules checked (the header first, the event known, every reference
 //! resolved inside the message).
 
+use std::borrow::Cow;
 use std::cell::OnceCell;
 
 use crate::xml::{
@@ -531,8 +532,8 @@ fn check_references<'a>(
                 continue;
             };
             let mut buffer = [0u8; PATH_ROOM];
-            let path = ElementPath::new(holder, reference, &mut buffer);
-            let Some(allowed) = targets(profile, path.as_str()) else {
+            let path = element_path(holder, reference, &mut buffer);
+            let Some(allowed) = targets(profile, &path) else {
                 continue;
             };
             let rtype = target.tag_name().name();
@@ -545,7 +546,7 @@ fn check_references<'a>(
                 }
             });
             if !fits {
-                let path = path.as_str();
+                let path: &str = &path;
                 // Written piece by piece into one allocation (no formatter).
                 let claim_text = claim.unwrap_or("no profile");
                 let mut message = String::with_capacity(
@@ -590,58 +591,46 @@ fn check_references<'a>(
     Ok(())
 }
 
-/// The path of a reference in the resource that holds it, as the
-/// definitions name the element (`MessageHeader.author`: the holder's type
-/// and the elements down to the reference's parent), written into a buffer
-/// on the stack (on the heap when it is longer).
-enum ElementPath<'b> {
-    Stack(&'b str),
-    Heap(String),
-}
-
-/// The room [`ElementPath`] has on the stack: enough for every path of the
+/// The room [`element_path`] has on the stack: enough for every path of the
 /// definitions.
 const PATH_ROOM: usize = 128;
 
-impl<'b> ElementPath<'b> {
-    /// The path from `holder` down to `reference`'s parent; `reference` is
-    /// `holder` or below it. Written from its end, walking up: two walks,
-    /// no list.
-    fn new(holder: Node, reference: Node, buffer: &'b mut [u8; PATH_ROOM]) -> Self {
-        let below = (holder != reference).then(|| reference.parent()).flatten();
-        let names = || {
-            std::iter::successors(below, Node::parent)
-                .take_while(move |a| *a != holder)
-                .map(|a| a.tag_name().name())
-        };
-        let len = holder.tag_name().name().len() + names().map(|n| n.len() + 1).sum::<usize>();
-        let mut heap = Vec::new();
-        let out: &mut [u8] = if len <= PATH_ROOM {
-            &mut buffer[..len]
-        } else {
-            heap.resize(len, 0);
-            &mut heap
-        };
-        let mut end = len;
-        for name in names() {
-            out[end - name.len()..end].copy_from_slice(name.as_bytes());
-            end -= name.len() + 1;
-            out[end] = b'.';
-        }
-        out[..end].copy_from_slice(holder.tag_name().name().as_bytes());
-        // Element names joined with dots: UTF-8, as they were.
-        if len <= PATH_ROOM {
-            ElementPath::Stack(std::str::from_utf8(&buffer[..len]).expect("names and dots"))
-        } else {
-            ElementPath::Heap(String::from_utf8(heap).expect("names and dots"))
-        }
+/// The path of a reference in the resource that holds it, as the
+/// definitions name the element (`MessageHeader.author`: the holder's type
+/// and the elements down to `reference`'s parent; `reference` is `holder`
+/// or below it). Written from its end, walking up (two walks, no list),
+/// into `buffer` on the stack, or on the heap when it is longer.
+fn element_path<'b>(
+    holder: Node,
+    reference: Node,
+    buffer: &'b mut [u8; PATH_ROOM],
+) -> Cow<'b, str> {
+    let below = (holder != reference).then(|| reference.parent()).flatten();
+    let names = || {
+        std::iter::successors(below, Node::parent)
+            .take_while(move |a| *a != holder)
+            .map(|a| a.tag_name().name())
+    };
+    let len = holder.tag_name().name().len() + names().map(|n| n.len() + 1).sum::<usize>();
+    let mut heap = Vec::new();
+    let out: &mut [u8] = if len <= PATH_ROOM {
+        &mut buffer[..len]
+    } else {
+        heap.resize(len, 0);
+        &mut heap
+    };
+    let mut end = len;
+    for name in names() {
+        out[end - name.len()..end].copy_from_slice(name.as_bytes());
+        end -= name.len() + 1;
+        out[end] = b'.';
     }
-
-    fn as_str(&self) -> &str {
-        match self {
-            ElementPath::Stack(s) => s,
-            ElementPath::Heap(s) => s,
-        }
+    out[..end].copy_from_slice(holder.tag_name().name().as_bytes());
+    // Element names joined with dots: UTF-8, as they were.
+    if len <= PATH_ROOM {
+        Cow::Borrowed(std::str::from_utf8(&buffer[..len]).expect("names and dots"))
+    } else {
+        Cow::Owned(String::from_utf8(heap).expect("names and dots"))
     }
 }
 
@@ -687,6 +676,38 @@ mod tests {
         ] {
             assert_eq!(super::family(url), family, "{url}");
         }
+    }
+
+    #[test]
+    fn a_reference_path_is_its_holder_and_the_elements_down_to_it() {
+        use crate::xml::{parse_document, ReadOptions};
+        let path = |xml: &str| {
+            let doc = parse_document(xml.as_bytes(), &ReadOptions::default()).unwrap();
+            let holder = doc.root_element();
+            let reference = holder
+                .descendants_named("reference")
+                .next()
+                .unwrap_or(holder);
+            let mut buffer = [0u8; super::PATH_ROOM];
+            let path = super::element_path(holder, reference, &mut buffer);
+            (
+                path.to_string(),
+                matches!(path, std::borrow::Cow::Borrowed(_)),
+            )
+        };
+        assert_eq!(
+            path(r#"<MessageHeader><author><reference value="x"/></author></MessageHeader>"#),
+            ("MessageHeader.author".to_string(), true)
+        );
+        assert_eq!(path("<Flag/>"), ("Flag".to_string(), true));
+        // Past the room on the stack: on the heap, the same path.
+        let deep = "a".repeat(130);
+        assert_eq!(
+            path(&format!(
+                "<Flag><{deep}><b><reference/></b></{deep}></Flag>"
+            )),
+            (format!("Flag.{deep}.b"), false)
+        );
     }
 
     #[test]
