@@ -242,6 +242,71 @@ fn the_under_18_rule_at_its_boundary() {
     assert_eq!(validate(&message, &later)[0].spine_code, "PATIENT_OVER_18");
 }
 
+/// The errors a create for a girl born `born`, assessed `since`, sent on
+/// `on` is refused for: (code, path, message) of each.
+fn create_errors(born: &str, since: &str, on: &str) -> Vec<(&'static str, String, String)> {
+    let built = Create::new("9434765919", born, "B86022", "Example Surgery")
+        .from_asid(CLIENT)
+        .to_asid(SPINE)
+        .timestamp(Instant::new(&format!("{on}T12:00:00+00:00")).unwrap())
+        .practitioner_sds("200009876204", "100077650987")
+        .since(since)
+        .build();
+    match built {
+        Ok(_) => Vec::new(),
+        Err(BuildError::Rejected(issues)) => issues
+            .into_iter()
+            .map(|i| (i.spine_code, i.path, i.message))
+            .collect(),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+#[test]
+fn implausible_dates_are_invalid_parameters_with_their_paths() {
+    const START: &str = "Bundle.entry[1].resource.Flag.period.start";
+    const BIRTH: &str = "Bundle.entry[1].resource.Flag.contained[0].Patient.birthDate";
+    assert_eq!(create_errors("2015-06-01", "2024-05-09", "2024-05-09"), []);
+    // An assessment date after the service's date (LSIR FGMRISC005).
+    let future = create_errors("2015-06-01", "2024-05-10", "2024-05-09");
+    assert_eq!(future.len(), 1, "{future:?}");
+    assert_eq!(
+        (future[0].0, future[0].1.as_str()),
+        ("INVALID_PARAMETER", START)
+    );
+    assert!(
+        future[0].2.contains("after the service's date 2024-05-09"),
+        "{}",
+        future[0].2
+    );
+    // A birth date after the service's date.
+    let unborn = create_errors("2030-01-01", "2024-05-01", "2024-05-09");
+    assert_eq!(
+        unborn
+            .iter()
+            .map(|e| (e.0, e.1.as_str()))
+            .collect::<Vec<_>>(),
+        [("INVALID_PARAMETER", BIRTH), ("INVALID_PARAMETER", START)],
+        "{unborn:?}"
+    );
+    // An assessment before the birth.
+    let before = create_errors("2016-03-04", "1990-01-01", "2024-05-09");
+    assert_eq!(before.len(), 1, "{before:?}");
+    assert_eq!(
+        (before[0].0, before[0].1.as_str()),
+        ("INVALID_PARAMETER", START)
+    );
+    assert!(before[0]
+        .2
+        .contains("before the patient's birth date 2016-03-04"));
+    // A partial assessment date is judged at its own precision.
+    assert_eq!(create_errors("2015-06-01", "2024-05", "2024-05-09"), []);
+    assert_eq!(
+        create_errors("2015-06-01", "2024-06", "2024-05-09").len(),
+        1
+    );
+}
+
 fn requests() -> Vec<Message> {
     vec![
         Message::QueryV1Request(
@@ -307,9 +372,18 @@ fn a_request_summary_names_what_a_receiver_acts_on() {
         (s.nhs_number, s.author),
         ("9999999999", Some("200009876204"))
     );
+    assert_eq!(
+        (s.role_profile_id, s.organisation),
+        (Some("100077650987"), Some("RKE"))
+    );
+    assert!(s.message_id.is_some_and(|id| id.len() == 36));
     let s = summary(&create).unwrap();
     assert_eq!(s.interaction, Interaction::CreateRequest);
     assert_eq!(s.since.map(|d| &d[..4]), Some("2024"));
+    assert_eq!(
+        (s.birth_date, s.gp_practice, s.organisation),
+        (Some("2015-06-01"), Some("B86022"), None)
+    );
     assert_eq!(s.delete_reason, None);
     let s = summary(&delete).unwrap();
     assert_eq!((s.nhs_number, s.delete_reason), ("9434765919", Some("0")));

@@ -17,10 +17,25 @@ pub struct RequestSummary<'a> {
     pub source: &'a str,
     /// The receiver's endpoint.
     pub destination: &'a str,
+    /// The request's MessageHeader id, when sent (what a response's
+    /// `response.identifier` names, and the audit's message id).
+    pub message_id: Option<&'a str>,
     /// The author's SDS user id, or (a v2 query) local identifier, when sent.
     pub author: Option<&'a str>,
-    /// A create: the date the indicator applies from (`Flag.period.start`).
+    /// The author's SDS role profile id, when sent.
+    pub role_profile_id: Option<&'a str>,
+    /// The requesting organisation's ODS code, when the message carries
+    /// the organisation.
+    pub organisation: Option<&'a str>,
+    /// A create: the date the indicator applies from (`Flag.period.start`,
+    /// the assessment date).
     pub since: Option<&'a str>,
+    /// A create: the patient's birth date.
+    pub birth_date: Option<&'a str>,
+    /// A create: the ODS code of the patient's current GP practice (the
+    /// flag's contained Spine-GP-Organization; `V81997` not registered,
+    /// `V81999` unknown).
+    pub gp_practice: Option<&'a str>,
     /// A delete: the first delete-reason code sent.
     pub delete_reason: Option<&'a str>,
 }
@@ -37,14 +52,22 @@ impl RequestSummary<'_> {
 /// The facts of a request; `None` for a response.
 pub fn summary(message: &Message) -> Option<RequestSummary<'_>> {
     macro_rules! parties {
-        ($m:expr, $nhs:expr, $author:expr, $since:expr, $reason:expr) => {
+        ($m:expr, $nhs:expr, $author:expr, $role:expr, $reason:expr) => {
             RequestSummary {
                 interaction: message.interaction(),
                 nhs_number: $nhs,
                 source: $m.header.source.endpoint.as_str(),
                 destination: $m.header.destination.endpoint.as_str(),
+                message_id: $m.header.id.as_ref().map(|id| id.as_str()),
                 author: $author,
-                since: $since,
+                role_profile_id: $role,
+                organisation: $m
+                    .organization
+                    .as_ref()
+                    .map(|o| o.ods_organization_code.value.as_str()),
+                since: None,
+                birth_date: None,
+                gp_practice: None,
                 delete_reason: $reason,
             }
         };
@@ -56,7 +79,9 @@ pub fn summary(message: &Message) -> Option<RequestSummary<'_>> {
             m.practitioner
                 .as_ref()
                 .map(|p| p.sds_user_id.value.as_str()),
-            None,
+            m.practitioner
+                .as_ref()
+                .map(|p| p.sds_role_profile_id.value.as_str()),
             None
         ),
         Message::QueryV2Request(m) => parties!(
@@ -71,21 +96,39 @@ pub fn summary(message: &Message) -> Option<RequestSummary<'_>> {
                     .local_identifier
                     .as_ref()
                     .map(|i| i.value.as_str())),
-            None,
+            m.practitioner
+                .sds_role_profile_id
+                .as_ref()
+                .map(|i| i.value.as_str()),
             None
         ),
-        Message::CreateRequest(m) => parties!(
-            m,
-            flag_nhs_number(&m.flag).unwrap_or(""),
-            Some(m.practitioner.sds_user_id.value.as_str()),
-            Some(m.flag.period.start.as_str()),
-            None
-        ),
+        Message::CreateRequest(m) => {
+            let mut s = parties!(
+                m,
+                flag_nhs_number(&m.flag).unwrap_or(""),
+                Some(m.practitioner.sds_user_id.value.as_str()),
+                Some(m.practitioner.sds_role_profile_id.value.as_str()),
+                None
+            );
+            s.since = Some(m.flag.period.start.as_str());
+            for contained in &m.flag.contained {
+                match contained {
+                    FlagContained::SpineRisPatient20(p) => {
+                        s.birth_date = Some(p.birth_date.as_str());
+                    }
+                    FlagContained::SpineGpOrganization10(o) => {
+                        s.gp_practice = Some(o.ods_organization_code.value.as_str());
+                    }
+                    _ => {}
+                }
+            }
+            s
+        }
         Message::DeleteRequest(m) => parties!(
             m,
             m.parameters.nhs_number.value.as_str(),
             Some(m.practitioner.sds_user_id.value.as_str()),
-            None,
+            Some(m.practitioner.sds_role_profile_id.value.as_str()),
             m.parameters
                 .fgm_delete_reason
                 .value

@@ -124,6 +124,19 @@ pub fn over_18(birth_date: &str, on: &str) -> Option<bool> {
     Some(on >= format!("{year:04}-{m:02}-{d:02}").as_str())
 }
 
+/// The order of two FHIR dates or dateTimes (`2024`, `2024-05`,
+/// `2024-05-10`, `2024-05-10T09:00:00+01:00`) by their date parts, at the
+/// precision of the less precise: `2024` and `2024-05-10` are equal, so a
+/// partial date is never before or after a day it contains.
+pub(crate) fn date_order(a: &str, b: &str) -> std::cmp::Ordering {
+    fn date(s: &str) -> &[u8] {
+        &s.as_bytes()[..s.len().min(10)]
+    }
+    let (a, b) = (date(a), date(b));
+    let n = a.len().min(b.len());
+    a[..n].cmp(&b[..n])
+}
+
 /// The `value` attribute of the element at `names` below `node`.
 pub(super) fn value_at<'a>(node: Node<'a, '_>, names: &[&'static str]) -> Option<&'a str> {
     let mut at = node;
@@ -270,6 +283,7 @@ impl Validator {
     fn flag(&mut self, at: &str, flag: Node, create: Option<&str>) {
         let mut patient = false;
         let mut practice = false;
+        let mut birth_date = None;
         for (i, contained) in flag.children_named("contained").enumerate() {
             let Some(resource) = resource_in(contained) else {
                 continue;
@@ -290,7 +304,7 @@ impl Validator {
             match rtype {
                 "Patient" => {
                     patient = true;
-                    self.patient(&path, resource, create);
+                    birth_date = birth_date.or(self.patient(&path, resource, create));
                 }
                 "Organization" => practice = true,
                 _ => {}
@@ -311,9 +325,38 @@ impl Validator {
                     .to_owned(),
             );
         }
+        if let (Some(on), Some(start)) = (create, value_at(flag, &["period", "start"])) {
+            self.assessment_date(&format!("{at}.period.start"), start, on, birth_date);
+        }
     }
 
-    fn patient(&mut self, path: &str, patient: Node, create: Option<&str>) {
+    /// A create's assessment date (`Flag.period.start`, LSIR FGMRISC005):
+    /// not after the service's date, not before the patient's birth.
+    fn assessment_date(&mut self, path: &str, start: &str, on: &str, birth_date: Option<&str>) {
+        if date_order(start, on).is_gt() {
+            self.report(
+                "INVALID_PARAMETER",
+                path.to_owned(),
+                format!("the assessment date {start} is after the service's date {on}"),
+            );
+        }
+        if let Some(born) = birth_date.filter(|b| date_order(start, b).is_lt()) {
+            self.report(
+                "INVALID_PARAMETER",
+                path.to_owned(),
+                format!("the assessment date {start} is before the patient's birth date {born}"),
+            );
+        }
+    }
+
+    /// The patient's NHS number and, in a create, her birth date and the
+    /// under-18 rule; returns the birth date.
+    fn patient<'a>(
+        &mut self,
+        path: &str,
+        patient: Node<'a, '_>,
+        create: Option<&str>,
+    ) -> Option<&'a str> {
         let identifiers: Vec<Node> = patient.children_named("identifier").collect();
         for (i, id) in identifiers.iter().enumerate() {
             if value_at(*id, &["system"]) == Some(NHS_NUMBER_SYSTEM) {
@@ -324,9 +367,7 @@ impl Validator {
                 self.nhs_number(at, value_at(*id, &["value"]).unwrap_or_default());
             }
         }
-        let Some(on) = create else {
-            return;
-        };
+        let on = create?;
         let Some(birth_date) = value_at(patient, &["birthDate"]) else {
             self.report(
                 "MESSAGE_NOT_WELL_FORMED",
@@ -334,8 +375,16 @@ impl Validator {
                 "a create carries a Spine-RIS-Patient-2-0 (with birth date and GP practice)"
                     .to_owned(),
             );
-            return;
+            return None;
         };
+        if date_order(birth_date, on).is_gt() {
+            self.report(
+                "INVALID_PARAMETER",
+                format!("{path}.birthDate"),
+                format!("the birth date {birth_date} is after the service's date {on}"),
+            );
+            return Some(birth_date);
+        }
         match over_18(birth_date, on) {
             Some(true) => self.report(
                 "PATIENT_OVER_18",
@@ -351,6 +400,7 @@ impl Validator {
                 ),
             ),
         }
+        Some(birth_date)
     }
 
     /// Findings in an OperationOutcome Spine sent: the SMSP code for a
@@ -484,6 +534,17 @@ mod tests {
         assert_eq!(over_18("2004-02-29", "2022-02-28"), Some(false));
         assert_eq!(over_18("1996-02-29", "2014-03-01"), Some(true));
         assert_eq!(over_18("2006-05", "2030-01-01"), None);
+    }
+
+    #[test]
+    fn dates_are_ordered_at_the_coarser_precision() {
+        use super::date_order;
+        use std::cmp::Ordering::*;
+        assert_eq!(date_order("2027-01-15", "2026-12-07"), Greater);
+        assert_eq!(date_order("2026-12-07T23:59:59+00:00", "2026-12-07"), Equal);
+        assert_eq!(date_order("2026", "2026-12-07"), Equal);
+        assert_eq!(date_order("2026-11", "2026-12-07"), Less);
+        assert_eq!(date_order("1990-01-01", "2016-03-04"), Less);
     }
 
     #[test]
