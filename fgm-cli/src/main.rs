@@ -7,6 +7,10 @@
 //! fgm roundtrip [--strict] [--pretty] FILE
 //! fgm convert --to json|xml [--strict] [--pretty] FILE
 //! fgm example INTERACTION | --list
+//! fgm serve spine|smsp ...
+//! fgm send FILE --to URL [--log FILE]
+//! fgm audit list|verify --store FILE
+//! fgm report gp-practice|transactions --store FILE
 //! fgm completions bash|zsh|fish|elvish|powershell
 //! ```
 //!
@@ -128,7 +132,7 @@ enum Command {
         #[arg(long)]
         list: bool,
     },
-    /// Serve a Spine FGM RIS double or an SMSP until SIGINT or SIGTERM.
+    /// Serve a Spine FGM IS double or an SMSP until SIGINT or SIGTERM.
     Serve(fgm_spine::cli::ServeArgs),
     /// Send a request message and print what the answer means.
     ///
@@ -137,6 +141,12 @@ enum Command {
     /// 0: a success or no record; 1: a Spine error or warning; 2: no Spine
     /// answer.
     Send(fgm_spine::cli::SendArgs),
+    /// List or verify an audit chain (the double's, an SMSP's, or a
+    /// `send --log`).
+    Audit(fgm_spine::cli::AuditArgs),
+    /// Aggregate figures from a store: active indicators by GP practice,
+    /// transactions by organisation or month.
+    Report(fgm_spine::cli::ReportArgs),
     /// Print a shell completion script (`fgm completions bash > /etc/bash_completion.d/fgm`).
     Completions {
         /// The shell.
@@ -255,6 +265,8 @@ fn run(command: Command, out: &mut Out) -> Result<ExitCode, Failure> {
         Command::Example { interaction, list } => example(interaction.as_deref(), list, out),
         Command::Serve(args) => Ok(ExitCode::from(fgm_spine::cli::run_serve(args))),
         Command::Send(args) => Ok(ExitCode::from(fgm_spine::cli::run_send(args))),
+        Command::Audit(args) => Ok(ExitCode::from(fgm_spine::cli::run_audit(args))),
+        Command::Report(args) => Ok(ExitCode::from(fgm_spine::cli::run_report(args))),
         Command::Completions { shell } => {
             // Generated into memory: clap_complete panics on a failed write.
             let mut script = Vec::new();

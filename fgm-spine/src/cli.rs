@@ -1,20 +1,24 @@
-//! `fgm serve spine|smsp` and `fgm send`: the argument structs (clap
-//! derive) and what runs them, so that the `fgm` binary only wires them in.
+//! `fgm serve spine|smsp`, `fgm send`, `fgm audit` and `fgm report`: the
+//! argument structs (clap derive) and what runs them, so that the `fgm`
+//! binary only wires them in.
 
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use clap::{Args, Subcommand};
+use clap::{Args, Subcommand, ValueEnum};
 use fgm_types::messages::Message;
 use fgm_types::spine::SpineReply;
 
+use crate::audit::{self, AuditFilter};
 use crate::client::{Client, ClientOptions};
+use crate::clock::Clock;
+use crate::report::{self, GroupBy, TransactionRow};
 use crate::server::{self, Handler, ServerOptions};
 use crate::smsp::{Smsp, SmspOptions};
 use crate::spine::{Spine, SpineOptions};
-use crate::store::Store;
+use crate::store::{SqliteStore, Store};
 
 /// `fgm serve`: run the Spine double or an SMSP.
 #[derive(Debug, Args)]
@@ -27,8 +31,8 @@ pub struct ServeArgs {
 /// The servers.
 #[derive(Debug, Subcommand)]
 pub enum Serve {
-    /// A Spine FGM RIS double: query v1 and v2, create and delete, flags
-    /// kept in a SQLite file.
+    /// A Spine FGM IS double: query v1 and v2, create and delete, records
+    /// and the audit kept in a SQLite file.
     Spine(SpineArgs),
     /// A Spine Mini Service Provider in front of a Spine.
     Smsp(SmspArgs),
@@ -55,7 +59,8 @@ pub struct SpineArgs {
     /// The address to listen on.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
-    /// The SQLite file the flags are kept in (created if absent).
+    /// The SQLite file the records and the audit are kept in (created if
+    /// absent).
     #[arg(long, value_name = "FILE")]
     pub store: PathBuf,
     /// TLS.
@@ -64,6 +69,10 @@ pub struct SpineArgs {
     /// The sender ASIDs accepted, comma-separated (default: any).
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub asid_allow: Option<Vec<String>>,
+    /// The service's date (YYYY-MM-DD) instead of the system clock's, to
+    /// cross a birthday in a test.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub today: Option<String>,
 }
 
 /// `fgm serve smsp`.
@@ -75,7 +84,8 @@ pub struct SmspArgs {
     /// The Spine to forward to (`https://host:port`).
     #[arg(long, value_name = "URL")]
     pub upstream: String,
-    /// The SQLite file answered flags are kept in (created if absent).
+    /// The SQLite file the SMSP's audit is kept in (created if absent); it
+    /// keeps no FGM data.
     #[arg(long, value_name = "FILE")]
     pub store: PathBuf,
     /// TLS towards local systems.
@@ -84,9 +94,16 @@ pub struct SmspArgs {
     /// The certificate and key towards Spine, and Spine's CA.
     #[command(flatten)]
     pub upstream_tls: ClientTlsArgs,
-    /// The authors (SDS user ids) accepted, comma-separated (default: any).
+    /// The authors (SDS user ids) accepted, comma-separated (default: any
+    /// that is named).
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub author_allow: Option<Vec<String>>,
+    /// Forward creates and deletes too (an FGM SMSP is query only).
+    #[arg(long)]
+    pub allow_updates: bool,
+    /// The service's date (YYYY-MM-DD) instead of the system clock's.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub today: Option<String>,
 }
 
 /// A client's TLS: the server's CA, and this system's certificate and key.
@@ -118,6 +135,137 @@ pub struct SendArgs {
     /// Print the answer's body too.
     #[arg(long)]
     pub body: bool,
+    /// Log the exchange in this SQLite file's audit chain (a local system's
+    /// record of every interaction, LSIR §6; created if absent).
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+}
+
+/// `fgm audit`: read an audit chain.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub what: Audit,
+}
+
+/// The audit commands.
+#[derive(Debug, Subcommand)]
+pub enum Audit {
+    /// List the entries, oldest first, one per line.
+    List(AuditListArgs),
+    /// Check the chain: exit 0 when it holds, 1 naming the first entry
+    /// that breaks it.
+    Verify(StoreArg),
+}
+
+/// A store to read (the double's, an SMSP's or a client's log).
+#[derive(Debug, Args)]
+pub struct StoreArg {
+    /// The SQLite file.
+    #[arg(long, value_name = "FILE")]
+    pub store: PathBuf,
+}
+
+/// `fgm audit list`.
+#[derive(Debug, Args)]
+pub struct AuditListArgs {
+    /// The store.
+    #[command(flatten)]
+    pub store: StoreArg,
+    /// Only entries about this NHS number.
+    #[arg(long, value_name = "N")]
+    pub nhs_number: Option<String>,
+    /// Only entries by this author (SDS user id or local identifier).
+    #[arg(long, value_name = "ID")]
+    pub user: Option<String>,
+    /// Only the entry of this request or response MessageHeader id.
+    #[arg(long, value_name = "ID")]
+    pub message_id: Option<String>,
+    /// Only entries at or after this instant or date.
+    #[arg(long, value_name = "TIME")]
+    pub from: Option<String>,
+    /// Only entries at or before this instant or date (a date takes in
+    /// its whole day).
+    #[arg(long, value_name = "TIME")]
+    pub to: Option<String>,
+    /// One JSON object per line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `fgm report`: aggregate figures from a store.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Which report.
+    #[command(subcommand)]
+    pub what: Report,
+}
+
+/// The reports.
+#[derive(Debug, Subcommand)]
+pub enum Report {
+    /// Girls with an active indicator on a date, by current GP practice.
+    GpPractice(GpPracticeArgs),
+    /// Creates, deletes (by reason) and queries (by result), from the audit.
+    Transactions(TransactionsArgs),
+}
+
+/// How a report is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned columns.
+    Table,
+    /// Comma-separated, with a header line.
+    Csv,
+    /// A JSON array.
+    Json,
+}
+
+/// `fgm report gp-practice`.
+#[derive(Debug, Args)]
+pub struct GpPracticeArgs {
+    /// The double's store.
+    #[command(flatten)]
+    pub store: StoreArg,
+    /// The date (YYYY-MM-DD; default: today).
+    #[arg(long, value_name = "DATE")]
+    pub on: Option<String>,
+    /// How to print it.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Print `*` for counts from 1 to N−1.
+    #[arg(long, value_name = "N")]
+    pub suppress_below: Option<u64>,
+}
+
+/// How the transactions report groups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum By {
+    /// By the requesting organisation's ODS code.
+    Organisation,
+    /// By month.
+    Month,
+}
+
+/// `fgm report transactions`.
+#[derive(Debug, Args)]
+pub struct TransactionsArgs {
+    /// The store (the double's or an SMSP's).
+    #[command(flatten)]
+    pub store: StoreArg,
+    /// From this date (inclusive).
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+    /// To this date (inclusive).
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+    /// Group by organisation or month (default: one row).
+    #[arg(long, value_enum)]
+    pub by: Option<By>,
+    /// How to print it.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, String> {
@@ -187,16 +335,49 @@ fn serve_until_signal<H: Handler>(
     })
 }
 
+fn clock(today: &Option<String>) -> Result<Clock, String> {
+    today.as_deref().map_or(Ok(Clock::system()), Clock::on)
+}
+
+fn open_store(path: &Path) -> Result<Arc<dyn Store>, String> {
+    Ok(Arc::new(
+        SqliteStore::open(path).map_err(|e| format!("{}: {e}", path.display()))?,
+    ))
+}
+
+/// Opens a store that must exist already (the reading commands never
+/// create one).
+fn existing_store(arg: &StoreArg) -> Result<Arc<dyn Store>, String> {
+    if !arg.store.is_file() {
+        return Err(format!("{}: no such store", arg.store.display()));
+    }
+    open_store(&arg.store)
+}
+
+/// Says where the audit chain's head is, for the operator to anchor.
+fn announce_head(name: &str, store: &dyn Store) -> Result<(), String> {
+    let entries = store
+        .audit(&AuditFilter::default())
+        .map_err(|e| e.to_string())?;
+    match audit::verify(&entries) {
+        Ok(head) => eprintln!("{name}: audit chain holds, head {head}"),
+        Err(broken) => eprintln!("{name}: WARNING: {broken}"),
+    }
+    Ok(())
+}
+
 /// Runs `fgm serve`: serves until SIGINT or SIGTERM. Exit code 0, or 2
 /// after printing what stopped it.
 pub fn run_serve(args: ServeArgs) -> u8 {
     let result = match args.what {
         Serve::Spine(args) => (|| {
-            let store = Store::open(&args.store).map_err(|e| e.to_string())?;
+            let store = open_store(&args.store)?;
+            announce_head("Spine double", &*store)?;
             let spine = Spine::new(
-                Arc::new(store),
+                store,
                 SpineOptions {
                     asid_allow: args.asid_allow,
+                    clock: clock(&args.today)?,
                     ..SpineOptions::default()
                 },
             );
@@ -204,14 +385,17 @@ pub fn run_serve(args: ServeArgs) -> u8 {
             serve_until_signal("Spine double", args.listen, Arc::new(spine), options)
         })(),
         Serve::Smsp(args) => (|| {
-            let store = Store::open(&args.store).map_err(|e| e.to_string())?;
+            let store = open_store(&args.store)?;
+            announce_head("SMSP", &*store)?;
             let upstream = Client::new(&args.upstream, &client_options(&args.upstream_tls)?)
                 .map_err(|e| e.to_string())?;
             let smsp = Smsp::new(
                 upstream,
-                Arc::new(store),
+                store,
                 SmspOptions {
                     author_allow: args.author_allow,
+                    allow_updates: args.allow_updates,
+                    clock: clock(&args.today)?,
                     ..SmspOptions::default()
                 },
             );
@@ -226,6 +410,189 @@ pub fn run_serve(args: ServeArgs) -> u8 {
             2
         }
     }
+}
+
+/// Runs `fgm audit`. Exit code 0; 1 when `verify` finds the chain broken;
+/// 2 when the store cannot be read.
+pub fn run_audit(args: AuditArgs) -> u8 {
+    let result = (|| {
+        let mut out = std::io::stdout().lock();
+        match args.what {
+            Audit::List(args) => {
+                let filter = AuditFilter {
+                    nhs_number: args.nhs_number,
+                    user_id: args.user,
+                    message_id: args.message_id,
+                    from: args.from,
+                    to: args.to,
+                };
+                let store = existing_store(&args.store)?;
+                for entry in store.audit(&filter).map_err(|e| e.to_string())? {
+                    let line = if args.json {
+                        serde_json::to_string(&entry).map_err(|e| e.to_string())?
+                    } else {
+                        entry.line()
+                    };
+                    if writeln!(out, "{line}").is_err() {
+                        break;
+                    }
+                }
+                Ok(0)
+            }
+            Audit::Verify(args) => {
+                let store = existing_store(&args)?;
+                let entries = store
+                    .audit(&AuditFilter::default())
+                    .map_err(|e| e.to_string())?;
+                Ok(match audit::verify(&entries) {
+                    Ok(head) => {
+                        let _ = writeln!(
+                            out,
+                            "the chain holds: {} entries, head {head}",
+                            entries.len()
+                        );
+                        0
+                    }
+                    Err(broken) => {
+                        let _ = writeln!(out, "{broken}");
+                        1
+                    }
+                })
+            }
+        }
+    })();
+    result.unwrap_or_else(|e: String| {
+        eprintln!("fgm audit: {e}");
+        2
+    })
+}
+
+/// Runs `fgm report`. Exit code 0, or 2 when the store cannot be read or
+/// an argument is wrong.
+pub fn run_report(args: ReportArgs) -> u8 {
+    let result = (|| {
+        let text = match args.what {
+            Report::GpPractice(args) => {
+                let on = match &args.on {
+                    Some(on) => Clock::on(on)
+                        .map_err(|e| e.replace("--today", "--on"))?
+                        .today(),
+                    None => Clock::system().today(),
+                };
+                let store = existing_store(&args.store)?;
+                let records = store.records().map_err(|e| e.to_string())?;
+                let below = args.suppress_below.unwrap_or(0);
+                let rows: Vec<[String; 2]> = report::gp_practice(&records, &on)
+                    .into_iter()
+                    .map(|r| {
+                        [
+                            r.gp_practice,
+                            report::suppressed(r.active_indicators, below),
+                        ]
+                    })
+                    .collect();
+                render(args.format, &["gp_practice", "active_indicators"], &rows)
+            }
+            Report::Transactions(args) => {
+                let store = existing_store(&args.store)?;
+                let filter = AuditFilter {
+                    from: args.from,
+                    to: args.to,
+                    ..AuditFilter::default()
+                };
+                let entries = store.audit(&filter).map_err(|e| e.to_string())?;
+                let by = match args.by {
+                    None => GroupBy::All,
+                    Some(By::Organisation) => GroupBy::Organisation,
+                    Some(By::Month) => GroupBy::Month,
+                };
+                let header: Vec<&str> = TransactionRow::CSV_HEADER.split(',').collect();
+                let rows: Vec<Vec<String>> = report::transactions(&entries, by)
+                    .into_iter()
+                    .map(|r| {
+                        std::iter::once(r.group.clone())
+                            .chain(r.counts().iter().map(u64::to_string))
+                            .collect()
+                    })
+                    .collect();
+                render(args.format, &header, &rows)
+            }
+        };
+        let _ = write!(std::io::stdout().lock(), "{text}");
+        Ok(0)
+    })();
+    result.unwrap_or_else(|e: String| {
+        eprintln!("fgm report: {e}");
+        2
+    })
+}
+
+/// A report's rows as a table, CSV or JSON (numbers as numbers, a
+/// suppressed `*` as a string), ending with a newline.
+fn render<R: AsRef<[String]>>(format: Format, header: &[&str], rows: &[R]) -> String {
+    let mut text = String::new();
+    match format {
+        Format::Csv => {
+            text.push_str(&header.join(","));
+            text.push('\n');
+            for row in rows {
+                text.push_str(&row.as_ref().join(","));
+                text.push('\n');
+            }
+        }
+        Format::Table => {
+            let widths: Vec<usize> = (0..header.len())
+                .map(|i| {
+                    rows.iter()
+                        .map(|r| r.as_ref()[i].len())
+                        .chain([header[i].len()])
+                        .max()
+                        .unwrap_or(0)
+                })
+                .collect();
+            let line = |cells: Vec<&str>| {
+                let padded: Vec<String> = cells
+                    .iter()
+                    .zip(&widths)
+                    .enumerate()
+                    .map(|(i, (c, w))| {
+                        if i == 0 {
+                            format!("{c:<w$}")
+                        } else {
+                            format!("{c:>w$}")
+                        }
+                    })
+                    .collect();
+                padded.join("  ").trim_end().to_owned() + "\n"
+            };
+            text.push_str(&line(header.to_vec()));
+            for row in rows {
+                text.push_str(&line(row.as_ref().iter().map(String::as_str).collect()));
+            }
+        }
+        Format::Json => {
+            let objects: Vec<serde_json::Value> = rows
+                .iter()
+                .map(|row| {
+                    let fields = header
+                        .iter()
+                        .zip(row.as_ref())
+                        .enumerate()
+                        .map(|(i, (h, v))| {
+                            let value = match v.parse::<u64>() {
+                                Ok(n) if i > 0 => serde_json::Value::from(n),
+                                _ => serde_json::Value::from(v.as_str()),
+                            };
+                            ((*h).to_owned(), value)
+                        });
+                    serde_json::Value::Object(fields.collect())
+                })
+                .collect();
+            text = serde_json::to_string_pretty(&objects).unwrap_or_default();
+            text.push('\n');
+        }
+    }
+    text
 }
 
 /// One line saying what an answer means.
@@ -269,8 +636,9 @@ pub fn run_send(args: SendArgs) -> u8 {
         let request = Message::parse(&bytes)
             .map_err(|e| format!("{}: {e}", args.file.display()))?
             .value;
-        let client =
-            Client::new(&args.to, &client_options(&args.tls)?).map_err(|e| e.to_string())?;
+        let mut options = client_options(&args.tls)?;
+        options.log = args.log.as_deref().map(open_store).transpose()?;
+        let client = Client::new(&args.to, &options).map_err(|e| e.to_string())?;
         let answer = runtime()?
             .block_on(client.send(&request))
             .map_err(|e| e.to_string())?;

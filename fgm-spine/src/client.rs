@@ -3,13 +3,17 @@
 //! with the library's `read_reply`.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use fgm_types::messages::{Interaction, Message};
 use fgm_types::spine::{read_reply, ReplyError, SpineReply};
 
+use crate::audit::AuditEntry;
+use crate::clock::Clock;
 use crate::server::{FHIR_XML, SOAP_ACTION};
+use crate::store::{Store, StoreError};
 
 /// TLS material and limits of a client.
 #[derive(Debug, Clone)]
@@ -22,6 +26,11 @@ pub struct ClientOptions {
     pub identity_pem: Option<Vec<u8>>,
     /// How long one request may take, connection included.
     pub timeout: Duration,
+    /// The interaction log: with a store, [`Client::send`] appends an
+    /// audit entry (the servers' format) for every request sent and the
+    /// answer received, or none received, so that a local system keeps
+    /// the record LSIR §6 asks for (Subject Access Requests).
+    pub log: Option<Arc<dyn Store>>,
 }
 
 impl Default for ClientOptions {
@@ -30,6 +39,7 @@ impl Default for ClientOptions {
             ca_pem: None,
             identity_pem: None,
             timeout: Duration::from_secs(30),
+            log: None,
         }
     }
 }
@@ -52,6 +62,9 @@ pub enum ClientError {
         /// Why it is not.
         error: ReplyError,
     },
+    /// The exchange took place but could not be written to the
+    /// interaction log.
+    Log(StoreError),
 }
 
 impl fmt::Display for ClientError {
@@ -61,6 +74,7 @@ impl fmt::Display for ClientError {
             ClientError::NotARequest(i) => write!(f, "a {i:?} is not a request"),
             ClientError::Connect(e) => write!(f, "no answer: {e}"),
             ClientError::Reply { status, error } => write!(f, "HTTP {status}: {error}"),
+            ClientError::Log(e) => write!(f, "the interaction log: {e}"),
         }
     }
 }
@@ -83,6 +97,7 @@ pub struct Answer {
 pub struct Client {
     http: reqwest::Client,
     base: String,
+    log: Option<Arc<dyn Store>>,
 }
 
 impl Client {
@@ -105,6 +120,7 @@ impl Client {
         Ok(Client {
             http: builder.build().map_err(tls)?,
             base: base_url.trim_end_matches('/').to_owned(),
+            log: options.log.clone(),
         })
     }
 
@@ -137,13 +153,23 @@ impl Client {
     }
 
     /// Sends a request message and reads the answer, checking that it
-    /// answers this request.
+    /// answers this request; logs the exchange when the client has a log.
     pub async fn send(&self, request: &Message) -> Result<Answer, ClientError> {
         let interaction = request.interaction();
         if interaction.responds_to().is_some() {
             return Err(ClientError::NotARequest(interaction));
         }
-        let (status, body) = self.post(interaction, request.to_xml()).await?;
+        let at = Clock::system().now();
+        let result = self.exchange(request).await;
+        if let Some(log) = &self.log {
+            log.append(log_entry(at, request, &result))
+                .map_err(ClientError::Log)?;
+        }
+        result
+    }
+
+    async fn exchange(&self, request: &Message) -> Result<Answer, ClientError> {
+        let (status, body) = self.post(request.interaction(), request.to_xml()).await?;
         let reply = read_reply(status, &body, Some(request))
             .map_err(|error| ClientError::Reply { status, error })?;
         Ok(Answer {
@@ -152,4 +178,33 @@ impl Client {
             body,
         })
     }
+}
+
+/// The interaction log's entry for a request sent `at` and what came back.
+fn log_entry(at: String, request: &Message, result: &Result<Answer, ClientError>) -> AuditEntry {
+    let mut entry = AuditEntry::new(at, format!("{:?}", request.interaction()));
+    if let Some(summary) = fgm_types::spine::summary(request) {
+        entry.note(&summary);
+    }
+    match result {
+        Ok(answer) => {
+            entry.http_status = Some(answer.status);
+            entry.response_code = match &answer.reply {
+                SpineReply::Error(e) => Some(e.code.clone()),
+                SpineReply::NoRecord => Some("NO_RECORD_FOUND".to_owned()),
+                SpineReply::Flag(_) => fgm_types::spine::response_code(
+                    "DATA_RETURNED_FROM_LOCAL_STORE_SPINE_UNAVAILABLE",
+                )
+                .filter(|r| r.http_status == answer.status)
+                .map(|r| r.code.to_owned()),
+                SpineReply::Created | SpineReply::Deleted => None,
+            };
+            entry.response_id = Message::parse(&answer.body)
+                .ok()
+                .and_then(|read| fgm_types::spine::message_id(&read.value).map(str::to_owned));
+        }
+        Err(ClientError::Reply { status, .. }) => entry.http_status = Some(*status),
+        Err(_) => {}
+    }
+    entry
 }

@@ -1,22 +1,30 @@
-//! The system on top of `fgm-types`: a Spine FGM RIS double and a Spine
-//! Mini Service Provider over HTTP (hyper on tokio), with a SQLite store
-//! and TLS client authentication (rustls), and a client (reqwest).
+//! The system on top of `fgm-types`: a Spine FGM IS double and a Spine
+//! Mini Service Provider over HTTP (hyper on tokio), with a SQLite store,
+//! a hash-chained audit and TLS client authentication (rustls), and a
+//! client (reqwest).
 //!
-//! - [`store`]: flags per NHS number, every write one transaction;
+//! - [`store`]: the double's records and the audit chain, one transaction
+//!   per exchange ([`store::Store`], [`store::SqliteStore`]);
+//! - [`audit`]: audit entries, their chain and its verification;
+//! - [`report`]: the GP-practice and transactions reports;
 //! - [`spine`]: the double ([`spine::Spine`]);
 //! - [`smsp`]: the SMSP ([`smsp::Smsp`]);
 //! - [`client`]: [`Client`], which posts a message and reads the answer;
+//! - [`clock`]: the service's date (the system's, or a fixed one);
 //! - [`server`]: the HTTP layer both servers share;
 //! - [`tls`]: the server TLS config;
-//! - [`cli`]: `fgm serve` and `fgm send`.
+//! - [`cli`]: `fgm serve`, `fgm send`, `fgm audit` and `fgm report`.
 //!
 //! Every Spine rule, answer and reading is the library's
-//! (`fgm_types::spine`): this crate routes, stores and transports.
+//! (`fgm_types::spine`): this crate routes, stores, audits and transports.
 
 #![forbid(unsafe_code)]
 
+pub mod audit;
 pub mod cli;
 pub mod client;
+pub mod clock;
+pub mod report;
 pub mod server;
 pub mod smsp;
 pub mod spine;

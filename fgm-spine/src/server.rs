@@ -99,6 +99,18 @@ impl Response {
 pub trait Handler: Send + Sync + 'static {
     /// Answers one request.
     fn handle(&self, request: Request) -> impl Future<Output = Response> + Send;
+
+    /// Answers a request the HTTP layer refused before reading it whole (a
+    /// body over the limit, or one that broke off; `request.body` is
+    /// empty): by default with the refusal as it is. The servers audit it.
+    fn refused(
+        &self,
+        request: Request,
+        refusal: Response,
+    ) -> impl Future<Output = Response> + Send {
+        let _ = request;
+        std::future::ready(refusal)
+    }
 }
 
 /// How a server listens.
@@ -232,15 +244,23 @@ async fn answer<H: Handler>(
     request: hyper::Request<Incoming>,
     max_body: usize,
 ) -> hyper::Response<Full<Bytes>> {
-    let response = match read(request, max_body).await {
-        Ok(request) => match tokio::spawn(async move { handler.handle(request).await }).await {
-            Ok(response) => response,
-            Err(e) => Response::refuse(
+    let path = request.uri().path().to_owned();
+    let response = match tokio::spawn(async move {
+        match read(request, max_body).await {
+            Ok(request) => handler.handle(request).await,
+            Err((request, refusal)) => handler.refused(request, refusal).await,
+        }
+    })
+    .await
+    {
+        Ok(response) => response,
+        Err(e) => {
+            eprintln!("HTTP 500 to {path}: the handler failed: {e}");
+            Response::refuse(
                 "GENERIC_SPINE_MINI_SERVICE_PROVIDER_SOFTWARE_FAILURE",
                 &format!("the server failed answering this request: {e}"),
-            ),
-        },
-        Err(refusal) => refusal,
+            )
+        }
     };
     let mut http = hyper::Response::new(Full::new(Bytes::from(response.body)));
     *http.status_mut() = hyper::StatusCode::from_u16(response.status)
@@ -250,12 +270,27 @@ async fn answer<H: Handler>(
     http
 }
 
-async fn read(request: hyper::Request<Incoming>, max_body: usize) -> Result<Request, Response> {
+/// Reads the request's head and body; a refusal, with the head, when the
+/// body is over the limit or cannot be read.
+async fn read(
+    request: hyper::Request<Incoming>,
+    max_body: usize,
+) -> Result<Request, (Request, Response)> {
     let too_big = |size: &str| {
         Response::refuse(
             "MESSAGE_NOT_WELL_FORMED",
             &format!("the body ({size}) is over the limit of {max_body} bytes"),
         )
+    };
+    let head = Request {
+        method: request.method().as_str().to_owned(),
+        path: request.uri().path().to_owned(),
+        soap_action: request
+            .headers()
+            .get(SOAP_ACTION)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.trim().trim_matches('"').to_owned()),
+        body: Bytes::new(),
     };
     let declared = request
         .headers()
@@ -263,31 +298,22 @@ async fn read(request: hyper::Request<Incoming>, max_body: usize) -> Result<Requ
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if let Some(length) = declared.filter(|&l| l > max_body as u64) {
-        return Err(too_big(&format!("{length} bytes")));
+        return Err((head, too_big(&format!("{length} bytes"))));
     }
-    let soap_action = request
-        .headers()
-        .get(SOAP_ACTION)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.trim().trim_matches('"').to_owned());
-    let method = request.method().as_str().to_owned();
-    let path = request.uri().path().to_owned();
-    let body = match Limited::new(request.into_body(), max_body).collect().await {
-        Ok(body) => body.to_bytes(),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => return Err(too_big("sent")),
+    match Limited::new(request.into_body(), max_body).collect().await {
+        Ok(body) => Ok(Request {
+            body: body.to_bytes(),
+            ..head
+        }),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err((head, too_big("sent"))),
         Err(e) => {
-            return Err(Response::refuse(
+            let refusal = Response::refuse(
                 "MESSAGE_NOT_WELL_FORMED",
                 &format!("the body could not be read: {e}"),
-            ))
+            );
+            Err((head, refusal))
         }
-    };
-    Ok(Request {
-        method,
-        path,
-        soap_action,
-        body,
-    })
+    }
 }
 
 /// Completes on SIGINT (Ctrl-C) or, on Unix, SIGTERM.

@@ -1,37 +1,47 @@
-//! The Spine Mini Service Provider: stands between local systems and Spine.
-//! It checks what local systems send, forwards it to Spine, checks Spine's
-//! answer, keeps each answered flag in its store, and serves a stored flag
-//! when Spine cannot be reached.
+//! The Spine Mini Service Provider: stands between local systems and Spine,
+//! as NHS Digital's SMSP requirements say for FGM (SERVICE.md "Spine Mini
+//! Service Providers").
 //!
-//! Its choices where the guide is silent (the README says why):
-//! - everything a local system sends that Spine would refuse, unreadable
-//!   messages included, is `INPUT_MESSAGE_VALIDATION_ERROR` (400), the
-//!   rule's own code and text in the diagnostics; it is not forwarded;
-//! - with an author allow list, a request whose practitioner's SDS user id
-//!   (or a v2 query's local identifier) is not in it is
-//!   `AUTHOR_CREDENTIALS_ERROR` (401); without one, any author is accepted;
+//! - It keeps no FGM data (SMSP-FGMRI-003 "The SMSP MUST NOT Cache FGM IS
+//!   data"; SMSP-FGMRI-004, data "sourced solely from the Spine FGM IS
+//!   service"): its store holds only its own audit. When Spine cannot be
+//!   reached (the connection fails or times out, or a gateway answers 502,
+//!   503 or 504 with no Spine message) the answer is
+//!   `COULD_NOT_CONNECT_TO_SPINE` (500); it never sends
+//!   `DATA_RETURNED_FROM_LOCAL_STORE_SPINE_UNAVAILABLE`, which has nothing
+//!   to serve.
+//! - FGM through an SMSP is query only ("your SMSP clients can only query
+//!   a patient's FGM status"): a create or a delete is
+//!   `INPUT_MESSAGE_VALIDATION_ERROR` (400), not forwarded, unless
+//!   [`SmspOptions::allow_updates`] is set.
+//! - A request with no audit identifier (no SDS user id and no local
+//!   identifier) is `AUTHOR_CREDENTIALS_ERROR` (401) (SMSP-CP); with an
+//!   author allow list, so is one whose author is not in it.
+//! - Everything else a local system sends that Spine would refuse,
+//!   unreadable messages included, is `INPUT_MESSAGE_VALIDATION_ERROR`
+//!   (400), the rule's own code and text in the diagnostics; it is not
+//!   forwarded.
 //! - Spine's answer must read as an answer to the request, pass Spine's
 //!   response rules, and come with the HTTP status its code has in the
-//!   table; else `RESPONSE_MESSAGE_VALIDATION_ERROR` (400);
-//! - Spine "cannot be reached" when the connection fails or times out, or
-//!   the answer is a gateway error (502, 503, 504) that is not a Spine
-//!   message; a query is then served from the store
-//!   (`DATA_RETURNED_FROM_LOCAL_STORE_SPINE_UNAVAILABLE`, 203, with the
-//!   flag) or answered `COULD_NOT_CONNECT_TO_SPINE` (500), as is any
-//!   create or delete;
-//! - its own store failing is `GENERIC_SPINE_MINI_SERVICE_PROVIDER_SOFTWARE_FAILURE`
-//!   (500), even when Spine had answered: the SMSP could not keep what it
-//!   promises to serve later.
+//!   table; else `RESPONSE_MESSAGE_VALIDATION_ERROR` (400).
+//! - Every request gets one audit entry (the double's format, plus whether
+//!   the answer came from Spine), appended before the answer is sent; an
+//!   audit that cannot be written is
+//!   `GENERIC_SPINE_MINI_SERVICE_PROVIDER_SOFTWARE_FAILURE` (500), even
+//!   when Spine had answered.
 
 use std::sync::Arc;
 
 use fgm_types::messages::{Interaction, Message};
-use fgm_types::spine::{self, Outcome, SpineReply, ValidateOptions};
+use fgm_types::primitive::Date;
+use fgm_types::spine::{self, SpineReply, ValidateOptions};
 use fgm_types::xml::ReadOptions;
 
+use crate::audit::{AuditEntry, ANSWERED_BY_SMSP, ANSWERED_BY_SPINE};
 use crate::client::{Client, ClientError};
+use crate::clock::Clock;
 use crate::server::{Handler, Request, Response};
-use crate::spine::{error, reply};
+use crate::spine::{audit_refusal, error, reply, Answered};
 use crate::store::Store;
 
 const INPUT: &str = "INPUT_MESSAGE_VALIDATION_ERROR";
@@ -42,25 +52,31 @@ const FAILURE: &str = "GENERIC_SPINE_MINI_SERVICE_PROVIDER_SOFTWARE_FAILURE";
 #[derive(Debug, Clone, Default)]
 pub struct SmspOptions {
     /// The authors (SDS user ids, or a v2 query's local identifiers)
-    /// accepted; `None` accepts every one.
+    /// accepted; `None` accepts every one that is named.
     pub author_allow: Option<Vec<String>>,
+    /// Forward creates and deletes too (`--allow-updates`), for the day NHS
+    /// opens updates to SMSPs; off, they are refused.
+    pub allow_updates: bool,
     /// How requests are read.
     pub read: ReadOptions,
-    /// Spine's rules beyond the defaults.
+    /// Spine's rules beyond the defaults (the date they are judged on is
+    /// the clock's).
     pub validate: ValidateOptions,
+    /// The service's clock (`--today`).
+    pub clock: Clock,
 }
 
 /// The SMSP.
 #[derive(Debug)]
 pub struct Smsp {
     upstream: Client,
-    store: Arc<Store>,
+    store: Arc<dyn Store>,
     options: SmspOptions,
 }
 
 impl Smsp {
-    /// An SMSP in front of `upstream`, keeping flags in `store`.
-    pub fn new(upstream: Client, store: Arc<Store>, options: SmspOptions) -> Smsp {
+    /// An SMSP in front of `upstream`, auditing in `store`.
+    pub fn new(upstream: Client, store: Arc<dyn Store>, options: SmspOptions) -> Smsp {
         Smsp {
             upstream,
             store,
@@ -68,119 +84,113 @@ impl Smsp {
         }
     }
 
-    /// Its store.
-    pub fn store(&self) -> &Arc<Store> {
+    /// Its store (its audit).
+    pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
     }
 
-    /// Answers a request (what the HTTP layer calls).
+    /// Answers a request (what the HTTP layer calls), auditing it.
     pub async fn answer(&self, request: &Request) -> Response {
-        let routed = match request.route() {
-            Ok(interaction) => interaction,
-            Err(why) => return Response::refuse(INPUT, &why),
+        let mut entry = AuditEntry::new(self.options.clock.now(), request.path.clone());
+        let (answered, by) = match self.judge(request, &mut entry) {
+            Ok(message) => self.forward(request, &message).await,
+            Err(refused) => (refused, ANSWERED_BY_SMSP),
         };
-        let message = match Message::parse_with(&request.body, &self.options.read) {
-            Ok(read) => read.value,
-            Err(issue) => {
-                return Response::refuse(INPUT, &format!("{}: {issue}", issue.spine_code()))
+        entry.record(&answered);
+        entry.answered_by = Some(by.to_owned());
+        match self.store.append(entry) {
+            Ok(_) => answered.response,
+            Err(e) => {
+                eprintln!("SMSP: HTTP 500 to {}: {e}", request.path);
+                Response::refuse(
+                    FAILURE,
+                    &format!("the SMSP could not audit this exchange: {e}"),
+                )
             }
-        };
+        }
+    }
+
+    /// Reads and checks a request, noting what the audit records of it:
+    /// the message to forward, or the answer refusing it.
+    fn judge(&self, request: &Request, entry: &mut AuditEntry) -> Result<Message, Answered> {
+        let routed = request
+            .route()
+            .map_err(|why| Answered::refused(INPUT, &why))?;
+        entry.interaction = format!("{routed:?}");
+        let message = Message::parse_with(&request.body, &self.options.read)
+            .map_err(|issue| Answered::refused(INPUT, &format!("{}: {issue}", issue.spine_code())))?
+            .value;
         let Some(summary) = spine::summary(&message) else {
-            return Response::refuse(
+            return Err(Answered::refused(
                 INPUT,
                 &format!("a {:?} is a response, not a request", message.interaction()),
-            );
+            ));
         };
+        entry.note(&summary);
+        let refuse = |code: &str, why: String| Err(reply(&message, error(code, why)));
         if summary.interaction != routed {
             let why = format!(
                 "the SOAPAction names {}, the message is {}",
                 routed.event_code(),
                 summary.interaction.event_code()
             );
-            return reply(&message, error(INPUT, why));
+            return refuse(INPUT, why);
         }
-        if let Some(allowed) = &self.options.author_allow {
-            if !summary
-                .author
-                .is_some_and(|a| allowed.iter().any(|x| x == a))
-            {
-                let who = summary.author.unwrap_or("(none)");
-                let why = format!("the author {who} is not accepted by this SMSP");
-                return reply(&message, error("AUTHOR_CREDENTIALS_ERROR", why));
-            }
-        }
-        let issues = spine::validate(&message, &self.options.validate);
-        if let Some(issue) = issues.iter().find(|i| i.is_error()) {
-            return reply(&message, error(INPUT, issue.to_string()));
-        }
-        match self.upstream.post(routed, request.body.clone()).await {
-            Ok((status, body)) if !is_gateway_error(status, &body) => {
-                self.relay(&message, &summary, status, body)
-            }
-            Ok(_) | Err(ClientError::Connect(_)) => self.unavailable(&message, &summary),
-            Err(e) => reply(&message, error(FAILURE, e.to_string())),
-        }
-    }
-
-    /// Checks Spine's answer, records what it says, and passes it on.
-    fn relay(
-        &self,
-        request: &Message,
-        summary: &spine::RequestSummary,
-        status: u16,
-        body: bytes::Bytes,
-    ) -> Response {
-        let judged = spine::read_reply(status, &body, Some(request))
-            .map_err(|e| e.to_string())
-            .and_then(|meaning| check_response(&body, status, meaning, summary.interaction));
-        let meaning = match judged {
-            Ok(meaning) => meaning,
-            Err(why) => return reply(request, error(RESPONSE, format!("Spine answered: {why}"))),
-        };
-        let nhs = summary.nhs_number;
-        let kept = match &meaning {
-            SpineReply::Flag(flag) => self.store.put(nhs, flag.period.start.as_str()),
-            SpineReply::Created => self.store.put(nhs, summary.since.unwrap_or_default()),
-            SpineReply::NoRecord | SpineReply::Deleted => self.store.remove(nhs),
-            SpineReply::Error(_) => Ok(()),
-        };
-        if let Err(e) = kept {
-            let why = format!("Spine answered HTTP {status}, but {e}");
-            return reply(request, error(FAILURE, why));
-        }
-        match String::from_utf8(body.to_vec()) {
-            Ok(body) => Response { status, body },
-            Err(_) => reply(
-                request,
-                error(RESPONSE, "Spine's answer is not UTF-8".into()),
-            ),
-        }
-    }
-
-    /// Spine cannot be reached: a query is served from the store.
-    fn unavailable(&self, request: &Message, summary: &spine::RequestSummary) -> Response {
         let query = matches!(
             summary.interaction,
             Interaction::QueryV1Request | Interaction::QueryV2Request
         );
-        let no_spine = || {
-            error(
-                "COULD_NOT_CONNECT_TO_SPINE",
-                format!("Spine at {} cannot be reached", self.upstream.base_url()),
-            )
-        };
-        if !query {
-            return reply(request, no_spine());
+        if !query && !self.options.allow_updates {
+            let why = format!(
+                "FGM through an SMSP is query only: a {:?} is not forwarded to Spine",
+                summary.interaction
+            );
+            return refuse(INPUT, why);
         }
-        let outcome = match self.store.get(summary.nhs_number) {
-            Ok(Some(stored)) => match spine::build::query_flag(&stored.nhs_number, &stored.since) {
-                Ok(flag) => Outcome::LocalFlag(Box::new(flag)),
-                Err(e) => error(FAILURE, format!("the stored flag cannot be sent: {e}")),
-            },
-            Ok(None) => no_spine(),
-            Err(e) => error(FAILURE, e.to_string()),
+        let Some(author) = summary.author else {
+            let why =
+                "the request carries no audit identifier: no SDS user id and no local identifier"
+                    .to_owned();
+            return refuse("AUTHOR_CREDENTIALS_ERROR", why);
         };
-        reply(request, outcome)
+        if let Some(allowed) = &self.options.author_allow {
+            if !allowed.iter().any(|x| x == author) {
+                let why = format!("the author {author} is not accepted by this SMSP");
+                return refuse("AUTHOR_CREDENTIALS_ERROR", why);
+            }
+        }
+        let on = Date::new(&entry.at[..10]).ok();
+        let rules = self.options.validate.clone().with_on_date(on);
+        let issues = spine::validate(&message, &rules);
+        if let Some(issue) = issues.iter().find(|i| i.is_error()) {
+            return refuse(INPUT, issue.to_string());
+        }
+        Ok(message)
+    }
+
+    /// Forwards a checked request to Spine; the answer, and who gave it.
+    async fn forward(&self, request: &Request, message: &Message) -> (Answered, &'static str) {
+        let interaction = message.interaction();
+        match self.upstream.post(interaction, request.body.clone()).await {
+            Ok((status, body)) if !is_gateway_error(status, &body) => {
+                match relay(message, status, body) {
+                    Ok(answered) => (answered, ANSWERED_BY_SPINE),
+                    Err(why) => {
+                        let why = format!("Spine answered: {why}");
+                        (reply(message, error(RESPONSE, why)), ANSWERED_BY_SMSP)
+                    }
+                }
+            }
+            Ok(_) | Err(ClientError::Connect(_)) => {
+                let why = format!("Spine at {} cannot be reached", self.upstream.base_url());
+                let answered = reply(message, error("COULD_NOT_CONNECT_TO_SPINE", why));
+                (answered, ANSWERED_BY_SMSP)
+            }
+            Err(e) => (
+                reply(message, error(FAILURE, e.to_string())),
+                ANSWERED_BY_SMSP,
+            ),
+        }
     }
 }
 
@@ -189,45 +199,65 @@ fn is_gateway_error(status: u16, body: &[u8]) -> bool {
     matches!(status, 502..=504) && Message::parse(body).is_err()
 }
 
-/// Spine's answer passes its response rules and has the status its meaning
-/// calls for.
-fn check_response(
-    body: &[u8],
-    status: u16,
-    meaning: SpineReply,
-    asked: Interaction,
-) -> Result<SpineReply, String> {
+/// Spine's answer, checked: it answers the request, passes Spine's response
+/// rules, and has the status its meaning calls for. Passed on as sent.
+fn relay(request: &Message, status: u16, body: bytes::Bytes) -> Result<Answered, String> {
+    let meaning = spine::read_reply(status, &body, Some(request)).map_err(|e| e.to_string())?;
     // A bare OperationOutcome (a refusal) has no message to validate.
-    if let Ok(read) = Message::parse(body) {
+    let mut response_id = None;
+    if let Ok(read) = Message::parse(&body) {
         let issues = spine::validate(&read.value, &ValidateOptions::default());
         if let Some(issue) = issues.iter().find(|i| i.is_error()) {
             return Err(issue.to_string());
         }
+        response_id = spine::message_id(&read.value).map(str::to_owned);
     }
+    let asked = request.interaction();
     let answer = Interaction::ALL
         .iter()
         .copied()
         .find(|i| i.responds_to() == Some(asked));
-    let expected = match &meaning {
+    let (expected, code) = match &meaning {
         SpineReply::Flag(_) | SpineReply::Created | SpineReply::Deleted => {
-            answer.map(|a| a.success_status())
+            (answer.map(|a| a.success_status()), None)
         }
-        SpineReply::NoRecord => spine::response_code("NO_RECORD_FOUND").map(|r| r.http_status),
-        SpineReply::Error(e) => e
-            .current
-            .and_then(spine::response_code)
-            .map(|r| r.http_status),
+        SpineReply::NoRecord => (
+            spine::response_code("NO_RECORD_FOUND").map(|r| r.http_status),
+            Some("NO_RECORD_FOUND".to_owned()),
+        ),
+        SpineReply::Error(e) => (
+            e.current
+                .and_then(spine::response_code)
+                .map(|r| r.http_status),
+            Some(e.code.clone()),
+        ),
     };
-    match expected {
-        Some(expected) if expected != status => Err(format!(
+    if let Some(expected) = expected.filter(|&e| e != status) {
+        return Err(format!(
             "HTTP {status} where its answer calls for {expected}"
-        )),
-        _ => Ok(meaning),
+        ));
     }
+    let body =
+        String::from_utf8(body.to_vec()).map_err(|_| "its answer is not UTF-8".to_owned())?;
+    Ok(Answered {
+        response: Response { status, body },
+        code,
+        response_id,
+    })
 }
 
 impl Handler for Smsp {
     async fn handle(&self, request: Request) -> Response {
         self.answer(&request).await
+    }
+
+    async fn refused(&self, request: Request, refusal: Response) -> Response {
+        audit_refusal(
+            &*self.store,
+            &self.options.clock,
+            Some(ANSWERED_BY_SMSP),
+            request,
+            refusal,
+        )
     }
 }

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use common::*;
 use fgm_spine::server::{self, Handler, Request, Response, ServerOptions, FHIR_XML, SOAP_ACTION};
 use fgm_spine::spine::{Spine, SpineOptions};
-use fgm_spine::store::Store;
+use fgm_spine::store::SqliteStore;
 use fgm_types::messages::Interaction;
 use fgm_types::spine::{read_reply, respond, Outcome, SpineReply};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -45,7 +45,7 @@ async fn post(url: String, action: Option<&str>, body: impl Into<reqwest::Body>)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_routes_and_bodies_get_spine_answers() {
     let spine = Arc::new(Spine::new(
-        Arc::new(Store::in_memory().unwrap()),
+        Arc::new(SqliteStore::in_memory().unwrap()),
         SpineOptions::default(),
     ));
     let options = ServerOptions {

@@ -1,6 +1,7 @@
 //! Every Spine response code, and every success, through the real client
 //! over loopback: the Spine double for Spine's codes, an SMSP in front of
-//! it for the SMSP's; and a restart keeps the flags.
+//! it for the SMSP's (all but `DATA_RETURNED_FROM_LOCAL_STORE_SPINE_UNAVAILABLE`,
+//! which an FGM SMSP never sends); and a restart keeps the records.
 
 mod common;
 
@@ -8,12 +9,13 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use common::*;
+use fgm_spine::audit::{AuditFilter, ANSWERED_BY_SMSP, ANSWERED_BY_SPINE};
 use fgm_spine::server::{Handler, Request, Response};
 use fgm_spine::smsp::{Smsp, SmspOptions};
 use fgm_spine::spine::SpineOptions;
-use fgm_spine::store::Store;
+use fgm_spine::store::{SqliteStore, Store};
 use fgm_spine::{Client, ClientError, ClientOptions};
-use fgm_types::messages::{Interaction, RESPONSE_CODES};
+use fgm_types::messages::{Interaction, Message, RESPONSE_CODES};
 use fgm_types::spine::{read_reply, SpineReply};
 
 /// Asserts the answer is the Spine code with its table status; returns it.
@@ -44,7 +46,7 @@ impl Handler for Nonsense {
     }
 }
 
-fn smsp(upstream: &str, store: Arc<Store>, options: SmspOptions) -> Arc<Smsp> {
+fn smsp(upstream: &str, store: Arc<dyn Store>, options: SmspOptions) -> Arc<Smsp> {
     let upstream = Client::new(upstream, &ClientOptions::default()).unwrap();
     Arc::new(Smsp::new(upstream, store, options))
 }
@@ -52,7 +54,7 @@ fn smsp(upstream: &str, store: Arc<Store>, options: SmspOptions) -> Arc<Smsp> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_response_code_and_every_success_over_http() {
     let mut codes = BTreeSet::new();
-    let spine_store = Arc::new(Store::in_memory().unwrap());
+    let spine_store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().unwrap());
     let spine = start_spine(
         spine_store.clone(),
         SpineOptions {
@@ -93,14 +95,12 @@ async fn every_response_code_and_every_success_over_http() {
         (deleted.status, &deleted.reply),
         (200, &SpineReply::Deleted)
     );
+    let records = spine_store.records().unwrap();
     assert_eq!(
-        spine_store
-            .changes()
-            .unwrap()
-            .last()
-            .unwrap()
-            .detail
-            .as_deref(),
+        records[0]
+            .deleted
+            .as_ref()
+            .and_then(|d| d.reason.as_deref()),
         Some("1"),
         "the reason is kept"
     );
@@ -144,7 +144,7 @@ async fn every_response_code_and_every_success_over_http() {
     assert!(codes.contains("MESSAGE_NOT_WELL_FORMED"));
 
     // The SMSP in front of the double, accepting one author.
-    let smsp_store = Arc::new(Store::in_memory().unwrap());
+    let smsp_store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().unwrap());
     let options = SmspOptions {
         author_allow: Some(vec![AUTHOR.to_owned()]),
         ..SmspOptions::default()
@@ -157,13 +157,8 @@ async fn every_response_code_and_every_success_over_http() {
     .await;
     let to_smsp = client_of(&front);
     let other = nhs_number(2);
-    // Successes through it, and what it keeps.
-    let created = to_smsp.send(&create(&girl)).await.unwrap();
-    assert_eq!((created.status, created.reply), (201, SpineReply::Created));
-    assert!(
-        smsp_store.get(&girl).unwrap().is_some(),
-        "the SMSP keeps what Spine accepted"
-    );
+    // Queries through it, answered by Spine.
+    assert_eq!(to_spine.send(&create(&girl)).await.unwrap().status, 201);
     let found = to_smsp.send(&query_v1(&girl)).await.unwrap();
     assert!(
         matches!(found.reply, SpineReply::Flag(_)),
@@ -171,6 +166,31 @@ async fn every_response_code_and_every_success_over_http() {
         found.reply
     );
     expect_code(to_smsp.send(&query_v2(&other)).await, "NO_RECORD_FOUND");
+    // Query only: a create and a delete are refused, not forwarded.
+    let before = spine_store.audit(&AuditFilter::default()).unwrap().len();
+    for update in [create(&other), delete(&girl)] {
+        let answer = to_smsp.send(&update).await;
+        let answer = answer.unwrap();
+        match &answer.reply {
+            SpineReply::Error(e) => {
+                assert_eq!(e.code, "INPUT_MESSAGE_VALIDATION_ERROR");
+                assert!(
+                    e.diagnostics
+                        .as_deref()
+                        .unwrap_or_default()
+                        .contains("query only"),
+                    "{:?}",
+                    e.diagnostics
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(
+        spine_store.audit(&AuditFilter::default()).unwrap().len(),
+        before,
+        "Spine never saw them"
+    );
     codes.insert(expect_code(
         to_smsp.send(&bad_number).await,
         "INPUT_MESSAGE_VALIDATION_ERROR",
@@ -180,34 +200,75 @@ async fn every_response_code_and_every_success_over_http() {
         to_smsp.send(&unknown_author).await,
         "AUTHOR_CREDENTIALS_ERROR",
     ));
+    // No audit identifier at all: a v1 query with no practitioner.
+    let anonymous = Message::QueryV1Request(
+        fgm_types::spine::build::QueryV1::new(&girl)
+            .from_asid(CLIENT)
+            .to_asid(SPINE)
+            .build()
+            .unwrap(),
+    );
+    let refused = expect_code(to_smsp.send(&anonymous).await, "AUTHOR_CREDENTIALS_ERROR");
+    assert_eq!(refused, "AUTHOR_CREDENTIALS_ERROR");
 
-    // Spine goes away: the stored flag is served with 203, nothing else.
+    // Spine goes away: nothing is served from a cache, ever.
     spine.stop().await;
-    let local = to_smsp.send(&query_v2(&girl)).await.unwrap();
-    assert_eq!(local.status, 203);
-    assert!(
-        matches!(local.reply, SpineReply::Flag(_)),
-        "{:?}",
-        local.reply
-    );
-    assert!(String::from_utf8_lossy(&local.body)
-        .contains("DATA_RETURNED_FROM_LOCAL_STORE_SPINE_UNAVAILABLE"));
-    codes.insert("DATA_RETURNED_FROM_LOCAL_STORE_SPINE_UNAVAILABLE".to_owned());
-    codes.insert(expect_code(
-        to_smsp.send(&query_v2(&other)).await,
-        "COULD_NOT_CONNECT_TO_SPINE",
-    ));
-    expect_code(
-        to_smsp.send(&delete(&girl)).await,
-        "COULD_NOT_CONNECT_TO_SPINE",
-    );
+    for query in [query_v2(&girl), query_v1(&other)] {
+        let answer = to_smsp.send(&query).await;
+        let body = match &answer {
+            Ok(a) => String::from_utf8_lossy(&a.body).into_owned(),
+            Err(e) => e.to_string(),
+        };
+        assert!(!body.contains("DATA_RETURNED_FROM_LOCAL_STORE_SPINE_UNAVAILABLE"));
+        codes.insert(expect_code(answer, "COULD_NOT_CONNECT_TO_SPINE"));
+    }
     front.stop().await;
+    // Its audit: one entry per request, saying who answered.
+    let audit = smsp_store.audit(&AuditFilter::default()).unwrap();
+    let by: Vec<(&str, Option<&str>)> = audit
+        .iter()
+        .map(|e| {
+            (
+                e.answered_by.as_deref().unwrap(),
+                e.response_code.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        by,
+        [
+            (ANSWERED_BY_SPINE, None),
+            (ANSWERED_BY_SPINE, Some("NO_RECORD_FOUND")),
+            (ANSWERED_BY_SMSP, Some("INPUT_MESSAGE_VALIDATION_ERROR")),
+            (ANSWERED_BY_SMSP, Some("INPUT_MESSAGE_VALIDATION_ERROR")),
+            (ANSWERED_BY_SMSP, Some("INPUT_MESSAGE_VALIDATION_ERROR")),
+            (ANSWERED_BY_SMSP, Some("AUTHOR_CREDENTIALS_ERROR")),
+            (ANSWERED_BY_SMSP, Some("AUTHOR_CREDENTIALS_ERROR")),
+            (ANSWERED_BY_SMSP, Some("COULD_NOT_CONNECT_TO_SPINE")),
+            (ANSWERED_BY_SMSP, Some("COULD_NOT_CONNECT_TO_SPINE")),
+        ]
+    );
+    assert!(smsp_store.records().unwrap().is_empty(), "no FGM data kept");
+
+    // The one code no server here sends: the library still builds and
+    // reads it, for SMSPs that keep a local store.
+    let flag = Box::new(fgm_types::spine::build::query_flag(&girl, "2024-01-01").unwrap());
+    let asked = query_v2(&girl);
+    let local =
+        fgm_types::spine::respond(&asked, fgm_types::spine::Outcome::LocalFlag(flag)).unwrap();
+    assert_eq!(local.http_status, 203);
+    match read_reply(203, local.message.to_xml().as_bytes(), Some(&asked)).unwrap() {
+        SpineReply::Flag(_) => {
+            codes.insert("DATA_RETURNED_FROM_LOCAL_STORE_SPINE_UNAVAILABLE".to_owned())
+        }
+        other => panic!("{other:?}"),
+    };
 
     // An upstream that answers nonsense.
     let nonsense = start(Arc::new(Nonsense)).await;
     let front = start(smsp(
         &format!("http://{}", nonsense.addr),
-        Arc::new(Store::in_memory().unwrap()),
+        Arc::new(SqliteStore::in_memory().unwrap()),
         SmspOptions::default(),
     ))
     .await;
@@ -218,13 +279,13 @@ async fn every_response_code_and_every_success_over_http() {
     front.stop().await;
     nonsense.stop().await;
 
-    // The SMSP's own store breaks (its table is dropped under it).
+    // The SMSP's own store breaks (its audit table is dropped under it).
     let dir = temp_dir("codes");
     let path = dir.join("smsp.db");
-    let broken = Arc::new(Store::open(&path).unwrap());
+    let broken = Arc::new(SqliteStore::open(&path).unwrap());
     rusqlite::Connection::open(&path)
         .unwrap()
-        .execute_batch("DROP TABLE flags")
+        .execute_batch("DROP TABLE audit")
         .unwrap();
     let front = start(smsp("http://127.0.0.1:9", broken, SmspOptions::default())).await;
     codes.insert(expect_code(
@@ -245,12 +306,12 @@ async fn every_response_code_and_every_success_over_http() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_restarted_double_keeps_its_flags() {
+async fn a_restarted_double_keeps_its_records() {
     let dir = temp_dir("restart");
     let path = dir.join("spine.db");
     let girl = nhs_number(7);
     let first = start_spine(
-        Arc::new(Store::open(&path).unwrap()),
+        Arc::new(SqliteStore::open(&path).unwrap()),
         SpineOptions::default(),
     )
     .await;
@@ -260,7 +321,7 @@ async fn a_restarted_double_keeps_its_flags() {
     );
     first.stop().await;
     let second = start_spine(
-        Arc::new(Store::open(&path).unwrap()),
+        Arc::new(SqliteStore::open(&path).unwrap()),
         SpineOptions::default(),
     )
     .await;

@@ -1,61 +1,115 @@
-//! A process killed (SIGKILL) in the middle of writing leaves the store in
-//! its last committed state: the database passes SQLite's integrity check,
-//! and the flags are exactly what the change log, replayed, says — the
-//! change and its log entry are one transaction, so neither outlives the
-//! other.
+//! A double killed (SIGKILL) in the middle of a burst of requests leaves
+//! its store in its last committed state: the database passes SQLite's
+//! integrity check, the audit chain verifies, every answer a client
+//! received has its audit entry (the entry is committed before the answer
+//! is sent), and the current records are exactly what the audit's accepted
+//! changes, replayed, say (the change and its entry are one transaction).
 
 mod common;
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::process::Command;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use fgm_spine::store::Store;
+use fgm_spine::audit::{verify, AuditFilter};
+use fgm_spine::spine::SpineOptions;
+use fgm_spine::store::{SqliteStore, Store};
+use fgm_spine::{Client, ClientOptions};
+use fgm_types::messages::Message;
 
-const CHILD: &str = "FGM_SPINE_KILL_TEST_DB";
+const CHILD_DB: &str = "FGM_SPINE_KILL_TEST_DB";
+const CHILD_ADDR: &str = "FGM_SPINE_KILL_TEST_ADDR";
 
-/// The child: writes creates and deletes as fast as it can (for at most
-/// 30 s) until killed. Run only by the test below.
+/// The child: a double on loopback over the store, serving for at most
+/// 60 s or until killed. Run only by the test below.
 #[test]
-#[ignore = "the writer the kill test starts and kills"]
-fn writer_to_be_killed() {
-    let Ok(path) = std::env::var(CHILD) else {
+#[ignore = "the server the kill test starts and kills"]
+fn server_to_be_killed() {
+    let (Ok(path), Ok(addr_file)) = (std::env::var(CHILD_DB), std::env::var(CHILD_ADDR)) else {
         return;
     };
-    let store = Store::open(path).unwrap();
-    let numbers: Vec<String> = (0..8).map(common::nhs_number).collect();
-    let started = Instant::now();
-    let mut i = 0usize;
-    while started.elapsed() < Duration::from_secs(30) {
-        let nhs = &numbers[i % numbers.len()];
-        if !store.create(nhs, "2024-01-01").unwrap() {
-            store.delete(nhs, Some("1")).unwrap();
-        }
-        i += 1;
-    }
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let store = Arc::new(SqliteStore::open(path).unwrap());
+        let server = common::start_spine(store, SpineOptions::default()).await;
+        let written = format!("{addr_file}.tmp");
+        std::fs::write(&written, server.addr.to_string()).unwrap();
+        std::fs::rename(&written, &addr_file).unwrap();
+        tokio::time::sleep(Duration::from_secs(60)).await;
+    });
 }
 
-#[test]
-fn a_kill_mid_write_leaves_the_last_committed_state() {
+/// Sends creates and deletes from 4 clients until stopped; the response
+/// MessageHeader ids of the answers received.
+async fn burst(addr: String, stop: Arc<std::sync::atomic::AtomicBool>) -> Vec<String> {
+    let mut tasks = Vec::new();
+    for c in 0..4u32 {
+        let client = Client::new(&format!("http://{addr}"), &ClientOptions::default()).unwrap();
+        let stop = stop.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut ids = Vec::new();
+            let mut i = c;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let nhs = common::nhs_number(i % 8);
+                let message = if i % 3 == 2 {
+                    common::delete(&nhs)
+                } else {
+                    common::create(&nhs)
+                };
+                i += 4;
+                let Ok(answer) = client.send(&message).await else {
+                    break; // killed
+                };
+                let read = Message::parse(&answer.body).unwrap().value;
+                ids.push(fgm_types::spine::message_id(&read).unwrap().to_owned());
+            }
+            ids
+        }));
+    }
+    let mut ids = Vec::new();
+    for task in tasks {
+        ids.extend(task.await.unwrap());
+    }
+    ids
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kill_mid_burst_leaves_a_verified_chain_with_every_answer_audited() {
     let dir = common::temp_dir("kill");
-    let path = dir.join("flags.db");
-    drop(Store::open(&path).unwrap());
-    for round in 0..3 {
+    let path = dir.join("spine.db");
+    let addr_file = dir.join("addr");
+    let mut answered = Vec::new();
+    for round in 0..3u64 {
+        let _ = std::fs::remove_file(&addr_file);
         let mut child = Command::new(std::env::current_exe().unwrap())
-            .args(["--ignored", "--exact", "writer_to_be_killed", "--nocapture"])
-            .env(CHILD, &path)
+            .args(["--ignored", "--exact", "server_to_be_killed", "--nocapture"])
+            .env(CHILD_DB, &path)
+            .env(CHILD_ADDR, &addr_file)
             .spawn()
             .unwrap();
-        // Let it write for a while (some hundreds of commits), then kill it.
-        let store = Store::open(&path).unwrap();
-        let before = store.changes().unwrap().len();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while store.changes().unwrap().len() < before + 200 && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(20 + 7 * round));
-        }
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let addr = loop {
+            if let Ok(addr) = std::fs::read_to_string(&addr_file) {
+                break addr;
+            }
+            assert!(Instant::now() < deadline, "the child did not start");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let sending = tokio::spawn(burst(addr, stop.clone()));
+        // Let it answer for a while, then kill it in the middle of the burst.
+        tokio::time::sleep(Duration::from_millis(400 + 150 * round)).await;
         child.kill().unwrap();
         child.wait().unwrap();
-        drop(store);
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let ids = sending.await.unwrap();
+        assert!(
+            ids.len() > 20,
+            "round {round}: the burst was answered ({})",
+            ids.len()
+        );
+        answered.extend(ids);
 
         let check = rusqlite::Connection::open(&path).unwrap();
         let integrity: String = check
@@ -63,31 +117,38 @@ fn a_kill_mid_write_leaves_the_last_committed_state() {
             .unwrap();
         assert_eq!(integrity, "ok");
         drop(check);
-        let store = Store::open(&path).unwrap();
-        let changes = store.changes().unwrap();
+        let store = SqliteStore::open(&path).unwrap();
+        let audit = store.audit(&AuditFilter::default()).unwrap();
+        verify(&audit).unwrap_or_else(|broken| panic!("round {round}: {broken}"));
+        let audited: BTreeSet<&str> = audit
+            .iter()
+            .filter_map(|e| e.response_id.as_deref())
+            .collect();
+        let lost: Vec<&String> = answered
+            .iter()
+            .filter(|id| !audited.contains(id.as_str()))
+            .collect();
         assert!(
-            changes.len() >= before + 200,
-            "round {round}: the writer wrote"
+            lost.is_empty(),
+            "round {round}: answers with no audit entry: {lost:?}"
         );
-        let mut model = BTreeMap::new();
-        for change in &changes {
-            match change.op.as_str() {
-                "create" => assert!(model.insert(change.nhs_number.clone(), ()).is_none()),
-                "delete" => assert!(model.remove(&change.nhs_number).is_some()),
-                other => panic!("{other}"),
+        let mut model = BTreeSet::new();
+        for entry in &audit {
+            let nhs = entry.nhs_number.clone().unwrap();
+            match (entry.interaction.as_str(), entry.http_status) {
+                ("CreateRequest", Some(201)) => assert!(model.insert(nhs), "entry {}", entry.seq),
+                ("DeleteRequest", Some(200)) => assert!(model.remove(&nhs), "entry {}", entry.seq),
+                _ => {}
             }
         }
-        let flags: Vec<String> = store
-            .flags()
+        let current: BTreeSet<String> = store
+            .records()
             .unwrap()
             .into_iter()
-            .map(|f| f.nhs_number)
+            .filter(|r| r.deleted.is_none())
+            .map(|r| r.nhs_number)
             .collect();
-        assert_eq!(
-            flags,
-            model.into_keys().collect::<Vec<_>>(),
-            "round {round}"
-        );
+        assert_eq!(current, model, "round {round}");
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }

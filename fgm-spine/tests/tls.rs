@@ -10,7 +10,7 @@ use std::sync::Arc;
 use common::*;
 use fgm_spine::server::{self, ServerOptions};
 use fgm_spine::spine::{Spine, SpineOptions};
-use fgm_spine::store::Store;
+use fgm_spine::store::SqliteStore;
 use fgm_spine::{Client, ClientError, ClientOptions};
 use fgm_types::spine::SpineReply;
 use rcgen::{
@@ -79,7 +79,7 @@ async fn clients_must_present_a_certificate_the_ca_signed() {
     )
     .unwrap();
     let spine = Arc::new(Spine::new(
-        Arc::new(Store::in_memory().unwrap()),
+        Arc::new(SqliteStore::in_memory().unwrap()),
         SpineOptions::default(),
     ));
     let options = ServerOptions {

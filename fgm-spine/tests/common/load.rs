@@ -3,20 +3,23 @@
 //! numbers to a Spine double, every answer checked, and the final store
 //! checked against a sequential model of the accepted changes.
 //!
-//! "Accepted order" is the store's own: every accepted create or delete is
-//! logged in the same transaction as the change, with a sequence number.
-//! Replaying that log one change at a time on a model (a create only on a
-//! number without a flag, a delete only on one with) must succeed and end
-//! equal to the store; and the answers clients got must be exactly the log
-//! (as many `Created` and `Deleted` answers per number as logged changes),
-//! with one answer for every request sent.
+//! "Accepted order" is the store's own: every request gets one audit entry,
+//! appended in the same transaction as any change it makes, numbered in
+//! order. Replaying the accepted creates and deletes of the audit one at a
+//! time on a model (a create only on a number without a flag, a delete
+//! only on one with) must succeed and end equal to the store's current
+//! records; the answers clients got must be exactly the audit's (as many
+//! `Created` and `Deleted` answers per number as audited changes, and each
+//! answer's MessageHeader id in the audit), with one answer and one entry
+//! for every request sent; and the chain must verify.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use fgm_spine::audit::{verify, AuditFilter};
 use fgm_spine::spine::SpineOptions;
-use fgm_spine::store::Store;
+use fgm_spine::store::{SqliteStore, Store};
 use fgm_types::messages::Message;
 use fgm_types::spine::SpineReply;
 
@@ -33,7 +36,7 @@ pub struct LoadReport {
     pub p50: Duration,
     /// 99th percentile latency.
     pub p99: Duration,
-    /// Accepted changes in the store's log.
+    /// Accepted changes in the audit.
     pub changes: usize,
     /// Flags left.
     pub flags: usize,
@@ -78,7 +81,7 @@ pub async fn run(
     numbers: u32,
     dir: &std::path::Path,
 ) -> LoadReport {
-    let store = Arc::new(Store::open(dir.join("load.db")).unwrap());
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.join("load.db")).unwrap());
     let server = start_spine(store.clone(), SpineOptions::default()).await;
     let pool: Vec<String> = (0..numbers).map(nhs_number).collect();
     let started = Instant::now();
@@ -125,7 +128,11 @@ pub async fn run(
                     "{op:?} {nhs}: HTTP {} {:?}",
                     answer.status, answer.reply
                 );
-                seen.push((op, nhs.clone(), answer.reply, latency));
+                let id = Message::parse(&answer.body)
+                    .ok()
+                    .and_then(|m| fgm_types::spine::message_id(&m.value).map(str::to_owned))
+                    .expect("a response message with its id");
+                seen.push((op, nhs.clone(), answer.reply, latency, id));
             }
             seen
         }));
@@ -144,7 +151,7 @@ pub async fn run(
 
     // The answers the clients got, per NHS number.
     let mut answered: BTreeMap<(String, &str), usize> = BTreeMap::new();
-    for (_, nhs, reply, _) in &answers {
+    for (_, nhs, reply, _, _) in &answers {
         let what = match reply {
             SpineReply::Created => "create",
             SpineReply::Deleted => "delete",
@@ -152,54 +159,80 @@ pub async fn run(
         };
         *answered.entry((nhs.clone(), what)).or_default() += 1;
     }
-    // The log, replayed in order on a sequential model.
-    let changes = store.changes().unwrap();
+    // The audit: one entry per request, one chain.
+    let audit = store.audit(&AuditFilter::default()).unwrap();
+    assert_eq!(
+        audit.len(),
+        clients * requests,
+        "one audit entry per request"
+    );
+    let head = verify(&audit).unwrap_or_else(|broken| panic!("{broken}"));
+    assert_eq!(head.seq as usize, audit.len());
+    let audited: BTreeSet<&str> = audit
+        .iter()
+        .filter_map(|e| e.response_id.as_deref())
+        .collect();
+    for (op, nhs, _, _, id) in &answers {
+        assert!(
+            audited.contains(id.as_str()),
+            "{op:?} {nhs}: answer {id} is not audited"
+        );
+    }
+    // Its accepted changes, replayed in order on a sequential model.
     let mut model: BTreeMap<String, String> = BTreeMap::new();
     let mut logged: BTreeMap<(String, &str), usize> = BTreeMap::new();
-    let mut last = 0;
-    for change in &changes {
-        assert!(change.seq > last, "sequence numbers increase");
-        last = change.seq;
-        match change.op.as_str() {
-            "create" => {
-                let since = change.detail.clone().expect("a create logs its date");
+    let mut changes = 0;
+    for entry in &audit {
+        let nhs = entry
+            .nhs_number
+            .clone()
+            .expect("a read request names its patient");
+        match (entry.interaction.as_str(), entry.http_status) {
+            ("CreateRequest", Some(201)) => {
                 assert!(
-                    model.insert(change.nhs_number.clone(), since).is_none(),
-                    "change {}: a create was accepted while a flag was set",
-                    change.seq
+                    model.insert(nhs.clone(), "2024-01-01".to_owned()).is_none(),
+                    "entry {}: a create was accepted while a flag was set",
+                    entry.seq
                 );
-                *logged
-                    .entry((change.nhs_number.clone(), "create"))
-                    .or_default() += 1;
+                *logged.entry((nhs, "create")).or_default() += 1;
             }
-            "delete" => {
+            ("DeleteRequest", Some(200)) => {
                 assert!(
-                    model.remove(&change.nhs_number).is_some(),
-                    "change {}: a delete was accepted with no flag set",
-                    change.seq
+                    model.remove(&nhs).is_some(),
+                    "entry {}: a delete was accepted with no flag set",
+                    entry.seq
                 );
-                *logged
-                    .entry((change.nhs_number.clone(), "delete"))
-                    .or_default() += 1;
+                assert_eq!(entry.delete_reason.as_deref(), Some("1"));
+                *logged.entry((nhs, "delete")).or_default() += 1;
             }
-            other => panic!("unexpected change {other}"),
+            _ => continue,
         }
+        changes += 1;
     }
     assert_eq!(
         answered, logged,
-        "every accepted answer is a logged change, and only those"
+        "every accepted answer is an audited change, and only those"
     );
-    let stored: BTreeMap<String, String> = store
-        .flags()
-        .unwrap()
+    let records = store.records().unwrap();
+    assert_eq!(
+        records.len(),
+        logged
+            .iter()
+            .filter(|((_, w), _)| *w == "create")
+            .map(|(_, n)| n)
+            .sum::<usize>(),
+        "a record per accepted create, none erased"
+    );
+    let stored: BTreeMap<String, String> = records
         .into_iter()
-        .map(|f| (f.nhs_number, f.since))
+        .filter(|r| r.deleted.is_none())
+        .map(|r| (r.nhs_number, r.assessed))
         .collect();
     assert_eq!(
         stored, model,
-        "the store is the sequential model of its log"
+        "the current records are the sequential model of the audit"
     );
-    let touched: BTreeSet<&String> = answers.iter().map(|(_, n, _, _)| n).collect();
+    let touched: BTreeSet<&String> = answers.iter().map(|(_, n, _, _, _)| n).collect();
     assert!(touched.len() > 1, "the numbers overlap across clients");
 
     let mut latencies: Vec<Duration> = answers.iter().map(|a| a.3).collect();
@@ -210,7 +243,7 @@ pub async fn run(
         elapsed,
         p50: at(0.50),
         p99: at(0.99),
-        changes: changes.len(),
+        changes,
         flags: stored.len(),
     }
 }

@@ -115,7 +115,7 @@ pub async fn start<H: Handler>(handler: Arc<H>) -> Running {
 }
 
 /// A Spine double on loopback over a store.
-pub async fn start_spine(store: Arc<Store>, options: SpineOptions) -> Running {
+pub async fn start_spine(store: Arc<dyn Store>, options: SpineOptions) -> Running {
     start(Arc::new(Spine::new(store, options))).await
 }
 

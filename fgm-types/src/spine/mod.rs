@@ -18,7 +18,7 @@ pub use reply::{
     answers, read_reply, refuse, respond, Flag, Outcome, OutcomeOf, Reply, ReplyError, SpineError,
     SpineReply, SpineReplyOf,
 };
-pub use summary::{flag_nhs_number, summary, RequestSummary};
+pub use summary::{flag_nhs_number, message_id, summary, RequestSummary};
 pub use validate::{over_18, validate, ValidateOptions, ValidationIssue};
 
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -145,6 +145,21 @@ pub fn summary(message: &Message) -> Option<RequestSummary<'_>> {
     })
 }
 
+/// The MessageHeader id of a message, request or response, when sent.
+pub fn message_id(message: &Message) -> Option<&str> {
+    let id = match message {
+        Message::QueryV1Request(m) => &m.header.id,
+        Message::QueryV1Response(m) => &m.header.id,
+        Message::QueryV2Request(m) => &m.header.id,
+        Message::QueryV2Response(m) => &m.header.id,
+        Message::CreateRequest(m) => &m.header.id,
+        Message::CreateResponse(m) => &m.header.id,
+        Message::DeleteRequest(m) => &m.header.id,
+        Message::DeleteResponse(m) => &m.header.id,
+    };
+    id.as_ref().map(|id| id.as_str())
+}
+
 /// The NHS number of the patient a flag contains.
 pub fn flag_nhs_number(flag: &Flag) -> Option<&str> {
     flag.contained.iter().find_map(|c| match c {
