@@ -17,17 +17,27 @@ fn serve_send_and_stop_on_sigterm() {
     std::fs::create_dir_all(&dir).unwrap();
     let mut server = fgm()
         .args(["serve", "spine", "--listen", "127.0.0.1:0", "--store"])
-        .arg(dir.join("flags.db"))
+        .arg(dir.join("spine.db"))
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let mut log = BufReader::new(server.stderr.take().unwrap());
     let mut first = String::new();
     log.read_line(&mut first).unwrap();
-    let url = first
+    assert_eq!(
+        first,
+        format!(
+            "Spine double: audit chain holds, head entry 0 hash {}\n",
+            "0".repeat(64)
+        ),
+        "the head to anchor, first"
+    );
+    let mut second = String::new();
+    log.read_line(&mut second).unwrap();
+    let url = second
         .trim()
         .strip_prefix("Spine double listening on ")
-        .unwrap_or_else(|| panic!("{first}"))
+        .unwrap_or_else(|| panic!("{second}"))
         .to_owned();
 
     let create = dir.join("create.xml");
@@ -76,5 +86,40 @@ fn serve_send_and_stop_on_sigterm() {
     let gone = send(&create, &url);
     assert_eq!(gone.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&gone.stderr).starts_with("fgm send: no answer"));
+    let verified = fgm()
+        .args(["audit", "verify", "--store"])
+        .arg(dir.join("spine.db"))
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&verified.stdout).starts_with("the chain holds: 2 entries"),
+        "{verified:?}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_service_date_that_is_not_a_full_date_is_refused_at_start() {
+    for what in ["spine", "smsp"] {
+        let mut command = fgm();
+        command.args([
+            "serve",
+            what,
+            "--store",
+            "/nonexistent/x.db",
+            "--today",
+            "2024-02",
+        ]);
+        if what == "smsp" {
+            command.args(["--upstream", "http://127.0.0.1:9"]);
+        }
+        let out = command.output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{what}");
+        assert!(out.stdout.is_empty());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            err,
+            "fgm serve: --today 2024-02: a full date (YYYY-MM-DD) is needed\n"
+        );
+    }
 }

@@ -371,13 +371,14 @@ fn announce_head(name: &str, store: &dyn Store) -> Result<(), String> {
 pub fn run_serve(args: ServeArgs) -> u8 {
     let result = match args.what {
         Serve::Spine(args) => (|| {
+            let clock = clock(&args.today)?;
             let store = open_store(&args.store)?;
             announce_head("Spine double", &*store)?;
             let spine = Spine::new(
                 store,
                 SpineOptions {
                     asid_allow: args.asid_allow,
-                    clock: clock(&args.today)?,
+                    clock,
                     ..SpineOptions::default()
                 },
             );
@@ -385,6 +386,7 @@ pub fn run_serve(args: ServeArgs) -> u8 {
             serve_until_signal("Spine double", args.listen, Arc::new(spine), options)
         })(),
         Serve::Smsp(args) => (|| {
+            let clock = clock(&args.today)?;
             let store = open_store(&args.store)?;
             announce_head("SMSP", &*store)?;
             let upstream = Client::new(&args.upstream, &client_options(&args.upstream_tls)?)
@@ -395,7 +397,7 @@ pub fn run_serve(args: ServeArgs) -> u8 {
                 SmspOptions {
                     author_allow: args.author_allow,
                     allow_updates: args.allow_updates,
-                    clock: clock(&args.today)?,
+                    clock,
                     ..SmspOptions::default()
                 },
             );

@@ -339,3 +339,42 @@ async fn a_restarted_double_keeps_its_records() {
     second.stop().await;
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_smsp_allowed_updates_forwards_creates_and_deletes() {
+    let spine_store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().unwrap());
+    let spine = start_spine(spine_store.clone(), SpineOptions::default()).await;
+    let options = SmspOptions {
+        allow_updates: true,
+        ..SmspOptions::default()
+    };
+    let smsp_store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().unwrap());
+    let front = start(smsp(
+        &format!("http://{}", spine.addr),
+        smsp_store.clone(),
+        options,
+    ))
+    .await;
+    let to_smsp = client_of(&front);
+    let girl = nhs_number(9);
+    assert_eq!(to_smsp.send(&create(&girl)).await.unwrap().status, 201);
+    assert_eq!(to_smsp.send(&delete(&girl)).await.unwrap().status, 200);
+    front.stop().await;
+    spine.stop().await;
+    assert_eq!(
+        spine_store.records().unwrap().len(),
+        1,
+        "Spine keeps the record"
+    );
+    assert!(
+        smsp_store.records().unwrap().is_empty(),
+        "the SMSP keeps none"
+    );
+    let by: Vec<Option<String>> = smsp_store
+        .audit(&AuditFilter::default())
+        .unwrap()
+        .into_iter()
+        .map(|e| e.answered_by)
+        .collect();
+    assert_eq!(by, [Some("spine".to_owned()), Some("spine".to_owned())]);
+}

@@ -248,7 +248,7 @@ fn create_errors(born: &str, since: &str, on: &str) -> Vec<(&'static str, String
     let built = Create::new("9434765919", born, "B86022", "Example Surgery")
         .from_asid(CLIENT)
         .to_asid(SPINE)
-        .timestamp(Instant::new(&format!("{on}T12:00:00+00:00")).unwrap())
+        .timestamp(Instant::new(format!("{on}T12:00:00+00:00")).unwrap())
         .practitioner_sds("200009876204", "100077650987")
         .since(since)
         .build();
