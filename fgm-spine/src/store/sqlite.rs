@@ -192,7 +192,8 @@ impl Store for SqliteStore {
     fn begin(&self) -> Result<Box<dyn Transaction + '_>> {
         let connection = self.lock();
         connection
-            .execute_batch("BEGIN IMMEDIATE")
+            .prepare_cached("BEGIN IMMEDIATE")
+            .and_then(|mut statement| statement.execute([]))
             .map_err(while_("starting a transaction"))?;
         Ok(Box::new(SqliteTransaction {
             connection,
@@ -249,24 +250,22 @@ impl Drop for SqliteTransaction<'_> {
 impl Transaction for SqliteTransaction<'_> {
     fn current(&mut self, nhs_number: &str) -> Result<Option<Record>> {
         self.connection
-            .query_row(
-                &format!(
-                    "SELECT {RECORD_COLUMNS} FROM records WHERE nhs_number = ?1 AND deleted_at IS NULL"
-                ),
-                params![nhs_number],
-                record,
-            )
-            .optional()
+            .prepare_cached(&format!(
+                "SELECT {RECORD_COLUMNS} FROM records WHERE nhs_number = ?1 AND deleted_at IS NULL"
+            ))
+            .and_then(|mut statement| statement.query_row(params![nhs_number], record).optional())
             .map_err(while_("reading a record"))
     }
 
     fn insert(&mut self, r: &Record) -> Result<()> {
         self.connection
-            .execute(
+            .prepare_cached(
                 "INSERT INTO records (nhs_number, birth_date, assessed, gp_practice, user_id, \
                  role_profile_id, organisation, sender_asid, message_id, received) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                params![
+            )
+            .and_then(|mut statement| {
+                statement.execute(params![
                     r.nhs_number,
                     r.birth_date,
                     r.assessed,
@@ -277,27 +276,29 @@ impl Transaction for SqliteTransaction<'_> {
                     r.sender_asid,
                     r.message_id,
                     r.received
-                ],
-            )
+                ])
+            })
             .map_err(while_("writing a record"))?;
         Ok(())
     }
 
     fn delete(&mut self, nhs_number: &str, d: &Deletion) -> Result<()> {
         self.connection
-            .execute(
+            .prepare_cached(
                 "UPDATE records SET deleted_at = ?2, delete_reason = ?3, deleted_by = ?4, \
                  delete_asid = ?5, delete_message = ?6 \
                  WHERE nhs_number = ?1 AND deleted_at IS NULL",
-                params![
+            )
+            .and_then(|mut statement| {
+                statement.execute(params![
                     nhs_number,
                     d.at,
                     d.reason,
                     d.user_id,
                     d.sender_asid,
                     d.message_id
-                ],
-            )
+                ])
+            })
             .map_err(while_("deleting a record"))?;
         Ok(())
     }
@@ -305,28 +306,28 @@ impl Transaction for SqliteTransaction<'_> {
     fn append(&mut self, mut entry: AuditEntry) -> Result<AuditEntry> {
         let head = self
             .connection
-            .query_row(
-                "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
-                [],
-                |row| {
-                    Ok(Head {
-                        seq: row.get(0)?,
-                        hash: row.get(1)?,
+            .prepare_cached("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+            .and_then(|mut statement| {
+                statement
+                    .query_row([], |row| {
+                        Ok(Head {
+                            seq: row.get(0)?,
+                            hash: row.get(1)?,
+                        })
                     })
-                },
-            )
-            .optional()
+                    .optional()
+            })
             .map_err(while_("reading the audit's head"))?
             .unwrap_or_default();
         entry.chain_after(&head);
         let e = &entry;
         self.connection
-            .execute(
-                &format!(
-                    "INSERT INTO audit ({AUDIT_COLUMNS}) VALUES \
-                     (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
-                ),
-                params![
+            .prepare_cached(&format!(
+                "INSERT INTO audit ({AUDIT_COLUMNS}) VALUES \
+                 (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
+            ))
+            .and_then(|mut statement| {
+                statement.execute(params![
                     e.seq,
                     e.at,
                     e.interaction,
@@ -343,15 +344,16 @@ impl Transaction for SqliteTransaction<'_> {
                     e.answered_by,
                     e.prev_hash,
                     e.hash
-                ],
-            )
+                ])
+            })
             .map_err(while_("appending to the audit"))?;
         Ok(entry)
     }
 
     fn commit(mut self: Box<Self>) -> Result<()> {
         self.connection
-            .execute_batch("COMMIT")
+            .prepare_cached("COMMIT")
+            .and_then(|mut statement| statement.execute([]))
             .map_err(while_("committing"))?;
         self.open = false;
         Ok(())

@@ -128,11 +128,7 @@ pub async fn run(
                     "{op:?} {nhs}: HTTP {} {:?}",
                     answer.status, answer.reply
                 );
-                let id = Message::parse(&answer.body)
-                    .ok()
-                    .and_then(|m| fgm_types::spine::message_id(&m.value).map(str::to_owned))
-                    .expect("a response message with its id");
-                seen.push((op, nhs.clone(), answer.reply, latency, id));
+                seen.push((op, nhs.clone(), answer.reply, latency, answer.body));
             }
             seen
         }));
@@ -143,6 +139,17 @@ pub async fn run(
     }
     let elapsed = started.elapsed();
     server.stop().await;
+    // Each answer's MessageHeader id, read after the timed run.
+    let answers: Vec<_> = answers
+        .into_iter()
+        .map(|(op, nhs, reply, latency, body)| {
+            let id = Message::parse(&body)
+                .ok()
+                .and_then(|m| fgm_types::spine::message_id(&m.value).map(str::to_owned))
+                .expect("a response message with its id");
+            (op, nhs, reply, latency, id)
+        })
+        .collect();
     assert_eq!(
         answers.len(),
         clients * requests,
