@@ -7,7 +7,7 @@ mod common;
 use std::sync::Arc;
 
 use common::*;
-use fgm_spine::audit::{verify, AuditFilter};
+use fgm_spine::audit::{verify, AuditEntry, AuditFilter};
 use fgm_spine::clock::Clock;
 use fgm_spine::server::Running;
 use fgm_spine::spine::SpineOptions;
@@ -43,6 +43,20 @@ fn create_for(nhs: &str, born: &str, since: &str, practice: &str) -> Message {
             .build()
             .expect("a create the builder accepts"),
     )
+}
+
+/// Each audit entry's interaction, HTTP status and Spine response code.
+fn rows(audit: &[AuditEntry]) -> Vec<(&str, Option<u16>, Option<&str>)> {
+    audit
+        .iter()
+        .map(|e| {
+            (
+                e.interaction.as_str(),
+                e.http_status,
+                e.response_code.as_deref(),
+            )
+        })
+        .collect()
 }
 
 fn code_of(answer: &fgm_spine::Answer) -> String {
@@ -271,18 +285,8 @@ async fn every_request_is_audited_accepted_refused_or_unreadable() {
 
     let audit = store.audit(&AuditFilter::default()).unwrap();
     verify(&audit).unwrap();
-    let rows: Vec<(&str, Option<u16>, Option<&str>)> = audit
-        .iter()
-        .map(|e| {
-            (
-                e.interaction.as_str(),
-                e.http_status,
-                e.response_code.as_deref(),
-            )
-        })
-        .collect();
     assert_eq!(
-        rows,
+        rows(&audit),
         [
             ("CreateRequest", Some(201), None),
             ("CreateRequest", Some(422), Some("FLAG_ALREADY_SET")),
@@ -348,18 +352,8 @@ async fn a_client_logs_every_exchange_in_the_same_format() {
 
     let entries = log.audit(&AuditFilter::default()).unwrap();
     verify(&entries).unwrap();
-    let rows: Vec<(&str, Option<u16>, Option<&str>)> = entries
-        .iter()
-        .map(|e| {
-            (
-                e.interaction.as_str(),
-                e.http_status,
-                e.response_code.as_deref(),
-            )
-        })
-        .collect();
     assert_eq!(
-        rows,
+        rows(&entries),
         [
             ("CreateRequest", Some(201), None),
             ("QueryV1Request", Some(200), None),

@@ -29,19 +29,13 @@ pub fn loopback() -> SocketAddr {
 
 /// The `n`-th valid NHS number (check digit by modulus 11) from 943476000.
 pub fn nhs_number(n: u32) -> String {
-    let mut base = 943_476_000 + n * 3;
-    loop {
-        let digits: Vec<u32> = format!("{base:09}")
-            .bytes()
-            .map(|b| u32::from(b - b'0'))
-            .collect();
-        let sum: u32 = digits.iter().zip((2..=10).rev()).map(|(d, w)| d * w).sum();
-        let check = (11 - sum % 11) % 11;
-        if check != 10 {
-            return format!("{base:09}{check}");
-        }
-        base += 1;
-    }
+    (943_476_000 + n * 3..)
+        .find_map(|base: u32| {
+            let text = format!("{base:09}");
+            let digits: [u8; 9] = std::array::from_fn(|i| text.as_bytes()[i] - b'0');
+            fgm_types::spine::NhsNumber::check_digit(&digits).map(|check| format!("{text}{check}"))
+        })
+        .expect("a number with a check digit")
 }
 
 /// A v1 query for an NHS number.
