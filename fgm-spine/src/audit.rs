@@ -37,6 +37,9 @@ pub struct AuditEntry {
     pub response_id: Option<String>,
     /// The sender's ASID, as the message claims it.
     pub sender_asid: Option<String>,
+    /// Who the client certificate proves the sender is (its CN, or its
+    /// first DNS name), when TLS client authentication was used.
+    pub certificate: Option<String>,
     /// The author's SDS user id, or a v2 query's local identifier.
     pub user_id: Option<String>,
     /// The author's SDS role profile id.
@@ -86,6 +89,7 @@ impl AuditEntry {
             ("request_id", self.request_id.as_deref()),
             ("response_id", self.response_id.as_deref()),
             ("sender_asid", self.sender_asid.as_deref()),
+            ("certificate", self.certificate.as_deref()),
             ("user_id", self.user_id.as_deref()),
             ("role_profile_id", self.role_profile_id.as_deref()),
             ("organisation", self.organisation.as_deref()),
@@ -126,6 +130,7 @@ impl AuditEntry {
             ("code", self.response_code.as_deref()),
             ("nhs", self.nhs_number.as_deref()),
             ("asid", self.sender_asid.as_deref()),
+            ("cert", self.certificate.as_deref()),
             ("user", self.user_id.as_deref()),
             ("role", self.role_profile_id.as_deref()),
             ("org", self.organisation.as_deref()),

@@ -14,6 +14,7 @@ use fgm_types::spine::SpineReply;
 use crate::audit::{self, AuditFilter};
 use crate::client::{Client, ClientOptions};
 use crate::clock::Clock;
+use crate::identity::IdentityMap;
 use crate::report::{self, GroupBy, TransactionRow};
 use crate::server::{self, Handler, ServerOptions};
 use crate::smsp::{Smsp, SmspOptions};
@@ -53,6 +54,21 @@ pub struct ServerTlsArgs {
     pub client_ca: Option<PathBuf>,
 }
 
+/// How long clients may take and how many may hold a connection.
+#[derive(Debug, Clone, Args)]
+pub struct LimitArgs {
+    /// Seconds a client may take to send a request head or finish the TLS
+    /// handshake (and a kept-alive connection may idle).
+    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    pub header_timeout: u64,
+    /// Seconds a client may take to send a request body.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub body_timeout: u64,
+    /// The most connections held open at once (more wait to be accepted).
+    #[arg(long, value_name = "N", default_value_t = 1024)]
+    pub max_connections: usize,
+}
+
 /// `fgm serve spine`.
 #[derive(Debug, Args)]
 pub struct SpineArgs {
@@ -66,13 +82,24 @@ pub struct SpineArgs {
     /// TLS.
     #[command(flatten)]
     pub tls: ServerTlsArgs,
+    /// This Spine's own ASID: a message addressed to another is refused.
+    #[arg(long, value_name = "ASID", default_value = crate::spine::SPINE_ASID)]
+    pub asid: String,
     /// The sender ASIDs accepted, comma-separated (default: any).
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub asid_allow: Option<Vec<String>>,
+    /// The ASIDs each client certificate may send as: one line per
+    /// certificate, its CN (quoted when it has spaces) or a DNS name, then
+    /// its ASIDs; `#` starts a comment. Needs --client-ca.
+    #[arg(long, value_name = "FILE", requires = "client_ca")]
+    pub asid_map: Option<PathBuf>,
     /// The service's date (YYYY-MM-DD) instead of the system clock's, to
     /// cross a birthday in a test.
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub today: Option<String>,
+    /// Time limits and connections.
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 /// `fgm serve smsp`.
@@ -98,12 +125,26 @@ pub struct SmspArgs {
     /// that is named).
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub author_allow: Option<Vec<String>>,
+    /// What each local system's client certificate may act for: one line
+    /// per certificate, its CN (quoted when it has spaces) or a DNS name,
+    /// then organisation ODS codes and SDS user ids. Needs --client-ca.
+    #[arg(long, value_name = "FILE", requires = "client_ca")]
+    pub author_map: Option<PathBuf>,
     /// Forward creates and deletes too (an FGM SMSP is query only).
     #[arg(long)]
     pub allow_updates: bool,
     /// The service's date (YYYY-MM-DD) instead of the system clock's.
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub today: Option<String>,
+    /// Seconds connecting to Spine (TCP and TLS) may take.
+    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    pub upstream_connect_timeout: u64,
+    /// Seconds Spine may take to answer, connection included.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub upstream_timeout: u64,
+    /// Time limits and connections.
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 /// A client's TLS: the server's CA, and this system's certificate and key.
@@ -278,8 +319,13 @@ fn read(path: &Path) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-fn server_options(tls: &ServerTlsArgs) -> Result<ServerOptions, String> {
-    let mut options = ServerOptions::default();
+fn server_options(tls: &ServerTlsArgs, limits: &LimitArgs) -> Result<ServerOptions, String> {
+    let mut options = ServerOptions {
+        header_timeout: std::time::Duration::from_secs(limits.header_timeout),
+        body_timeout: std::time::Duration::from_secs(limits.body_timeout),
+        max_connections: limits.max_connections,
+        ..ServerOptions::default()
+    };
     if let (Some(cert), Some(key)) = (&tls.tls_cert, &tls.tls_key) {
         let ca = tls.client_ca.as_deref().map(read).transpose()?;
         options.tls = Some(
@@ -371,37 +417,59 @@ fn announce_head(name: &str, store: &dyn Store) -> Result<(), String> {
 pub fn run_serve(args: ServeArgs) -> u8 {
     let result = match args.what {
         Serve::Spine(args) => (|| {
+            // Everything is checked before listening: a wrong option is
+            // one line and exit 2, not an outage later.
             let clock = clock(&args.today)?;
+            if fgm_types::spine::asid_endpoint(&args.asid).is_none() {
+                return Err(format!("--asid {}: an ASID is digits", args.asid));
+            }
+            let asid_map = args
+                .asid_map
+                .as_deref()
+                .map(IdentityMap::load)
+                .transpose()?;
+            let options = server_options(&args.tls, &args.limits)?;
             let store = open_store(&args.store)?;
             announce_head("Spine double", &*store)?;
             let spine = Spine::new(
                 store,
                 SpineOptions {
+                    asid: args.asid,
                     asid_allow: args.asid_allow,
+                    asid_map,
                     clock,
                     ..SpineOptions::default()
                 },
             );
-            let options = server_options(&args.tls)?;
             serve_until_signal("Spine double", args.listen, Arc::new(spine), options)
         })(),
         Serve::Smsp(args) => (|| {
             let clock = clock(&args.today)?;
+            let author_map = args
+                .author_map
+                .as_deref()
+                .map(IdentityMap::load)
+                .transpose()?;
+            let options = server_options(&args.tls, &args.limits)?;
+            let mut upstream_options = client_options(&args.upstream_tls)?;
+            upstream_options.connect_timeout =
+                std::time::Duration::from_secs(args.upstream_connect_timeout);
+            upstream_options.timeout = std::time::Duration::from_secs(args.upstream_timeout);
+            let upstream = Client::new(&args.upstream, &upstream_options)
+                .map_err(|e| format!("--upstream {e}"))?;
             let store = open_store(&args.store)?;
             announce_head("SMSP", &*store)?;
-            let upstream = Client::new(&args.upstream, &client_options(&args.upstream_tls)?)
-                .map_err(|e| e.to_string())?;
             let smsp = Smsp::new(
                 upstream,
                 store,
                 SmspOptions {
                     author_allow: args.author_allow,
+                    author_map,
                     allow_updates: args.allow_updates,
                     clock,
                     ..SmspOptions::default()
                 },
             );
-            let options = server_options(&args.tls)?;
             serve_until_signal("SMSP", args.listen, Arc::new(smsp), options)
         })(),
     };
@@ -629,9 +697,22 @@ pub fn describe(status: u16, reply: &SpineReply) -> String {
     }
 }
 
+/// `fgm send`'s exit status for an answer: 0 for a success or no record;
+/// 1 for a Spine error or warning — an OperationOutcome, or a flag that
+/// came with a status other than 200 (203: from an SMSP's local store,
+/// possibly stale).
+pub fn exit_status(status: u16, reply: &SpineReply) -> u8 {
+    match reply {
+        SpineReply::Error(_) => 1,
+        SpineReply::Flag(_) => u8::from(status != 200),
+        SpineReply::NoRecord | SpineReply::Created | SpineReply::Deleted => 0,
+    }
+}
+
 /// Runs `fgm send`: prints what the answer means (and, with `--body`, the
 /// body). Exit code 0 for a success or no record, 1 for a Spine error or
-/// warning, 2 when no Spine answer came (or on a usage error).
+/// warning (203 included), 2 when no Spine answer came (or on a usage
+/// error).
 pub fn run_send(args: SendArgs) -> u8 {
     let result = (|| {
         let bytes = read(&args.file)?;
@@ -640,7 +721,7 @@ pub fn run_send(args: SendArgs) -> u8 {
             .value;
         let mut options = client_options(&args.tls)?;
         options.log = args.log.as_deref().map(open_store).transpose()?;
-        let client = Client::new(&args.to, &options).map_err(|e| e.to_string())?;
+        let client = Client::new(&args.to, &options).map_err(|e| format!("--to {e}"))?;
         let answer = runtime()?
             .block_on(client.send(&request))
             .map_err(|e| e.to_string())?;
@@ -650,7 +731,7 @@ pub fn run_send(args: SendArgs) -> u8 {
         if args.body {
             let _ = writeln!(out, "{}", String::from_utf8_lossy(&answer.body));
         }
-        Ok(u8::from(matches!(answer.reply, SpineReply::Error(_))))
+        Ok(exit_status(answer.status, &answer.reply))
     })();
     result.unwrap_or_else(|e: String| {
         eprintln!("fgm send: {e}");

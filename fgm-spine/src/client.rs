@@ -26,6 +26,8 @@ pub struct ClientOptions {
     pub identity_pem: Option<Vec<u8>>,
     /// How long one request may take, connection included.
     pub timeout: Duration,
+    /// How long connecting (TCP and TLS) may take.
+    pub connect_timeout: Duration,
     /// The interaction log: with a store, [`Client::send`] appends an
     /// audit entry (the servers' format) for every request sent and the
     /// answer received, or none received, so that a local system keeps
@@ -39,6 +41,7 @@ impl Default for ClientOptions {
             ca_pem: None,
             identity_pem: None,
             timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
             log: None,
         }
     }
@@ -48,6 +51,8 @@ impl Default for ClientOptions {
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum ClientError {
+    /// The base URL is not an `http://` or `https://` URL.
+    Url(String),
     /// The TLS material could not be used.
     Tls(String),
     /// A request message cannot be sent (a response, say).
@@ -70,9 +75,13 @@ pub enum ClientError {
 impl fmt::Display for ClientError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            ClientError::Url(e) => write!(f, "{e}"),
             ClientError::Tls(e) => write!(f, "TLS set-up: {e}"),
             ClientError::NotARequest(i) => write!(f, "a {i:?} is not a request"),
-            ClientError::Connect(e) => write!(f, "no answer: {e}"),
+            ClientError::Connect(e) => match e.url() {
+                Some(url) => write!(f, "no answer from {url}: {}", Cause::of(e)),
+                None => write!(f, "no answer: {}", Cause::of(e)),
+            },
             ClientError::Reply { status, error } => write!(f, "HTTP {status}: {error}"),
             ClientError::Log(e) => write!(f, "the interaction log: {e}"),
         }
@@ -80,6 +89,110 @@ impl fmt::Display for ClientError {
 }
 
 impl std::error::Error for ClientError {}
+
+impl ClientError {
+    /// Why no answer came, when none came.
+    pub fn cause(&self) -> Option<Cause> {
+        match self {
+            ClientError::Connect(e) => Some(Cause::of(e)),
+            _ => None,
+        }
+    }
+}
+
+/// Why a request got no answer, as far as the error chain tells.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Cause {
+    /// The host name did not resolve.
+    Dns(String),
+    /// The server refused the connection (nothing listens there).
+    Refused,
+    /// Connecting or answering took longer than the client allows.
+    Timeout,
+    /// The TLS handshake failed: why, with the alert the server sent when
+    /// it sent one (certificate required, unknown CA, …).
+    Tls(String),
+    /// Any other failure of the connection or of HTTP.
+    Http(String),
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Cause::Dns(e) => write!(f, "the host name does not resolve ({e})"),
+            Cause::Refused => write!(f, "connection refused"),
+            Cause::Timeout => write!(f, "timed out"),
+            Cause::Tls(e) => write!(f, "TLS handshake failed: {e}"),
+            Cause::Http(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl Cause {
+    /// The cause of a reqwest error, from its chain of sources.
+    pub fn of(error: &reqwest::Error) -> Cause {
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+        let mut deepest = error.to_string();
+        while let Some(e) = source {
+            if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+                return Cause::Tls(describe_tls(tls));
+            }
+            if let Some(io) = e.downcast_ref::<std::io::Error>() {
+                if let Some(tls) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+                    return Cause::Tls(describe_tls(tls));
+                }
+                match io.kind() {
+                    std::io::ErrorKind::ConnectionRefused => return Cause::Refused,
+                    std::io::ErrorKind::TimedOut => return Cause::Timeout,
+                    _ => {}
+                }
+            }
+            let text = e.to_string();
+            if let Some(dns) = text.strip_prefix("dns error: ") {
+                return Cause::Dns(dns.to_owned());
+            }
+            deepest = text;
+            source = e.source();
+        }
+        if error.is_timeout() {
+            Cause::Timeout
+        } else {
+            Cause::Http(deepest)
+        }
+    }
+}
+
+/// A TLS failure in words, naming the alert or the certificate's fault.
+fn describe_tls(error: &rustls::Error) -> String {
+    use rustls::{AlertDescription as Alert, CertificateError as Cert};
+    match error {
+        rustls::Error::AlertReceived(Alert::CertificateRequired) => {
+            "the server requires a client certificate (alert: certificate required)".to_owned()
+        }
+        rustls::Error::AlertReceived(Alert::UnknownCA) => {
+            "the server does not trust this client's certificate (alert: unknown CA)".to_owned()
+        }
+        rustls::Error::AlertReceived(Alert::CertificateExpired) => {
+            "the server finds this client's certificate expired (alert: certificate expired)"
+                .to_owned()
+        }
+        rustls::Error::AlertReceived(alert) => format!("the server sent the alert {alert:?}"),
+        rustls::Error::InvalidCertificate(cert) => match cert {
+            Cert::UnknownIssuer => {
+                "the server's certificate is signed by an unknown CA (unknown issuer)".to_owned()
+            }
+            Cert::Expired | Cert::ExpiredContext { .. } => {
+                "the server's certificate has expired".to_owned()
+            }
+            Cert::NotValidForName | Cert::NotValidForNameContext { .. } => {
+                "the server's certificate is not valid for its name (name mismatch)".to_owned()
+            }
+            other => format!("the server's certificate is invalid: {other:?}"),
+        },
+        other => other.to_string(),
+    }
+}
 
 /// A Spine answer: its HTTP status, what it means, and the body as sent.
 #[derive(Debug, Clone)]
@@ -104,11 +217,25 @@ impl Client {
     /// A client of `base_url` (`https://host:port`; the interaction's path
     /// is appended).
     pub fn new(base_url: &str, options: &ClientOptions) -> Result<Client, ClientError> {
+        match reqwest::Url::parse(base_url) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => {}
+            Ok(url) => {
+                return Err(ClientError::Url(format!(
+                    "{base_url}: not an http(s) URL (the scheme is {})",
+                    url.scheme()
+                )))
+            }
+            Err(e) => {
+                return Err(ClientError::Url(format!(
+                    "{base_url}: not an http(s) URL ({e})"
+                )))
+            }
+        }
         let tls = |e: reqwest::Error| ClientError::Tls(e.to_string());
         let mut builder = reqwest::Client::builder()
             .use_rustls_tls()
             .timeout(options.timeout)
-            .connect_timeout(options.timeout);
+            .connect_timeout(options.connect_timeout);
         if let Some(ca) = &options.ca_pem {
             for certificate in reqwest::Certificate::from_pem_bundle(ca).map_err(tls)? {
                 builder = builder.add_root_certificate(certificate);

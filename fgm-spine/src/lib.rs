@@ -11,6 +11,8 @@
 //! - [`smsp`]: the SMSP ([`smsp::Smsp`]);
 //! - [`client`]: [`Client`], which posts a message and reads the answer;
 //! - [`clock`]: the service's date (the system's, or a fixed one);
+//! - [`identity`]: client certificates, and the maps binding them to ASIDs
+//!   and authors;
 //! - [`server`]: the HTTP layer both servers share;
 //! - [`tls`]: the server TLS config;
 //! - [`cli`]: `fgm serve`, `fgm send`, `fgm audit` and `fgm report`.
@@ -24,6 +26,7 @@ pub mod audit;
 pub mod cli;
 pub mod client;
 pub mod clock;
+pub mod identity;
 pub mod report;
 pub mod server;
 pub mod smsp;
@@ -31,4 +34,4 @@ pub mod spine;
 pub mod store;
 pub mod tls;
 
-pub use client::{Answer, Client, ClientError, ClientOptions};
+pub use client::{Answer, Cause, Client, ClientError, ClientOptions};

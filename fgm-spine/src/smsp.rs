@@ -40,13 +40,13 @@ use fgm_types::xml::ReadOptions;
 use crate::audit::{AuditEntry, ANSWERED_BY_SMSP, ANSWERED_BY_SPINE};
 use crate::client::{Client, ClientError};
 use crate::clock::Clock;
-use crate::server::{Handler, Request, Response};
-use crate::spine::{audit_refusal, error, reply, Answered};
+use crate::identity::IdentityMap;
+use crate::server::{Handler, Request, Response, FAILURE};
+use crate::spine::{answerable, audit_refusal, error, reply, Answered};
 use crate::store::Store;
 
 const INPUT: &str = "INPUT_MESSAGE_VALIDATION_ERROR";
 const RESPONSE: &str = "RESPONSE_MESSAGE_VALIDATION_ERROR";
-const FAILURE: &str = "GENERIC_SPINE_MINI_SERVICE_PROVIDER_SOFTWARE_FAILURE";
 
 /// How the SMSP judges what it is sent.
 #[derive(Debug, Clone, Default)]
@@ -54,6 +54,11 @@ pub struct SmspOptions {
     /// The authors (SDS user ids, or a v2 query's local identifiers)
     /// accepted; `None` accepts every one that is named.
     pub author_allow: Option<Vec<String>>,
+    /// What each local system's client certificate may act for
+    /// (`--author-map`: organisation ODS codes and SDS user ids); with it,
+    /// a request whose organisation and author are both unbound to the
+    /// certificate the connection presented is `AUTHOR_CREDENTIALS_ERROR`.
+    pub author_map: Option<IdentityMap>,
     /// Forward creates and deletes too (`--allow-updates`), for the day NHS
     /// opens updates to SMSPs; off, they are refused.
     pub allow_updates: bool,
@@ -91,7 +96,7 @@ impl Smsp {
 
     /// Answers a request (what the HTTP layer calls), auditing it.
     pub async fn answer(&self, request: &Request) -> Response {
-        let mut entry = AuditEntry::new(self.options.clock.now(), request.path.clone());
+        let mut entry = AuditEntry::received(&self.options.clock, request);
         let (answered, by) = match self.judge(request, &mut entry) {
             Ok(message) => self.forward(request, &message).await,
             Err(refused) => (refused, ANSWERED_BY_SMSP),
@@ -100,13 +105,10 @@ impl Smsp {
         entry.answered_by = Some(by.to_owned());
         match self.store.append(entry) {
             Ok(_) => answered.response,
-            Err(e) => {
-                eprintln!("SMSP: HTTP 500 to {}: {e}", request.path);
-                Response::refuse(
-                    FAILURE,
-                    &format!("the SMSP could not audit this exchange: {e}"),
-                )
-            }
+            Err(e) => Response::refuse(
+                FAILURE,
+                &format!("the SMSP could not audit this exchange: {e}"),
+            ),
         }
     }
 
@@ -127,6 +129,7 @@ impl Smsp {
             ));
         };
         entry.note(&summary);
+        answerable(&summary, INPUT)?;
         let refuse = |code: &str, why: String| Err(reply(&message, error(code, why)));
         if summary.interaction != routed {
             let why = format!(
@@ -159,6 +162,27 @@ impl Smsp {
                 return refuse("AUTHOR_CREDENTIALS_ERROR", why);
             }
         }
+        if let Some(map) = &self.options.author_map {
+            let claims = [Some(author), summary.organisation];
+            let why = match &request.peer.certificate {
+                None => Some("no client certificate proves who the local system is".to_owned()),
+                Some(certificate)
+                    if !claims
+                        .into_iter()
+                        .flatten()
+                        .any(|c| map.allows(certificate, c)) =>
+                {
+                    Some(format!(
+                        "{certificate} may not act for the author {author} nor the organisation {}",
+                        summary.organisation.unwrap_or("(none sent)")
+                    ))
+                }
+                Some(_) => None,
+            };
+            if let Some(why) = why {
+                return refuse("AUTHOR_CREDENTIALS_ERROR", why);
+            }
+        }
         let on = Date::new(&entry.at[..10]).ok();
         let rules = self.options.validate.clone().with_on_date(on);
         let issues = spine::validate(&message, &rules);
@@ -181,8 +205,20 @@ impl Smsp {
                     }
                 }
             }
-            Ok(_) | Err(ClientError::Connect(_)) => {
-                let why = format!("Spine at {} cannot be reached", self.upstream.base_url());
+            Ok((status, _)) => {
+                let why = format!(
+                    "Spine at {} cannot be reached: a gateway answered HTTP {status}",
+                    self.upstream.base_url()
+                );
+                let answered = reply(message, error("COULD_NOT_CONNECT_TO_SPINE", why));
+                (answered, ANSWERED_BY_SMSP)
+            }
+            Err(ClientError::Connect(e)) => {
+                let why = format!(
+                    "Spine at {} cannot be reached: {}",
+                    self.upstream.base_url(),
+                    crate::Cause::of(&e)
+                );
                 let answered = reply(message, error("COULD_NOT_CONNECT_TO_SPINE", why));
                 (answered, ANSWERED_BY_SMSP)
             }

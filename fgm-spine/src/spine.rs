@@ -31,16 +31,24 @@ use fgm_types::xml::ReadOptions;
 
 use crate::audit::AuditEntry;
 use crate::clock::Clock;
-use crate::server::{Handler, Request, Response};
+use crate::identity::IdentityMap;
+use crate::server::{Handler, Request, Response, FAILURE};
 use crate::store::{Deletion, Record, Store, StoreError, Transaction};
 
-const FAILURE: &str = "GENERIC_SPINE_MINI_SERVICE_PROVIDER_SOFTWARE_FAILURE";
+/// The ASID the guide gives Spine in its examples: the double's default.
+pub const SPINE_ASID: &str = "990101234567";
 
 /// How the double judges requests.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct SpineOptions {
+    /// Its own ASID: a message addressed to another is `ASID_CHECK_FAILED`.
+    pub asid: String,
     /// The sender ASIDs accepted; `None` accepts every one.
     pub asid_allow: Option<Vec<String>>,
+    /// The ASIDs each client certificate may send as (`--asid-map`); with
+    /// it, a message whose source ASID is not bound to the certificate the
+    /// connection presented is `ASID_CHECK_FAILED`.
+    pub asid_map: Option<IdentityMap>,
     /// How requests are read (lenient by default: what real clients send,
     /// as the published examples show, reads; validation judges it).
     pub read: ReadOptions,
@@ -49,6 +57,19 @@ pub struct SpineOptions {
     pub validate: ValidateOptions,
     /// The service's clock (`--today`).
     pub clock: Clock,
+}
+
+impl Default for SpineOptions {
+    fn default() -> Self {
+        SpineOptions {
+            asid: SPINE_ASID.to_owned(),
+            asid_allow: None,
+            asid_map: None,
+            read: ReadOptions::default(),
+            validate: ValidateOptions::default(),
+            clock: Clock::system(),
+        }
+    }
 }
 
 /// The Spine double.
@@ -71,7 +92,7 @@ impl Spine {
 
     /// Answers a request (what the HTTP layer calls), auditing it.
     pub fn answer(&self, request: &Request) -> Response {
-        let mut entry = AuditEntry::new(self.options.clock.now(), request.path.clone());
+        let mut entry = AuditEntry::received(&self.options.clock, request);
         let judged = self.judge(request, &mut entry);
         let exchange = || -> Result<Response, StoreError> {
             let mut tx = self.store.begin()?;
@@ -84,10 +105,8 @@ impl Spine {
             tx.commit()?;
             Ok(answered.response)
         };
-        exchange().unwrap_or_else(|e| {
-            eprintln!("Spine double: HTTP 500 to {}: {e}", request.path);
-            Response::refuse(FAILURE, &format!("the service failed: {e}"))
-        })
+        exchange()
+            .unwrap_or_else(|e| Response::refuse(FAILURE, &format!("the service failed: {e}")))
     }
 
     /// Reads and checks a request, noting what the audit records of it:
@@ -107,6 +126,7 @@ impl Spine {
             ));
         };
         entry.note(&summary);
+        answerable(&summary, "MESSAGE_NOT_WELL_FORMED")?;
         if summary.interaction != routed {
             let why = format!(
                 "the SOAPAction names {}, the message is {}",
@@ -115,12 +135,8 @@ impl Spine {
             );
             return Err(reply(&message, error("MESSAGE_NOT_WELL_FORMED", why)));
         }
-        if let Some(allowed) = &self.options.asid_allow {
-            let asid = summary.source_asid().unwrap_or(summary.source);
-            if !allowed.iter().any(|a| a == asid) {
-                let why = format!("ASID {asid} is not authorised for this interaction");
-                return Err(reply(&message, error("ASID_CHECK_FAILED", why)));
-            }
+        if let Err(why) = self.asid_check(request, &summary) {
+            return Err(reply(&message, error("ASID_CHECK_FAILED", why)));
         }
         let on = Date::new(&entry.at[..10]).ok();
         let rules = self.options.validate.clone().with_on_date(on);
@@ -129,6 +145,58 @@ impl Spine {
             return Err(reply(&message, error(issue.spine_code, issue.to_string())));
         }
         Ok(message)
+    }
+}
+
+impl Spine {
+    /// `ASID_CHECK_FAILED` (why), or not: the message must be addressed to
+    /// this Spine, from an allowed ASID, and (with an ASID map) from one
+    /// bound to the certificate the connection presented.
+    fn asid_check(&self, request: &Request, summary: &RequestSummary) -> Result<(), String> {
+        let to = summary
+            .destination
+            .strip_prefix(spine::ASID_PREFIX)
+            .unwrap_or(summary.destination);
+        if to != self.options.asid {
+            return Err(format!(
+                "the message is addressed to ASID {to}; this Spine is ASID {}",
+                self.options.asid
+            ));
+        }
+        let asid = sender(summary);
+        if let Some(allowed) = &self.options.asid_allow {
+            if !allowed.iter().any(|a| a == asid) {
+                return Err(format!(
+                    "ASID {asid} is not authorised for this interaction"
+                ));
+            }
+        }
+        if let Some(map) = &self.options.asid_map {
+            match &request.peer.certificate {
+                None => {
+                    return Err(format!(
+                        "no client certificate proves the sender is ASID {asid}"
+                    ))
+                }
+                Some(certificate) if !map.allows(certificate, asid) => {
+                    return Err(format!("{certificate} is not bound to ASID {asid}"))
+                }
+                Some(_) => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A request whose MessageHeader has no id cannot be answered (the
+/// response's `response.identifier` names it): refused with `code`.
+pub(crate) fn answerable(summary: &RequestSummary, code: &str) -> Result<(), Answered> {
+    match summary.message_id {
+        Some(_) => Ok(()),
+        None => Err(Answered::refused(
+            code,
+            "the request's MessageHeader has no id for the response to name (response.identifier)",
+        )),
     }
 }
 
@@ -237,6 +305,14 @@ impl Answered {
 }
 
 impl AuditEntry {
+    /// A new entry for a request received now, with the identity its
+    /// connection proved.
+    pub(crate) fn received(clock: &Clock, request: &Request) -> AuditEntry {
+        let mut entry = AuditEntry::new(clock.now(), request.path.clone());
+        entry.certificate = request.peer.certificate.as_ref().map(|c| c.identity());
+        entry
+    }
+
     /// Notes what a request says of itself.
     pub(crate) fn note(&mut self, summary: &RequestSummary) {
         let owned = |s: Option<&str>| s.map(str::to_owned);
@@ -302,8 +378,8 @@ impl Handler for Spine {
 }
 
 /// Audits a request the HTTP layer refused before it was read whole (a
-/// body over the limit), answering the refusal, or a 500 when the audit
-/// cannot be written.
+/// body over the limit or late, a head it could not read), answering the
+/// refusal, or a 500 when the audit cannot be written.
 pub(crate) fn audit_refusal(
     store: &dyn Store,
     clock: &Clock,
@@ -311,12 +387,7 @@ pub(crate) fn audit_refusal(
     request: Request,
     refusal: Response,
 ) -> Response {
-    let who = if answered_by.is_some() {
-        "SMSP"
-    } else {
-        "Spine double"
-    };
-    let mut entry = AuditEntry::new(clock.now(), request.path.clone());
+    let mut entry = AuditEntry::received(clock, &request);
     entry.answered_by = answered_by.map(str::to_owned);
     if let Ok(routed) = request.route() {
         entry.interaction = format!("{routed:?}");
@@ -331,9 +402,6 @@ pub(crate) fn audit_refusal(
             });
     match store.append(entry) {
         Ok(_) => refusal,
-        Err(e) => {
-            eprintln!("{who}: HTTP 500 to {}: {e}", request.path);
-            Response::refuse(FAILURE, &format!("the service failed: {e}"))
-        }
+        Err(e) => Response::refuse(FAILURE, &format!("the service failed: {e}")),
     }
 }

@@ -491,19 +491,36 @@ fn builders_return_the_error_for_text_no_message_can_carry() {
         "the birth date: `2006-02-31` is not a valid FHIR date: day 31 is not 01 to 28: February 2006 has 28 days"
     );
     assert!(query_flag("9434765919", "2023-02-29").is_err());
-    // Diagnostics no message can carry are refused, not dropped.
+    // Diagnostics quoting what XML cannot hold carry it escaped, so that a
+    // reader error about a control character still gets its answer.
     let request = &requests()[0];
-    let e = respond(
+    let reply = respond(
         request,
         Outcome::Error {
             code: "INVALID_NHS_NUMBER".to_owned(),
-            diagnostics: Some("bad\u{1}".to_owned()),
+            diagnostics: Some("bad\u{1} and \u{fffe}".to_owned()),
         },
     )
-    .unwrap_err();
-    assert_eq!(
-        e.to_string(),
-        "the diagnostics: `bad\\u{1}` is not a valid FHIR string: U+0001 (character 4) is not an XML 1.0 character"
+    .unwrap();
+    let xml = reply.message.to_xml();
+    match read_reply(reply.http_status, xml.as_bytes(), Some(request)).unwrap() {
+        SpineReply::Error(e) => {
+            assert_eq!(e.diagnostics.as_deref(), Some("badU+0001 and U+FFFE"))
+        }
+        other => panic!("{other:?}"),
+    }
+    let (status, body) = refuse("MESSAGE_NOT_WELL_FORMED", Some("\u{0}\u{1f}")).unwrap();
+    assert_eq!(status, 400);
+    assert!(
+        body.contains(r#"<diagnostics value="U+0000U+001F"/>"#),
+        "{body}"
+    );
+    assert!(
+        !refuse("MESSAGE_NOT_WELL_FORMED", Some(""))
+            .unwrap()
+            .1
+            .contains("diagnostics"),
+        "an empty text is no diagnostics"
     );
 }
 

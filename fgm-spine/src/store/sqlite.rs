@@ -27,7 +27,8 @@ fn while_(doing: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
 
 /// The schema's migrations, in order; `PRAGMA user_version` counts those
 /// applied.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE records (
         id              INTEGER PRIMARY KEY,
         nhs_number      TEXT NOT NULL,
@@ -65,7 +66,11 @@ const MIGRATIONS: &[&str] = &["
         prev_hash       TEXT NOT NULL,
         hash            TEXT NOT NULL
     );
-"];
+",
+    "
+    ALTER TABLE audit ADD COLUMN certificate TEXT;
+",
+];
 
 /// The SQLite store.
 #[derive(Debug)]
@@ -165,7 +170,7 @@ fn record(row: &Row) -> rusqlite::Result<Record> {
 
 const AUDIT_COLUMNS: &str = "seq, at, interaction, request_id, response_id, sender_asid, \
     user_id, role_profile_id, organisation, nhs_number, delete_reason, http_status, \
-    response_code, answered_by, prev_hash, hash";
+    response_code, answered_by, prev_hash, hash, certificate";
 
 fn audit_entry(row: &Row) -> rusqlite::Result<AuditEntry> {
     Ok(AuditEntry {
@@ -185,6 +190,7 @@ fn audit_entry(row: &Row) -> rusqlite::Result<AuditEntry> {
         answered_by: row.get(13)?,
         prev_hash: row.get(14)?,
         hash: row.get(15)?,
+        certificate: row.get(16)?,
     })
 }
 
@@ -324,7 +330,7 @@ impl Transaction for SqliteTransaction<'_> {
         self.connection
             .prepare_cached(&format!(
                 "INSERT INTO audit ({AUDIT_COLUMNS}) VALUES \
-                 (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
+                 (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
             ))
             .and_then(|mut statement| {
                 statement.execute(params![
@@ -343,7 +349,8 @@ impl Transaction for SqliteTransaction<'_> {
                     e.response_code,
                     e.answered_by,
                     e.prev_hash,
-                    e.hash
+                    e.hash,
+                    e.certificate
                 ])
             })
             .map_err(while_("appending to the audit"))?;

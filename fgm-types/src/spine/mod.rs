@@ -15,8 +15,8 @@ mod validate;
 
 pub use nhs_number::{NhsNumber, NhsNumberError};
 pub use reply::{
-    answers, read_reply, refuse, respond, Flag, Outcome, OutcomeOf, Reply, ReplyError, SpineError,
-    SpineReply, SpineReplyOf,
+    answers, fhir_text, read_reply, refusal, refuse, respond, Flag, Outcome, OutcomeOf, Reply,
+    ReplyError, SpineError, SpineReply, SpineReplyOf,
 };
 pub use summary::{flag_nhs_number, message_id, summary, RequestSummary};
 pub use validate::{over_18, validate, ValidateOptions, ValidationIssue};

@@ -27,6 +27,7 @@ use std::fmt;
 use super::validate::{resource_in, value_at};
 use super::{in_hand, new_id, now, response_code};
 use crate::message::InteractionSpec;
+use crate::messages::ResponseCodeInfo;
 use crate::primitive::FhirString;
 use crate::valuesets::IssueSeverity;
 use crate::xml::{parse_document, FhirElement, Issue, Mode, Node, Reader, WriteOptions, Writer};
@@ -171,18 +172,35 @@ fn records_a_flag(request: &InteractionSpec) -> bool {
     request.entry("Flag").is_some()
 }
 
-/// Writes the OperationOutcome for a response code; returns its id.
+/// Free text as a FHIR string can hold it: each character XML 1.0 cannot
+/// carry (`U+0001`, `U+FFFE`, …) written as its code point, `U+0001`; `None`
+/// for an empty text (a FHIR string is never empty). So any text — a reader
+/// error quoting the bytes it met — can go into an OperationOutcome's
+/// `diagnostics`.
+pub fn fhir_text(text: &str) -> Option<FhirString> {
+    if text.is_empty() {
+        return None;
+    }
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if crate::primitive::is_xml_char(c) {
+            escaped.push(c);
+        } else {
+            escaped.push_str(&format!("U+{:04X}", u32::from(c)));
+        }
+    }
+    Some(FhirString::new(escaped).expect("only XML characters, not empty"))
+}
+
+/// Writes the OperationOutcome for a response code (diagnostics as
+/// [`fhir_text`] holds them); returns its id.
 fn write_outcome(
     w: &mut Writer,
     profile: Option<&str>,
-    code: &str,
+    row: &ResponseCodeInfo,
     diagnostics: Option<&str>,
-) -> Result<String, ReplyError> {
-    let row = response_code(code).ok_or_else(|| ReplyError::UnknownCode(code.to_owned()))?;
-    let diagnostics = diagnostics
-        .map(FhirString::new)
-        .transpose()
-        .map_err(|e| ReplyError::Invalid(format!("the diagnostics: {e}")))?;
+) -> String {
+    let diagnostics = diagnostics.and_then(fhir_text);
     let id = new_id().as_str().to_owned();
     w.start("OperationOutcome");
     w.value_element("id", &id);
@@ -206,7 +224,7 @@ fn write_outcome(
     }
     w.end();
     w.end();
-    Ok(id)
+    id
 }
 
 /// The response message and HTTP status Spine answers `request` with for
@@ -297,12 +315,16 @@ pub fn respond<M: FhirMessage, F: FhirElement>(
     });
     let mut outcome_xml = Writer::fragment(WriteOptions::default());
     let outcome_id = match issue {
-        Some((code, diagnostics)) => Some(write_outcome(
-            &mut outcome_xml,
-            answer.entry("OperationOutcome").map(|e| e.profile),
-            code,
-            diagnostics,
-        )?),
+        Some((code, diagnostics)) => {
+            let row =
+                response_code(code).ok_or_else(|| ReplyError::UnknownCode(code.to_owned()))?;
+            Some(write_outcome(
+                &mut outcome_xml,
+                answer.entry("OperationOutcome").map(|e| e.profile),
+                row,
+                diagnostics,
+            ))
+        }
         None => None,
     };
 
@@ -478,16 +500,25 @@ fn spine_error(http_status: u16, issue: Node) -> Option<SpineError> {
 /// MessageHeader to answer, so it is a bare OperationOutcome carrying
 /// `code` (claiming the OperationOutcome profile this crate's responses
 /// carry), with that code's HTTP status. [`read_reply`] reads it back.
+///
+/// Only an unknown code fails; [`refusal`] takes a row of the table and
+/// cannot.
 pub fn refuse(code: &str, diagnostics: Option<&str>) -> Result<(u16, String), ReplyError> {
     let row = response_code(code).ok_or_else(|| ReplyError::UnknownCode(code.to_owned()))?;
+    Ok(refusal(row, diagnostics))
+}
+
+/// [`refuse`] for a row of the response-code table: the HTTP status and
+/// the bare OperationOutcome, whatever the diagnostics hold.
+pub fn refusal(row: &ResponseCodeInfo, diagnostics: Option<&str>) -> (u16, String) {
     let profile = crate::messages::Interaction::ALL.iter().find_map(|i| {
         <crate::messages::Message as FhirMessage>::interaction(i.event_code())
             .and_then(|spec| spec.entry("OperationOutcome"))
             .map(|e| e.profile)
     });
     let mut w = Writer::new(WriteOptions::default());
-    write_outcome(&mut w, profile, row.code, diagnostics)?;
-    Ok((row.http_status, w.finish()))
+    write_outcome(&mut w, profile, row, diagnostics);
+    (row.http_status, w.finish())
 }
 
 /// Reads a Spine response with its HTTP status (and, when given, checks it

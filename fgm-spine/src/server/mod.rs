@@ -1,12 +1,18 @@
 //! The HTTP layer shared by the Spine double and the SMSP: hyper on tokio,
-//! plain or TLS (with client-certificate verification), a body size limit
-//! checked before the body is read, a Spine answer for every request (a
-//! handler that panics is answered too), and graceful shutdown.
+//! plain or TLS (with client-certificate verification, the certificate
+//! handed to the handler), a Spine answer for every request (a body over
+//! the limit, a head hyper cannot read and a handler that panics are
+//! answered too, in FHIR), bounded connections (header, body and handshake
+//! timeouts, a limit on connections held open), every answer of 500 or
+//! more and every refused handshake logged on stderr with its cause, and
+//! graceful shutdown.
+
+mod head;
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -18,8 +24,11 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, Semaphore};
 use tokio::task::JoinHandle;
+
+use crate::identity::Certificate;
+use head::Guarded;
 
 /// The content type of FHIR XML (DSTU2), sent and expected.
 pub const FHIR_XML: &str = "application/xml+fhir; charset=utf-8";
@@ -27,8 +36,17 @@ pub const FHIR_XML: &str = "application/xml+fhir; charset=utf-8";
 /// The name of the header that names the event.
 pub const SOAP_ACTION: &str = "SOAPAction";
 
+/// Who is at the other end of a connection, as proven.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Peer {
+    /// The client's address.
+    pub addr: Option<SocketAddr>,
+    /// The certificate it presented (TLS with client authentication).
+    pub certificate: Option<Certificate>,
+}
+
 /// A request as a handler sees it: the body has been read, within the limit.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Request {
     /// The HTTP method.
     pub method: String,
@@ -38,6 +56,8 @@ pub struct Request {
     pub soap_action: Option<String>,
     /// The body.
     pub body: Bytes,
+    /// Who sent it, as the connection proves.
+    pub peer: Peer,
 }
 
 impl Request {
@@ -81,19 +101,27 @@ pub struct Response {
 
 impl Response {
     /// The bare OperationOutcome for a request that cannot be read
-    /// ([`fgm_types::spine::refuse`]).
+    /// ([`fgm_types::spine::refusal`]): FHIR whatever the diagnostics hold
+    /// (characters XML cannot carry are escaped). A code not in the table
+    /// (a bug: every code here is a constant of it) is logged and answered
+    /// as the service's own failure.
     pub fn refuse(code: &str, diagnostics: &str) -> Response {
-        match fgm_types::spine::refuse(code, Some(diagnostics)) {
-            Ok((status, body)) => Response { status, body },
-            // Only an unknown code fails, and every code here is a
-            // constant of the table; still, answer rather than panic.
-            Err(e) => Response {
-                status: 500,
-                body: e.to_string(),
-            },
-        }
+        let row = fgm_types::spine::response_code(code).unwrap_or_else(|| {
+            eprintln!("HTTP 500: `{code}` is not a Spine response code (refusing: {diagnostics})");
+            failure_row()
+        });
+        let (status, body) = fgm_types::spine::refusal(row, Some(diagnostics));
+        Response { status, body }
     }
 }
+
+/// The table's row of the service's own failure.
+fn failure_row() -> &'static fgm_types::messages::ResponseCodeInfo {
+    fgm_types::spine::response_code(FAILURE).expect("the table has the SMSP's failure code")
+}
+
+/// The code of the service's own failure (HTTP 500).
+pub(crate) const FAILURE: &str = "GENERIC_SPINE_MINI_SERVICE_PROVIDER_SOFTWARE_FAILURE";
 
 /// What answers requests: the Spine double, the SMSP, or a test's own.
 pub trait Handler: Send + Sync + 'static {
@@ -120,8 +148,13 @@ pub struct ServerOptions {
     pub max_body: usize,
     /// TLS (with client authentication when the config verifies clients).
     pub tls: Option<Arc<rustls::ServerConfig>>,
-    /// How long a client may take to send the request head.
+    /// How long a client may take to send a request head (and to finish
+    /// the TLS handshake), and how long a kept-alive connection may idle.
     pub header_timeout: Duration,
+    /// How long a client may take to send a request body.
+    pub body_timeout: Duration,
+    /// The most connections held open at once; more wait to be accepted.
+    pub max_connections: usize,
     /// How long shutdown waits for requests in flight.
     pub shutdown_grace: Duration,
 }
@@ -132,6 +165,8 @@ impl Default for ServerOptions {
             max_body: fgm_types::xml::ReadOptions::default().max_bytes,
             tls: None,
             header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            max_connections: 1024,
             shutdown_grace: Duration::from_secs(10),
         }
     }
@@ -185,14 +220,25 @@ pub async fn serve<H: Handler>(
 ) {
     let graceful = GracefulShutdown::new();
     let tls = options.tls.clone().map(tokio_rustls::TlsAcceptor::from);
-    let max_body = options.max_body;
+    let open = Arc::new(Semaphore::new(options.max_connections.max(1)));
+    let options = Arc::new(options);
     tokio::pin!(shutdown);
     loop {
-        let (tcp, _) = tokio::select! {
+        // A connection is accepted only when one of the permits is free:
+        // connections held open are bounded whatever the request rate.
+        let permit = tokio::select! {
+            permit = open.clone().acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
+        let (tcp, addr) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
                 // Out of file descriptors and the like: wait, go on.
-                Err(_) => {
+                Err(e) => {
+                    eprintln!("cannot accept a connection: {e}");
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 }
@@ -203,50 +249,105 @@ pub async fn serve<H: Handler>(
         let watcher = graceful.watcher();
         let handler = handler.clone();
         let tls = tls.clone();
-        let header_timeout = options.header_timeout;
+        let options = options.clone();
         tokio::spawn(async move {
-            let service = service_fn(move |request| {
-                let handler = handler.clone();
-                async move { Ok::<_, Infallible>(answer(handler, request, max_body).await) }
-            });
+            let _permit = permit;
+            let mut peer = Peer {
+                addr: Some(addr),
+                certificate: None,
+            };
+            let refused = Arc::new(Mutex::new(Vec::new()));
             let mut http = hyper::server::conn::http1::Builder::new();
             http.timer(TokioTimer::new())
-                .header_read_timeout(header_timeout);
-            match tls {
+                .header_read_timeout(options.header_timeout);
+            let served = match tls {
                 None => {
-                    let _ = watcher
-                        .watch(http.serve_connection(TokioIo::new(tcp), service))
-                        .await;
+                    let service = service(&handler, &options, &peer);
+                    let io = TokioIo::new(Guarded::new(tcp, refused.clone()));
+                    watcher.watch(http.serve_connection(io, service)).await
                 }
                 Some(tls) => {
                     // A client without an acceptable certificate fails the
-                    // handshake: the connection is refused.
-                    let Ok(Ok(stream)) =
-                        tokio::time::timeout(header_timeout, tls.accept(tcp)).await
-                    else {
-                        return;
-                    };
-                    let _ = watcher
-                        .watch(http.serve_connection(TokioIo::new(stream), service))
-                        .await;
+                    // handshake: the connection is refused, and logged.
+                    let stream =
+                        match tokio::time::timeout(options.header_timeout, tls.accept(tcp)).await {
+                            Ok(Ok(stream)) => stream,
+                            Ok(Err(e)) => {
+                                eprintln!("TLS handshake with {addr} refused: {e}");
+                                return;
+                            }
+                            Err(_) => {
+                                eprintln!(
+                                    "TLS handshake with {addr} refused: not done within {:?}",
+                                    options.header_timeout
+                                );
+                                return;
+                            }
+                        };
+                    peer.certificate = stream
+                        .get_ref()
+                        .1
+                        .peer_certificates()
+                        .and_then(|chain| chain.first())
+                        .and_then(|der| Certificate::from_der(der));
+                    let service = service(&handler, &options, &peer);
+                    let io = TokioIo::new(Guarded::new(stream, refused.clone()));
+                    watcher.watch(http.serve_connection(io, service)).await
+                }
+            };
+            // Heads hyper could not read were answered in FHIR by the
+            // guard; the handler audits them now the connection is done.
+            let refusals = std::mem::take(&mut *refused.lock().unwrap_or_else(|p| p.into_inner()));
+            for refusal in refusals {
+                let request = Request {
+                    path: "(unreadable request head)".to_owned(),
+                    peer: peer.clone(),
+                    ..Request::default()
+                };
+                let audited = handler.refused(request, refusal).await;
+                if audited.status >= 500 {
+                    log_failure("(unreadable request head)", &audited);
                 }
             }
+            // A client going away, a timeout or a head hyper refused: the
+            // connection's end, not a failure of the service.
+            let _ = served;
         });
     }
     drop(listener);
     let _ = tokio::time::timeout(options.shutdown_grace, graceful.shutdown()).await;
 }
 
-/// Reads the request within the limit, has the handler answer it (in a
-/// task of its own, so that a panic is answered too), and writes the answer.
+/// The hyper service of one connection.
+fn service<H: Handler>(
+    handler: &Arc<H>,
+    options: &Arc<ServerOptions>,
+    peer: &Peer,
+) -> impl hyper::service::Service<
+    hyper::Request<Incoming>,
+    Response = hyper::Response<Full<Bytes>>,
+    Error = Infallible,
+    Future = impl Future<Output = Result<hyper::Response<Full<Bytes>>, Infallible>> + Send,
+> + Clone {
+    let (handler, options, peer) = (handler.clone(), options.clone(), peer.clone());
+    service_fn(move |request| {
+        let (handler, options, peer) = (handler.clone(), options.clone(), peer.clone());
+        async move { Ok::<_, Infallible>(answer(handler, request, options, peer).await) }
+    })
+}
+
+/// Reads the request within the limits, has the handler answer it (in a
+/// task of its own, so that a panic is answered too), logs an answer of
+/// 500 or more with its cause, and writes the answer.
 async fn answer<H: Handler>(
     handler: Arc<H>,
     request: hyper::Request<Incoming>,
-    max_body: usize,
+    options: Arc<ServerOptions>,
+    peer: Peer,
 ) -> hyper::Response<Full<Bytes>> {
     let path = request.uri().path().to_owned();
     let response = match tokio::spawn(async move {
-        match read(request, max_body).await {
+        match read(request, &options, peer).await {
             Ok(request) => handler.handle(request).await,
             Err((request, refusal)) => handler.refused(request, refusal).await,
         }
@@ -254,14 +355,14 @@ async fn answer<H: Handler>(
     .await
     {
         Ok(response) => response,
-        Err(e) => {
-            eprintln!("HTTP 500 to {path}: the handler failed: {e}");
-            Response::refuse(
-                "GENERIC_SPINE_MINI_SERVICE_PROVIDER_SOFTWARE_FAILURE",
-                &format!("the server failed answering this request: {e}"),
-            )
-        }
+        Err(e) => Response::refuse(
+            FAILURE,
+            &format!("the server failed answering this request: {e}"),
+        ),
     };
+    if response.status >= 500 {
+        log_failure(&path, &response);
+    }
     let mut http = hyper::Response::new(Full::new(Bytes::from(response.body)));
     *http.status_mut() = hyper::StatusCode::from_u16(response.status)
         .unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
@@ -270,12 +371,33 @@ async fn answer<H: Handler>(
     http
 }
 
+/// Logs an answer of 500 or more on stderr: the path, the code and the
+/// diagnostics that say why.
+fn log_failure(path: &str, response: &Response) {
+    let reply = fgm_types::spine::read_reply(
+        response.status,
+        response.body.as_bytes(),
+        None::<&fgm_types::messages::Message>,
+    );
+    match reply {
+        Ok(fgm_types::spine::SpineReply::Error(e)) => eprintln!(
+            "HTTP {} to {path}: {}: {}",
+            response.status,
+            e.code,
+            e.diagnostics.as_deref().unwrap_or("(no diagnostics)")
+        ),
+        _ => eprintln!("HTTP {} to {path}", response.status),
+    }
+}
+
 /// Reads the request's head and body; a refusal, with the head, when the
-/// body is over the limit or cannot be read.
+/// body is over the limit, does not arrive in time, or cannot be read.
 async fn read(
     request: hyper::Request<Incoming>,
-    max_body: usize,
+    options: &ServerOptions,
+    peer: Peer,
 ) -> Result<Request, (Request, Response)> {
+    let max_body = options.max_body;
     let too_big = |size: &str| {
         Response::refuse(
             "MESSAGE_NOT_WELL_FORMED",
@@ -291,6 +413,7 @@ async fn read(
             .and_then(|v| v.to_str().ok())
             .map(|v| v.trim().trim_matches('"').to_owned()),
         body: Bytes::new(),
+        peer,
     };
     let declared = request
         .headers()
@@ -300,16 +423,24 @@ async fn read(
     if let Some(length) = declared.filter(|&l| l > max_body as u64) {
         return Err((head, too_big(&format!("{length} bytes"))));
     }
-    match Limited::new(request.into_body(), max_body).collect().await {
-        Ok(body) => Ok(Request {
+    let body = Limited::new(request.into_body(), max_body).collect();
+    match tokio::time::timeout(options.body_timeout, body).await {
+        Ok(Ok(body)) => Ok(Request {
             body: body.to_bytes(),
             ..head
         }),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err((head, too_big("sent"))),
-        Err(e) => {
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => Err((head, too_big("sent"))),
+        Ok(Err(e)) => {
             let refusal = Response::refuse(
                 "MESSAGE_NOT_WELL_FORMED",
                 &format!("the body could not be read: {e}"),
+            );
+            Err((head, refusal))
+        }
+        Err(_) => {
+            let refusal = Response::refuse(
+                "MESSAGE_NOT_WELL_FORMED",
+                &format!("the body did not arrive within {:?}", options.body_timeout),
             );
             Err((head, refusal))
         }
@@ -335,5 +466,21 @@ pub async fn shutdown_signal() {
     tokio::select! {
         () = interrupt => {},
         () = terminate => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refusal_is_fhir_whatever_it_is_given() {
+        let refused = Response::refuse("MESSAGE_NOT_WELL_FORMED", "1:8: '\u{1}' \u{fffe}");
+        assert_eq!(refused.status, 400);
+        assert!(refused.body.contains("U+0001") && refused.body.contains("U+FFFE"));
+        let unknown = Response::refuse("NOT_A_CODE", "x");
+        assert_eq!(unknown.status, 500);
+        assert!(unknown.body.contains(FAILURE));
+        assert_eq!(failure_row().http_status, 500);
     }
 }
