@@ -56,6 +56,7 @@ fn send(spine: &Spine, message: &Message) -> u16 {
             path: interaction.endpoint().into(),
             soap_action: Some(interaction.soap_action().into()),
             body: message.to_xml().into(),
+            ..Request::default()
         })
         .status
 }
