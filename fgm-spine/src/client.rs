@@ -59,7 +59,12 @@ pub enum ClientError {
     NotARequest(Interaction),
     /// The server could not be reached, or the connection failed (TLS
     /// refusal included) before an answer came.
-    Connect(reqwest::Error),
+    Connect {
+        /// Why, as far as can be told.
+        cause: Cause,
+        /// reqwest's error.
+        error: reqwest::Error,
+    },
     /// An answer came that is not a Spine response to the request.
     Reply {
         /// The HTTP status it came with.
@@ -78,9 +83,9 @@ impl fmt::Display for ClientError {
             ClientError::Url(e) => write!(f, "{e}"),
             ClientError::Tls(e) => write!(f, "TLS set-up: {e}"),
             ClientError::NotARequest(i) => write!(f, "a {i:?} is not a request"),
-            ClientError::Connect(e) => match e.url() {
-                Some(url) => write!(f, "no answer from {url}: {}", Cause::of(e)),
-                None => write!(f, "no answer: {}", Cause::of(e)),
+            ClientError::Connect { cause, error } => match error.url() {
+                Some(url) => write!(f, "no answer from {url}: {cause}"),
+                None => write!(f, "no answer: {cause}"),
             },
             ClientError::Reply { status, error } => write!(f, "HTTP {status}: {error}"),
             ClientError::Log(e) => write!(f, "the interaction log: {e}"),
@@ -94,7 +99,7 @@ impl ClientError {
     /// Why no answer came, when none came.
     pub fn cause(&self) -> Option<Cause> {
         match self {
-            ClientError::Connect(e) => Some(Cause::of(e)),
+            ClientError::Connect { cause, .. } => Some(cause.clone()),
             _ => None,
         }
     }
@@ -138,15 +143,20 @@ impl Cause {
             if let Some(tls) = e.downcast_ref::<rustls::Error>() {
                 return Cause::Tls(describe_tls(tls));
             }
-            if let Some(io) = e.downcast_ref::<std::io::Error>() {
-                if let Some(tls) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
-                    return Cause::Tls(describe_tls(tls));
-                }
-                match io.kind() {
+            // An io::Error's source skips the error it wraps (which may be
+            // another io::Error): unwrap them one by one.
+            let mut io = e.downcast_ref::<std::io::Error>();
+            while let Some(error) = io {
+                match error.kind() {
                     std::io::ErrorKind::ConnectionRefused => return Cause::Refused,
                     std::io::ErrorKind::TimedOut => return Cause::Timeout,
                     _ => {}
                 }
+                let inner = error.get_ref();
+                if let Some(tls) = inner.and_then(|i| i.downcast_ref::<rustls::Error>()) {
+                    return Cause::Tls(describe_tls(tls));
+                }
+                io = inner.and_then(|i| i.downcast_ref::<std::io::Error>());
             }
             let text = e.to_string();
             if let Some(dns) = text.strip_prefix("dns error: ") {
@@ -211,6 +221,9 @@ pub struct Client {
     http: reqwest::Client,
     base: String,
     log: Option<Arc<dyn Store>>,
+    /// Whether a server asked this client for a certificate.
+    asked: Arc<std::sync::atomic::AtomicBool>,
+    has_identity: bool,
 }
 
 impl Client {
@@ -231,29 +244,44 @@ impl Client {
                 )))
             }
         }
-        let tls = |e: reqwest::Error| ClientError::Tls(e.to_string());
-        let mut builder = reqwest::Client::builder()
-            .use_rustls_tls()
+        let (config, asked) =
+            crate::tls::client_config(options.ca_pem.as_deref(), options.identity_pem.as_deref())
+                .map_err(|e| ClientError::Tls(e.0))?;
+        let http = reqwest::Client::builder()
+            .use_preconfigured_tls(config)
             .timeout(options.timeout)
-            .connect_timeout(options.connect_timeout);
-        if let Some(ca) = &options.ca_pem {
-            for certificate in reqwest::Certificate::from_pem_bundle(ca).map_err(tls)? {
-                builder = builder.add_root_certificate(certificate);
-            }
-        }
-        if let Some(identity) = &options.identity_pem {
-            builder = builder.identity(reqwest::Identity::from_pem(identity).map_err(tls)?);
-        }
+            .connect_timeout(options.connect_timeout)
+            .build()
+            .map_err(|e| ClientError::Tls(e.to_string()))?;
         Ok(Client {
-            http: builder.build().map_err(tls)?,
+            http,
             base: base_url.trim_end_matches('/').to_owned(),
             log: options.log.clone(),
+            asked,
+            has_identity: options.identity_pem.is_some(),
         })
     }
 
     /// The base URL.
     pub fn base_url(&self) -> &str {
         &self.base
+    }
+
+    /// A failed exchange with its cause. With TLS 1.3 a server that refuses
+    /// the client's certificate (or its absence) may close the connection
+    /// before its alert is read: when the server had asked for a
+    /// certificate and nothing more precise is known, that is the cause.
+    fn connect_error(&self, error: reqwest::Error) -> ClientError {
+        let mut cause = Cause::of(&error);
+        if matches!(cause, Cause::Http(_)) && self.asked.load(std::sync::atomic::Ordering::Relaxed)
+        {
+            cause = Cause::Tls(if self.has_identity {
+                "the server asked for a client certificate, then closed the connection: it does not accept this client's certificate".to_owned()
+            } else {
+                "the server requires a client certificate (it asked for one) and this client has none".to_owned()
+            });
+        }
+        ClientError::Connect { cause, error }
     }
 
     /// Posts a body as `interaction`'s request and returns the status and
@@ -273,9 +301,9 @@ impl Client {
             .body(body.into())
             .send()
             .await
-            .map_err(ClientError::Connect)?;
+            .map_err(|e| self.connect_error(e))?;
         let status = response.status().as_u16();
-        let body = response.bytes().await.map_err(ClientError::Connect)?;
+        let body = response.bytes().await.map_err(|e| self.connect_error(e))?;
         Ok((status, body))
     }
 

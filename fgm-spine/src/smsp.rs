@@ -213,11 +213,10 @@ impl Smsp {
                 let answered = reply(message, error("COULD_NOT_CONNECT_TO_SPINE", why));
                 (answered, ANSWERED_BY_SMSP)
             }
-            Err(ClientError::Connect(e)) => {
+            Err(ClientError::Connect { cause, .. }) => {
                 let why = format!(
-                    "Spine at {} cannot be reached: {}",
-                    self.upstream.base_url(),
-                    crate::Cause::of(&e)
+                    "Spine at {} cannot be reached: {cause}",
+                    self.upstream.base_url()
                 );
                 let answered = reply(message, error("COULD_NOT_CONNECT_TO_SPINE", why));
                 (answered, ANSWERED_BY_SMSP)

@@ -1,12 +1,16 @@
-//! TLS for the servers (rustls with the `ring` provider): a certificate
-//! and key, and, for Spine's TLS mutual authentication, the CA every client
-//! certificate must be signed by.
+//! TLS (rustls with the `ring` provider): for the servers, a certificate
+//! and key and, for Spine's TLS mutual authentication, the CA every client
+//! certificate must be signed by; for the client, the CA the server must
+//! chain to and this system's certificate, noting whether a server asked
+//! for a client certificate (so that a refusal can be named).
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use rustls::client::ResolvesClientCert;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::WebPkiClientVerifier;
-use rustls::{RootCertStore, ServerConfig};
+use rustls::{ClientConfig, RootCertStore, ServerConfig, SignatureScheme};
 
 /// Why the TLS material cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +34,12 @@ fn certificates(pem: &[u8], what: &str) -> Result<Vec<CertificateDer<'static>>, 
     Ok(certificates)
 }
 
+fn private_key(pem: &[u8], what: &str) -> Result<PrivateKeyDer<'static>, TlsError> {
+    rustls_pemfile::private_key(&mut &pem[..])
+        .map_err(|e| TlsError(format!("{what}: {e}")))?
+        .ok_or_else(|| TlsError(format!("{what}: no PEM private key found")))
+}
+
 fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
@@ -42,9 +52,7 @@ pub fn server_config(
     client_ca_pem: Option<&[u8]>,
 ) -> Result<Arc<ServerConfig>, TlsError> {
     let chain = certificates(cert_pem, "the server certificate")?;
-    let key: PrivateKeyDer<'static> = rustls_pemfile::private_key(&mut &key_pem[..])
-        .map_err(|e| TlsError(format!("the server key: {e}")))?
-        .ok_or_else(|| TlsError("the server key: no PEM private key found".into()))?;
+    let key = private_key(key_pem, "the server key")?;
     let builder = ServerConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .map_err(|e| TlsError(e.to_string()))?;
@@ -67,4 +75,64 @@ pub fn server_config(
         .with_single_cert(chain, key)
         .map_err(|e| TlsError(format!("the server certificate and key: {e}")))?;
     Ok(Arc::new(config))
+}
+
+/// A client config: the CA (PEM) servers must chain to (none: no https
+/// server is trusted) and this system's certificate and key (PEM,
+/// concatenated). The flag turns true once a server asks for a client
+/// certificate.
+pub fn client_config(
+    ca_pem: Option<&[u8]>,
+    identity_pem: Option<&[u8]>,
+) -> Result<(ClientConfig, Arc<AtomicBool>), TlsError> {
+    let mut roots = RootCertStore::empty();
+    if let Some(ca) = ca_pem {
+        for certificate in certificates(ca, "the CA")? {
+            roots
+                .add(certificate)
+                .map_err(|e| TlsError(format!("the CA: {e}")))?;
+        }
+    }
+    let builder = ClientConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| TlsError(e.to_string()))?
+        .with_root_certificates(roots);
+    let mut config = match identity_pem {
+        None => builder.with_no_client_auth(),
+        Some(pem) => {
+            let chain = certificates(pem, "this system's certificate")?;
+            let key = private_key(pem, "this system's key")?;
+            builder
+                .with_client_auth_cert(chain, key)
+                .map_err(|e| TlsError(format!("this system's certificate and key: {e}")))?
+        }
+    };
+    let asked = Arc::new(AtomicBool::new(false));
+    config.client_auth_cert_resolver = Arc::new(NoteRequests {
+        inner: config.client_auth_cert_resolver.clone(),
+        asked: asked.clone(),
+    });
+    Ok((config, asked))
+}
+
+/// A client certificate resolver that notes the server asked.
+#[derive(Debug)]
+struct NoteRequests {
+    inner: Arc<dyn ResolvesClientCert>,
+    asked: Arc<AtomicBool>,
+}
+
+impl ResolvesClientCert for NoteRequests {
+    fn resolve(
+        &self,
+        root_hint_subjects: &[&[u8]],
+        sigschemes: &[SignatureScheme],
+    ) -> Option<Arc<rustls::sign::CertifiedKey>> {
+        self.asked.store(true, Ordering::Relaxed);
+        self.inner.resolve(root_hint_subjects, sigschemes)
+    }
+
+    fn has_certs(&self) -> bool {
+        self.inner.has_certs()
+    }
 }
