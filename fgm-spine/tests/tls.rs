@@ -387,7 +387,7 @@ async fn a_failed_exchange_names_its_cause() {
 
     let (no_cert, text) = cause(client(&base, &ca, None).send(&query).await);
     assert!(
-        matches!(&no_cert, Cause::Tls(why) if why.contains("certificate required")),
+        matches!(&no_cert, Cause::Tls(why) if why.contains("requires a client certificate")),
         "{text}"
     );
     let (unknown_ca, text) = cause(
