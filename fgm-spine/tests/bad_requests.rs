@@ -205,3 +205,182 @@ async fn a_panicking_handler_is_answered_and_shutdown_is_graceful() {
     assert_eq!(in_flight.await.unwrap(), (200, b"late".to_vec()));
     assert!(reqwest::get(&base).await.is_err(), "no longer listening");
 }
+
+/// Sends raw bytes on a new connection and reads until it closes (10 s at
+/// most).
+async fn raw(addr: std::net::SocketAddr, bytes: &[u8]) -> String {
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    tcp.write_all(bytes).await.unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), tcp.read_to_end(&mut answer))
+        .await
+        .expect("an answer within the time")
+        .unwrap();
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+/// The status and the Spine code of a raw HTTP answer, checking it is FHIR.
+fn fhir_answer(answer: &str) -> (u16, String) {
+    let (head, body) = answer
+        .split_once("\r\n\r\n")
+        .unwrap_or_else(|| panic!("{answer:?}"));
+    let status: u16 = head[9..12].parse().unwrap();
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("content-type: application/xml+fhir"),
+        "{head}"
+    );
+    code_of(status, body.as_bytes())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_heads_and_bodies_get_the_fhir_refusal_and_are_audited() {
+    let store: Arc<dyn fgm_spine::store::Store> = Arc::new(SqliteStore::in_memory().unwrap());
+    let server = start_spine(store.clone(), SpineOptions::default()).await;
+    let query = Interaction::QueryV2Request;
+    let not_well_formed = (400, "MESSAGE_NOT_WELL_FORMED".to_owned());
+    let heads: [&[u8]; 5] = [
+        b"POST /fhir/fgm/query HTTP/1.1\r\nHost: x\r\nSOAPAction: a\x01b\r\nContent-Length: 0\r\n\r\n",
+        b"GARBAGE\r\n\r\n",
+        b"POST /fhir/fgm/query HTTP/9.9\r\nHost: x\r\n\r\n",
+        b"POST /fhir/fgm/query HTTP/1.1\r\nBad Header Name: x\r\n\r\n",
+        b"POST /fhir/fgm/query HTTP/1.1\r\nHost: x\r\nContent-Length: nine\r\n\r\n",
+    ];
+    for head in heads {
+        let answer = raw(server.addr, head).await;
+        assert_eq!(
+            fhir_answer(&answer),
+            not_well_formed,
+            "{:?}",
+            String::from_utf8_lossy(head)
+        );
+        assert!(
+            answer.contains("the request head cannot be read"),
+            "{answer}"
+        );
+    }
+    // A head over hyper's size limit.
+    let mut huge = b"POST /fhir/fgm/query HTTP/1.1\r\nHost: x\r\n".to_vec();
+    for i in 0..2_000 {
+        huge.extend_from_slice(format!("X-Filler-{i}: {}\r\n", "y".repeat(200)).as_bytes());
+    }
+    huge.extend_from_slice(b"\r\n");
+    let mut tcp = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let _ = tcp.write_all(&huge).await;
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(10), tcp.read_to_end(&mut answer)).await;
+    let answer = String::from_utf8_lossy(&answer);
+    assert_eq!(fhir_answer(&answer), not_well_formed);
+    assert!(answer.contains("over the size limit"), "{answer}");
+
+    // A good request, then a malformed head, on one kept-alive connection.
+    let body = query_v2(&nhs_number(21)).to_xml();
+    let mut both = format!(
+        "POST {} HTTP/1.1\r\nHost: x\r\nSOAPAction: {}\r\nContent-Length: {}\r\n\r\n{body}",
+        query.endpoint(),
+        query.soap_action(),
+        body.len()
+    )
+    .into_bytes();
+    both.extend_from_slice(b"POST /x HTTP/1.1\r\nHost: \x7f\r\n\r\n");
+    let answer = raw(server.addr, &both).await;
+    let (first, second) = answer.split_at(answer[1..].find("HTTP/1.1").unwrap() + 1);
+    assert!(first.starts_with("HTTP/1.1 404"), "{first}");
+    assert_eq!(fhir_answer(second), not_well_formed);
+
+    // A body with a control character: a 400 whose diagnostics quote it
+    // escaped, never a 500.
+    let bad_body = b"<Bundle\x01/>";
+    let request = format!(
+        "POST {} HTTP/1.1\r\nHost: x\r\nSOAPAction: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        query.endpoint(),
+        query.soap_action(),
+        bad_body.len()
+    );
+    let answer = raw(server.addr, &[request.as_bytes(), bad_body].concat()).await;
+    assert_eq!(fhir_answer(&answer), not_well_formed);
+    assert!(answer.contains("U+0001"), "{answer}");
+    server.stop().await;
+
+    let audit = store
+        .audit(&fgm_spine::audit::AuditFilter::default())
+        .unwrap();
+    let unreadable = audit
+        .iter()
+        .filter(|e| e.interaction == "(unreadable request head)")
+        .count();
+    assert_eq!(unreadable, heads.len() + 2, "each refused head is audited");
+    assert_eq!(audit.len(), heads.len() + 4);
+    fgm_spine::audit::verify(&audit).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_clients_are_closed_while_others_are_served() {
+    let spine = Arc::new(Spine::new(
+        Arc::new(SqliteStore::in_memory().unwrap()),
+        SpineOptions::default(),
+    ));
+    let options = ServerOptions {
+        header_timeout: Duration::from_secs(1),
+        body_timeout: Duration::from_secs(1),
+        max_connections: 16,
+        ..ServerOptions::default()
+    };
+    let server = server::spawn(loopback(), spine, options).await.unwrap();
+    let addr = server.addr;
+    let query = Interaction::QueryV2Request;
+    // 24 slow lorises: a head and 10 bytes of a 1,000-byte body, then a
+    // byte every 300 ms; and 8 that send half a head, then a byte at a time.
+    let mut slow = Vec::new();
+    for i in 0..32 {
+        slow.push(tokio::spawn(async move {
+            let started = Instant::now();
+            let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+            let head = format!(
+                "POST {} HTTP/1.1\r\nHost: x\r\nSOAPAction: {}\r\nContent-Length: 1000\r\n\r\n0123456789",
+                query.endpoint(),
+                query.soap_action()
+            );
+            let start = if i < 24 { head.as_str() } else { &head[..20] };
+            let _ = tcp.write_all(start.as_bytes()).await;
+            let mut answer = Vec::new();
+            let mut byte = [0u8; 1024];
+            loop {
+                tokio::select! {
+                    read = tcp.read(&mut byte) => match read {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => answer.extend_from_slice(&byte[..n]),
+                    },
+                    () = tokio::time::sleep(Duration::from_millis(300)) => {
+                        if tcp.write_all(b"x").await.is_err() {
+                            break;
+                        }
+                    }
+                }
+                assert!(started.elapsed() < Duration::from_secs(15), "a slow client is still open");
+            }
+            (started.elapsed(), String::from_utf8_lossy(&answer).into_owned())
+        }));
+    }
+    // Meanwhile a well-behaved client is served.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let client = client_of(&server);
+    for n in 0..20 {
+        let answer = client.send(&query_v2(&nhs_number(40 + n))).await.unwrap();
+        assert_eq!(answer.status, 404);
+    }
+    for (i, task) in slow.into_iter().enumerate() {
+        let (took, answer) = task.await.unwrap();
+        assert!(
+            took < Duration::from_secs(8),
+            "client {i} closed after {took:?}"
+        );
+        if i < 24 {
+            assert!(
+                answer.contains("the body did not arrive within 1s"),
+                "client {i}: {answer}"
+            );
+        }
+    }
+    server.stop().await;
+}
