@@ -880,3 +880,50 @@ fn a_patient_of_18_an_invalid_nhs_number_and_an_unknown_risk_indicator_are_refus
         400,
     );
 }
+
+#[test]
+fn implausible_dates_are_rejected_by_validate_with_their_paths() {
+    let sample = fgm(&["example", "CreateRequest"]);
+    let xml = stdout(&sample);
+    let dir = std::env::temp_dir().join(format!("fgm-dates-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let start = xml.split("<start value=\"").nth(1).unwrap().split('"').next().unwrap();
+    let born = xml.split("<birthDate value=\"").nth(1).unwrap().split('"').next().unwrap();
+    for (name, from, to, path, says) in [
+        (
+            "future",
+            format!("<start value=\"{start}\"/>"),
+            "<start value=\"2999-01-01\"/>".to_owned(),
+            "Bundle.entry[1].resource.Flag.period.start",
+            "the assessment date 2999-01-01 is in the future",
+        ),
+        (
+            "unborn",
+            format!("<birthDate value=\"{born}\"/>"),
+            "<birthDate value=\"2999-01-01\"/>".to_owned(),
+            "Bundle.entry[1].resource.Flag.contained[0].Patient.birthDate",
+            "the birth date 2999-01-01 is in the future",
+        ),
+        (
+            "before-birth",
+            format!("<start value=\"{start}\"/>"),
+            "<start value=\"1990-01-01\"/>".to_owned(),
+            "Bundle.entry[1].resource.Flag.period.start",
+            "is before the patient's birth date",
+        ),
+    ] {
+        let file = dir.join(format!("{name}.xml"));
+        std::fs::write(&file, xml.replace(&from, &to)).unwrap();
+        let o = fgm(&["validate", "--json", file.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(1), "{name}: {}", stdout(&o));
+        let record: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+        let errors = record["errors"].as_array().unwrap();
+        let found = errors.iter().any(|e| {
+            e["spine_code"] == "INVALID_PARAMETER"
+                && e["path"] == path
+                && e["message"].as_str().unwrap_or_default().contains(says)
+        });
+        assert!(found, "{name}: {errors:?}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -123,3 +123,181 @@ fn a_service_date_that_is_not_a_full_date_is_refused_at_start() {
         );
     }
 }
+
+/// Runs `fgm serve` with `args` and expects exit 2 with one line on
+/// stderr containing `says`, before listening.
+fn refused_at_start(args: &[&str], says: &str) {
+    let out = fgm().arg("serve").args(args).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+    assert!(out.stdout.is_empty());
+    assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+    assert!(
+        err.starts_with("fgm serve: ") && err.contains(says),
+        "{args:?}: {err}"
+    );
+    assert!(!err.contains("listening"));
+}
+
+#[test]
+fn each_misconfiguration_is_refused_at_start_with_its_line() {
+    let dir = std::env::temp_dir().join(format!("fgm-misconfig-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = dir.join("s.db");
+    let store = store.to_str().unwrap();
+    let junk = dir.join("junk.pem");
+    std::fs::write(&junk, "not a certificate").unwrap();
+    let junk = junk.to_str().unwrap();
+    refused_at_start(
+        &["smsp", "--upstream", "notaurl", "--store", store],
+        "--upstream notaurl: not an http(s) URL",
+    );
+    refused_at_start(
+        &[
+            "smsp",
+            "--upstream",
+            "ftp://spine.example",
+            "--store",
+            store,
+        ],
+        "the scheme is ftp",
+    );
+    refused_at_start(
+        &[
+            "spine",
+            "--store",
+            store,
+            "--tls-cert",
+            "/no/such.pem",
+            "--tls-key",
+            "/no/such.key",
+        ],
+        "/no/such.pem",
+    );
+    refused_at_start(
+        &[
+            "spine",
+            "--store",
+            store,
+            "--tls-cert",
+            junk,
+            "--tls-key",
+            junk,
+        ],
+        "no PEM certificate found",
+    );
+    refused_at_start(
+        &["spine", "--store", "/nonexistent/dir/s.db"],
+        "/nonexistent/dir/s.db",
+    );
+    refused_at_start(
+        &["spine", "--store", store, "--asid", "spine"],
+        "--asid spine",
+    );
+    let map = dir.join("map.txt");
+    std::fs::write(&map, "client.example 1\nlonely\n").unwrap();
+    refused_at_start(
+        &[
+            "spine",
+            "--store",
+            store,
+            "--tls-cert",
+            junk,
+            "--tls-key",
+            junk,
+            "--client-ca",
+            junk,
+            "--asid-map",
+            map.to_str().unwrap(),
+        ],
+        "map.txt:2: `lonely` names a certificate but nothing it may claim",
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn send_names_why_no_answer_came() {
+    let dir = std::env::temp_dir().join(format!("fgm-send-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let query = dir.join("query.xml");
+    let example = fgm().args(["example", "QueryV2Request"]).output().unwrap();
+    std::fs::write(&query, &example.stdout).unwrap();
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed = format!("http://{}", free.local_addr().unwrap());
+    drop(free);
+    for (to, says) in [
+        ("notaurl", "fgm send: --to notaurl: not an http(s) URL"),
+        (closed.as_str(), ": connection refused"),
+    ] {
+        let out = fgm()
+            .arg("send")
+            .arg(&query)
+            .args(["--to", to])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        assert!(out.stdout.is_empty());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{to}: {err}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Answers every query with the flag from a local store (203).
+struct LocalStore;
+
+impl fgm_spine::server::Handler for LocalStore {
+    async fn handle(&self, request: fgm_spine::server::Request) -> fgm_spine::server::Response {
+        use fgm_types::spine::{build::query_flag, respond, Outcome};
+        let asked = fgm_types::messages::Message::parse(&request.body)
+            .unwrap()
+            .value;
+        let flag = Box::new(query_flag("9434765919", "2024-01-01").unwrap());
+        let reply = respond(&asked, Outcome::LocalFlag(flag)).unwrap();
+        fgm_spine::server::Response {
+            status: reply.http_status,
+            body: fgm_types::FhirMessage::to_xml(&reply.message),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_203_from_a_local_store_exits_1() {
+    let server = fgm_spine::server::spawn(
+        "127.0.0.1:0".parse().unwrap(),
+        std::sync::Arc::new(LocalStore),
+        fgm_spine::server::ServerOptions::default(),
+    )
+    .await
+    .unwrap();
+    let example = fgm().args(["example", "QueryV2Request"]).output().unwrap();
+    let url = format!("http://{}", server.addr);
+    let out = tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        let mut child = fgm()
+            .args(["send", "-", "--to", &url])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(&example.stdout)
+            .unwrap();
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.starts_with("HTTP 203: FGM risk indicator for 9434765919"),
+        "{said}"
+    );
+    assert!(said.contains("DATA_RETURNED_FROM_LOCAL_STORE_SPINE_UNAVAILABLE"));
+    assert_eq!(out.status.code(), Some(1), "a warning: possibly stale data");
+    server.stop().await;
+}

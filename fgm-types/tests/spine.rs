@@ -275,7 +275,7 @@ fn implausible_dates_are_invalid_parameters_with_their_paths() {
         ("INVALID_PARAMETER", START)
     );
     assert!(
-        future[0].2.contains("after the service's date 2024-05-09"),
+        future[0].2.contains("is in the future (after 2024-05-09)"),
         "{}",
         future[0].2
     );

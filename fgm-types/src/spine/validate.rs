@@ -337,7 +337,7 @@ impl Validator {
             self.report(
                 "INVALID_PARAMETER",
                 path.to_owned(),
-                format!("the assessment date {start} is after the service's date {on}"),
+                format!("the assessment date {start} is in the future (after {on})"),
             );
         }
         if let Some(born) = birth_date.filter(|b| date_order(start, b).is_lt()) {
@@ -381,7 +381,7 @@ impl Validator {
             self.report(
                 "INVALID_PARAMETER",
                 format!("{path}.birthDate"),
-                format!("the birth date {birth_date} is after the service's date {on}"),
+                format!("the birth date {birth_date} is in the future (after {on})"),
             );
             return Some(birth_date);
         }
