@@ -34,6 +34,14 @@ mkdir -p corpus/constructors
 printf '2024-02-29\xff2023-02-29T23:59:59+14:00\xff24:00:00\xff-2147483648\xffaGk=\xffurn:oid:2.16' > corpus/constructors/dates
 printf 'Trust\x01\xffa b\xff\xef\xbf\xbe\xff\xed\x9f\xbf\xee\x80\x80\xffhttp://[::1]:80/x?y#z\xff12456\xff2015-06-01' > corpus/constructors/text
 printf '<div xmlns="http://www.w3.org/1999/xhtml"><p>a &amp; b</p></div>\xff0.000000000000000000000000001\xff\t\r\n' > corpus/constructors/markup
+# The handler target: each request sample behind its route byte (the
+# index of its interaction among the requests, as fgm_spine::oracle reads it).
+mkdir -p corpus/handler
+route=0
+for interaction in QueryV1Request QueryV2Request CreateRequest DeleteRequest; do
+    { printf "\\$(printf '%03o' "$route")"; ../target/debug/fgm example "$interaction"; } > "corpus/handler/$interaction"
+    route=$((route + 1))
+done
 mkdir -p corpus/definitions
 find ../definitions -name '*.xml' -exec cp {} corpus/definitions/ \;
 echo "seeded: $(ls corpus/parse | wc -l) messages, $(ls corpus/definitions | wc -l) definitions"

@@ -887,8 +887,20 @@ fn implausible_dates_are_rejected_by_validate_with_their_paths() {
     let xml = stdout(&sample);
     let dir = std::env::temp_dir().join(format!("fgm-dates-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let start = xml.split("<start value=\"").nth(1).unwrap().split('"').next().unwrap();
-    let born = xml.split("<birthDate value=\"").nth(1).unwrap().split('"').next().unwrap();
+    let start = xml
+        .split("<start value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let born = xml
+        .split("<birthDate value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
     for (name, from, to, path, says) in [
         (
             "future",

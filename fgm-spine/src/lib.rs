@@ -13,6 +13,8 @@
 //! - [`clock`]: the service's date (the system's, or a fixed one);
 //! - [`identity`]: client certificates, and the maps binding them to ASIDs
 //!   and authors;
+//! - [`oracle`]: what every answer to hostile input must be (shared by
+//!   the property tests and the `handler` fuzz target);
 //! - [`server`]: the HTTP layer both servers share;
 //! - [`tls`]: the server TLS config;
 //! - [`cli`]: `fgm serve`, `fgm send`, `fgm audit` and `fgm report`.
@@ -27,6 +29,7 @@ pub mod cli;
 pub mod client;
 pub mod clock;
 pub mod identity;
+pub mod oracle;
 pub mod report;
 pub mod server;
 pub mod smsp;
