@@ -11,6 +11,7 @@ fn main() {
     let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
     let root = Path::new(&manifest).join("definitions");
     let out = std::env::var("OUT_DIR").expect("OUT_DIR is set for build scripts");
+    shared_cfg(&Path::new(&manifest).join("../../shared"));
     let generated = fgm_codegen::Config::new()
         .definitions(&root)
         .runtime_path("crate")
@@ -36,4 +37,18 @@ fn main() {
     }
     embedded.push_str("];\n");
     std::fs::write(Path::new(&out).join("definitions.rs"), embedded).expect("write definitions.rs");
+}
+
+/// Marks the tests that need `../shared` (beside the checkout) ignored when
+/// it is absent, with cfg `fgm_shared_absent`, so that the test summary
+/// shows them; in CI, which always has it, the cfg is not set and its
+/// absence fails those tests instead.
+fn shared_cfg(shared: &Path) {
+    println!("cargo::rustc-check-cfg=cfg(fgm_shared_absent)");
+    println!("cargo::rerun-if-env-changed=CI");
+    if shared.join("fgm-ris/examples").is_dir() && shared.join("fhir-dstu2/schemas").is_dir() {
+        println!("cargo::rerun-if-changed={}", shared.display());
+    } else if std::env::var_os("CI").is_none() {
+        println!("cargo::rustc-cfg=fgm_shared_absent");
+    }
 }

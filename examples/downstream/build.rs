@@ -22,6 +22,7 @@ fn main() {
     let here = Path::new(&manifest);
     let definitions = here.join("../../definitions");
     let published = here.join("../../../shared/fgm-ris");
+    shared_cfg(&here.join("../../../shared"));
     let mut config = fgm_codegen::Config::new();
     config.definitions(definitions.join("dstu2"));
     if published.join("StructureDefinitions").is_dir() {
@@ -61,4 +62,18 @@ fn main() {
         .file_name("moved.rs")
         .compile()
         .unwrap_or_else(|e| panic!("generating the moved-flag types: {e}"));
+}
+
+/// Marks the tests that need `../shared` (beside the checkout) ignored when
+/// it is absent, with cfg `fgm_shared_absent`, so that the test summary
+/// shows them; in CI, which always has it, the cfg is not set and its
+/// absence fails those tests instead.
+fn shared_cfg(shared: &Path) {
+    println!("cargo::rustc-check-cfg=cfg(fgm_shared_absent)");
+    println!("cargo::rerun-if-env-changed=CI");
+    if shared.join("fgm-ris/examples").is_dir() && shared.join("fhir-dstu2/schemas").is_dir() {
+        println!("cargo::rerun-if-changed={}", shared.display());
+    } else if std::env::var_os("CI").is_none() {
+        println!("cargo::rustc-cfg=fgm_shared_absent");
+    }
 }

@@ -5,20 +5,31 @@ pub mod compare;
 
 use std::path::{Path, PathBuf};
 
+/// A part of `../shared` (beside the checkout), or `None`, saying so, when
+/// it is absent. In CI, which always has `../shared`, its absence is a
+/// failure; elsewhere the tests that need it are also marked ignored when
+/// it was absent at build time (cfg `fgm_shared_absent`, set by build.rs),
+/// so that the summary shows them.
+pub fn shared(part: &str) -> Option<PathBuf> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared")
+        .join(part);
+    if path.exists() {
+        return Some(path);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{} is absent: CI runs with ../shared beside the checkout",
+        path.display()
+    );
+    eprintln!("skipping: {} is not present", path.display());
+    None
+}
+
 /// The published example messages, or `None` (saying so) when `../shared`
 /// is not beside the checkout.
 pub fn examples() -> Option<Vec<PathBuf>> {
-    let dir = Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/fgm-ris/examples"
-    ));
-    if !dir.is_dir() {
-        eprintln!(
-            "skipping: {} (the published FGM RIS examples) is not present",
-            dir.display()
-        );
-        return None;
-    }
+    let dir = shared("fgm-ris/examples")?;
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .expect("examples folder")
         .map(|e| e.expect("entry").path())
@@ -28,13 +39,10 @@ pub fn examples() -> Option<Vec<PathBuf>> {
     Some(files)
 }
 
-/// The official DSTU2 XML schema, or `None` when `../shared` is absent.
+/// The official DSTU2 XML schema, or `None` (saying so) when `../shared` is
+/// absent.
 pub fn schema() -> Option<PathBuf> {
-    let xsd = Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/fhir-dstu2/schemas/fhir-single.xsd"
-    ));
-    xsd.is_file().then(|| xsd.to_path_buf())
+    shared("fhir-dstu2/schemas/fhir-single.xsd")
 }
 
 /// Whether `xmllint` can run; in CI (where `.ci/run` installs it) its
