@@ -38,7 +38,7 @@ fn published_config(shared: &Path) -> Config {
 #[test]
 #[cfg_attr(
     fgm_shared_absent,
-    ignore = "needs ../shared (NHS's published files, the DSTU2 schema), absent when this was built"
+    ignore = "needs ../shared (NHS's files, the DSTU2 schema), absent at build time; once added: cargo clean -p fgm-codegen"
 )]
 fn published_and_project_definitions_have_the_same_api() {
     let Some(shared) = published() else { return };
@@ -60,7 +60,7 @@ fn published_and_project_definitions_have_the_same_api() {
 #[test]
 #[cfg_attr(
     fgm_shared_absent,
-    ignore = "needs ../shared (NHS's published files, the DSTU2 schema), absent when this was built"
+    ignore = "needs ../shared (NHS's files, the DSTU2 schema), absent at build time; once added: cargo clean -p fgm-codegen"
 )]
 fn every_published_profile_and_value_set_becomes_a_type() {
     let Some(shared) = published() else { return };
@@ -122,7 +122,7 @@ fn every_published_profile_and_value_set_becomes_a_type() {
 #[test]
 #[cfg_attr(
     fgm_shared_absent,
-    ignore = "needs ../shared (NHS's published files, the DSTU2 schema), absent when this was built"
+    ignore = "needs ../shared (NHS's files, the DSTU2 schema), absent at build time; once added: cargo clean -p fgm-codegen"
 )]
 fn the_published_defects_are_each_repaired_where_expected() {
     let Some(shared) = published() else { return };

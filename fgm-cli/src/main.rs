@@ -22,6 +22,9 @@
 //! the output quietly; the status is the one the command would have had.
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "serve")]
+mod serve;
+
 use std::ffi::{OsStr, OsString};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -125,28 +128,38 @@ enum Command {
     },
     /// Print a valid sample message of an interaction, built with the builders.
     Example {
-        /// The interaction (`fgm example --list` names the eight).
-        #[arg(required_unless_present = "list", conflicts_with = "list")]
+        /// The interaction (`fgm example --list` names the eight; shell
+        /// completion offers them).
+        #[arg(
+            required_unless_present = "list",
+            conflicts_with = "list",
+            value_parser = clap::builder::PossibleValuesParser::new(interaction_names()),
+            hide_possible_values = true
+        )]
         interaction: Option<String>,
         /// List the interactions.
         #[arg(long)]
         list: bool,
     },
     /// Serve a Spine FGM IS double or an SMSP until SIGINT or SIGTERM.
-    Serve(fgm_spine::cli::ServeArgs),
+    #[cfg(feature = "serve")]
+    Serve(serve::ServeArgs),
     /// Send a request message and print what the answer means.
     ///
     /// Posts FILE to URL with its interaction's path, SOAPAction and
     /// content type, and reads the answer as a Spine response to it. Exit
     /// 0: a success or no record; 1: a Spine error or warning; 2: no Spine
     /// answer.
-    Send(fgm_spine::cli::SendArgs),
+    #[cfg(feature = "serve")]
+    Send(serve::SendArgs),
     /// List or verify an audit chain (the double's, an SMSP's, or a
     /// `send --log`).
-    Audit(fgm_spine::cli::AuditArgs),
+    #[cfg(feature = "serve")]
+    Audit(serve::AuditArgs),
     /// Aggregate figures from a store: active indicators by GP practice,
     /// transactions by organisation or month.
-    Report(fgm_spine::cli::ReportArgs),
+    #[cfg(feature = "serve")]
+    Report(serve::ReportArgs),
     /// Print a shell completion script (`fgm completions bash > /etc/bash_completion.d/fgm`).
     Completions {
         /// The shell.
@@ -172,6 +185,11 @@ enum Form {
     Json,
     /// FHIR DSTU2 XML.
     Xml,
+}
+
+/// The interactions' names, for `fgm example` and its completion.
+fn interaction_names() -> Vec<&'static str> {
+    Interaction::ALL.iter().map(|i| i.name()).collect()
 }
 
 /// An input, generation or output failure: printed on one line, exit status 2.
@@ -228,6 +246,16 @@ impl Out {
     fn line(&mut self, line: &str) -> Result<(), Failure> {
         self.print(&format!("{line}\n"))
     }
+
+    /// Writes a document (XML or JSON), ending it with a newline.
+    fn document(&mut self, text: &str) -> Result<(), Failure> {
+        self.print(text)?;
+        if text.ends_with('\n') {
+            Ok(())
+        } else {
+            self.print("\n")
+        }
+    }
 }
 
 /// Writes a line on stderr; a closed stderr is ignored.
@@ -263,10 +291,14 @@ fn run(command: Command, out: &mut Out) -> Result<ExitCode, Failure> {
             file,
         } => convert(&file, to, strict, pretty, out),
         Command::Example { interaction, list } => example(interaction.as_deref(), list, out),
-        Command::Serve(args) => Ok(ExitCode::from(fgm_spine::cli::run_serve(args))),
-        Command::Send(args) => Ok(ExitCode::from(fgm_spine::cli::run_send(args))),
-        Command::Audit(args) => Ok(ExitCode::from(fgm_spine::cli::run_audit(args))),
-        Command::Report(args) => Ok(ExitCode::from(fgm_spine::cli::run_report(args))),
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => Ok(ExitCode::from(serve::run_serve(args))),
+        #[cfg(feature = "serve")]
+        Command::Send(args) => Ok(ExitCode::from(serve::run_send(args))),
+        #[cfg(feature = "serve")]
+        Command::Audit(args) => Ok(ExitCode::from(serve::run_audit(args))),
+        #[cfg(feature = "serve")]
+        Command::Report(args) => Ok(ExitCode::from(serve::run_report(args))),
         Command::Completions { shell } => {
             // Generated into memory: clap_complete panics on a failed write.
             let mut script = Vec::new();
@@ -501,35 +533,40 @@ impl Finding {
         }
     }
 
-    /// The text line of a warning, after `FILE: warning: `.
-    fn warning_text(&self) -> String {
-        let (line, column, path) = (self.line, self.column, self.path());
-        match (self.code, self.spine_code, self.http_status) {
-            (SPINE_RULE, Some(spine), Some(status)) => format!(
-                "{line}:{column} {} {spine} (HTTP {status}) at {path}: {}",
-                self.severity, self.message
-            ),
-            (code, _, _) => format!("{line}:{column} {code} at {path}: {}", self.message),
+    /// The one text form of a finding, wherever it is printed (after
+    /// `FILE: warning: ` or `FILE: rejected: `): `LINE:COLUMN: CODE at
+    /// PATH: MESSAGE (SPINE_CODE, HTTP STATUS)`; the code is the reader's,
+    /// or `validation` for Spine's rules.
+    fn text(&self) -> String {
+        let mut text = format!(
+            "{}:{}: {} at {}: {}",
+            self.line,
+            self.column,
+            self.code,
+            self.path(),
+            self.message
+        );
+        if let (Some(spine), Some(status)) = (self.spine_code, self.http_status) {
+            text.push_str(&format!(" ({spine}, HTTP {status})"));
         }
+        text
     }
+}
 
-    /// The text line of an error, after `FILE: `.
-    fn error_text(&self) -> String {
-        let (line, column, path) = (self.line, self.column, self.path());
-        match (self.code, self.spine_code, self.http_status) {
-            (NO_FILE, _, _) => format!("error: {}", self.message),
-            (SPINE_RULE, Some(spine), Some(status)) => format!(
-                "rejected: {spine} (HTTP {status}) at {path} {line}:{column}: {}",
-                self.message
-            ),
-            (code, spine, status) => format!(
-                "rejected: {} (HTTP {}) at {path} {line}:{column}: {code}: {}",
-                spine.unwrap_or_default(),
-                status.unwrap_or_default(),
-                self.message
-            ),
-        }
+/// Prints a message's reading warnings on stderr, each as a finding.
+fn note_warnings(name: &str, warnings: &[fgm_types::xml::Issue]) {
+    for w in warnings {
+        note(&format!(
+            "{name}: warning: {}",
+            Finding::of_reader(w, "warning").text()
+        ));
     }
+}
+
+/// Prints a rejection on stderr as a finding; exit status 1.
+fn rejected(name: &str, finding: &Finding) -> Result<ExitCode, Failure> {
+    note(&format!("{name}: rejected: {}", finding.text()));
+    Ok(ExitCode::from(1))
 }
 
 fn judge(input: &[u8], strict: bool) -> Verdict {
@@ -609,10 +646,15 @@ fn validate(
 
 fn print_text(name: &str, verdict: &Verdict, out: &mut Out) -> Result<(), Failure> {
     for w in &verdict.warnings {
-        out.line(&format!("{name}: warning: {}", w.warning_text()))?;
+        out.line(&format!("{name}: warning: {}", w.text()))?;
     }
     for e in &verdict.errors {
-        out.line(&format!("{name}: {}", e.error_text()))?;
+        if e.code == NO_FILE {
+            // Not a verdict on a message: an error of the command's input.
+            note(&format!("fgm: {}", e.message));
+        } else {
+            out.line(&format!("{name}: rejected: {}", e.text()))?;
+        }
     }
     match &verdict.message {
         Some(m) if verdict.accepted() => {
@@ -666,7 +708,8 @@ fn print_outcome(
 ) -> Result<(), Failure> {
     let first = verdict.errors.first();
     if let Some(e) = first.filter(|e| e.code == NO_FILE) {
-        return out.line(&format!("{name}: {}", e.error_text()));
+        note(&format!("fgm: {}", e.message));
+        return Ok(());
     }
     // A rejection by the reader is answered with the whole issue as the
     // diagnostics; one of Spine's rules, with its message.
@@ -689,10 +732,11 @@ fn print_outcome(
         None => Message::parse(input).ok().map(|p| p.value),
     };
     let Some(request) = request else {
-        return out.line(&format!(
+        note(&format!(
             "{name}: HTTP 400: no response can be addressed to a message that cannot be read: {}",
             first.map(diagnostics).unwrap_or_default()
         ));
+        return Ok(());
     };
     let outcome = match first {
         Some(e) => Outcome::Error {
@@ -708,9 +752,12 @@ fn print_outcome(
     match respond(&request, outcome) {
         Ok(reply) => {
             out.line(&format!("HTTP {}", reply.http_status))?;
-            out.print(&reply.message.to_xml_with(&document(true)))
+            out.document(&reply.message.to_xml_with(&document(true)))
         }
-        Err(e) => out.line(&format!("{name}: no response: {e}")),
+        Err(e) => {
+            note(&format!("{name}: no response: {e}"));
+            Ok(())
+        }
     }
 }
 
@@ -731,7 +778,7 @@ fn example(name: Option<&str>, list: bool, out: &mut Out) -> Result<ExitCode, Fa
     };
     let message = fgm_types::spine::build::example(interaction)
         .map_err(|e| Failure(format!("example: {e}")))?;
-    out.print(&message.to_xml_with(&document(true)))?;
+    out.document(&message.to_xml_with(&document(true)))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -740,16 +787,11 @@ fn roundtrip(file: &Path, strict: bool, pretty: bool, out: &mut Out) -> Result<E
     let name = display_name(file);
     match Message::parse_with(&input, &options(strict)) {
         Ok(parsed) => {
-            for w in &parsed.warnings {
-                note(&format!("{name}: warning: {w}"));
-            }
-            out.print(&parsed.value.to_xml_with(&document(pretty)))?;
+            note_warnings(&name, &parsed.warnings);
+            out.document(&parsed.value.to_xml_with(&document(pretty)))?;
             Ok(ExitCode::SUCCESS)
         }
-        Err(e) => {
-            out.line(&format!("{name}: rejected: {e}"))?;
-            Ok(ExitCode::from(1))
-        }
+        Err(e) => rejected(&name, &Finding::of_reader(&e, "error")),
     }
 }
 
@@ -773,14 +815,9 @@ fn convert(
     };
     let parsed = match read {
         Ok(parsed) => parsed,
-        Err(e) => {
-            out.line(&format!("{name}: rejected: {e}"))?;
-            return Ok(ExitCode::from(1));
-        }
+        Err(e) => return rejected(&name, &Finding::of_reader(&e, "error")),
     };
-    for w in &parsed.warnings {
-        note(&format!("{name}: warning: {w}"));
-    }
+    note_warnings(&name, &parsed.warnings);
     let message = parsed.value;
     let written = match to {
         Form::Xml => message.to_xml_with(&document(pretty)),
@@ -791,14 +828,31 @@ fn convert(
                 message.to_json()
             };
             match json {
-                Ok(json) => json + "\n",
-                Err(e) => {
-                    out.line(&format!("{name}: no JSON form: {e}"))?;
+                Ok(json) => json,
+                Err(mut e) => {
+                    // The JSON writer knows the element's FHIR path; a
+                    // message read from XML knows where the element was.
+                    if !e.path.starts_with("Bundle") {
+                        e.path = format!("Bundle.{}", e.path);
+                    }
+                    if !is_json && e.line == 0 {
+                        let doc = fgm_types::xml::parse_document(&input, &options(strict)).ok();
+                        if let Some((line, column)) = doc
+                            .as_ref()
+                            .and_then(|d| fgm_types::xml::locate(d, &e.path))
+                        {
+                            (e.line, e.column) = (line, column);
+                        }
+                    }
+                    note(&format!(
+                        "{name}: no JSON form: {}",
+                        Finding::of_reader(&e, "error").text()
+                    ));
                     return Ok(ExitCode::from(1));
                 }
             }
         }
     };
-    out.print(&written)?;
+    out.document(&written)?;
     Ok(ExitCode::SUCCESS)
 }

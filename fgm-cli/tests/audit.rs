@@ -2,6 +2,7 @@
 //! through SQLite is named by `fgm audit verify`; the listings filter; the
 //! reports equal a model computed from the requests sent, across two dates
 //! and with suppression.
+#![cfg(feature = "serve")]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

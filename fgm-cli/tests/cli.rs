@@ -149,7 +149,6 @@ fn input_errors_exit_2_with_one_line() {
         ][..],
         &["diff", "definitions", "no/such/folder"][..],
         &["diff", "definitions", ","][..],
-        &["example", "Nope"][..],
         &["roundtrip", "no/such/file.xml"][..],
     ] {
         let o = fgm(args);
@@ -174,6 +173,7 @@ fn usage_errors_exit_2_with_the_usage() {
         &["validate", "--format", "yaml", "x"][..],
         &["example"][..],
         &["example", "--list", "CreateRequest"][..],
+        &["example", "Nope"][..],
         &["completions", "tcsh"][..],
     ] {
         let o = fgm(args);
@@ -327,20 +327,21 @@ fn validate_checks_every_file_and_reports_the_missing_one_among_them() {
     assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
     let out = stdout(&o);
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines.len(), 3, "{out}");
+    assert_eq!(lines.len(), 2, "{out}");
     assert!(
         lines[0].starts_with(&format!("{a}: accepted: CreateRequest")),
         "{out}"
     );
     assert!(
-        lines[1].starts_with(&format!("{missing}: error: cannot read {missing}: ")),
+        lines[1].starts_with(&format!("{b}: accepted: DeleteRequest")),
         "{out}"
     );
+    // The file that could not be read is an error: on stderr.
     assert!(
-        lines[2].starts_with(&format!("{b}: accepted: DeleteRequest")),
-        "{out}"
+        stderr(&o).starts_with(&format!("fgm: cannot read {missing}: ")),
+        "{}",
+        stderr(&o)
     );
-    assert_eq!(stderr(&o), "");
     // The same in JSON: one record per file.
     let o = fgm(&["validate", "--json", &a, missing, &b]);
     assert_eq!(o.status.code(), Some(2));
@@ -436,10 +437,11 @@ fn options_take_equals_and_a_double_dash_ends_them() {
     // After `--`, `-h` is a file name (here a missing one), not the help.
     let o = fgm(&["validate", "--format=text", "--", "-h"]);
     assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stdout(&o), "");
     assert!(
-        stdout(&o).starts_with("-h: error: cannot read -h: "),
+        stderr(&o).starts_with("fgm: cannot read -h: "),
         "{}",
-        stdout(&o)
+        stderr(&o)
     );
 }
 
@@ -559,7 +561,7 @@ fn examples_present() -> bool {
 #[test]
 #[cfg_attr(
     fgm_shared_absent,
-    ignore = "needs ../shared (NHS's published files, the DSTU2 schema), absent when this was built"
+    ignore = "needs ../shared (NHS's files, the DSTU2 schema), absent at build time; once added: cargo clean -p fgm-cli"
 )]
 fn validate_accepts_every_published_example_leniently() {
     if !examples_present() {
@@ -581,14 +583,14 @@ fn validate_accepts_every_published_example_leniently() {
     assert_eq!(out.matches(": accepted: ").count(), 16, "{out}");
     let rejected: Vec<&str> = out.lines().filter(|l| l.contains(": rejected: ")).collect();
     assert_eq!(rejected.len(), 2, "{out}");
-    assert!(rejected[0].ends_with("create-request.xml: rejected: INVALID_NHS_NUMBER (HTTP 400) at Bundle.entry[1].resource.Flag.contained[0].Patient.identifier.value 1:1524: `1234567890` is not an NHS number: its first nine digits allow no check digit"), "{out}");
-    assert!(rejected[1].contains("create-request.xml: rejected: MESSAGE_NOT_WELL_FORMED (HTTP 400) at Bundle.entry[1].resource.Flag.contained[1].Organization 1:1805: "), "{out}");
+    assert!(rejected[0].ends_with("create-request.xml: rejected: 1:1524: validation at Bundle.entry[1].resource.Flag.contained[0].Patient.identifier.value: `1234567890` is not an NHS number: its first nine digits allow no check digit (INVALID_NHS_NUMBER, HTTP 400)"), "{out}");
+    assert!(rejected[1].contains("create-request.xml: rejected: 1:1805: validation at Bundle.entry[1].resource.Flag.contained[1].Organization: "), "{out}");
 }
 
 #[test]
 #[cfg_attr(
     fgm_shared_absent,
-    ignore = "needs ../shared (NHS's published files, the DSTU2 schema), absent when this was built"
+    ignore = "needs ../shared (NHS's files, the DSTU2 schema), absent at build time; once added: cargo clean -p fgm-cli"
 )]
 fn validate_strict_rejects_with_code_status_path_and_position() {
     if !examples_present() {
@@ -599,7 +601,7 @@ fn validate_strict_rejects_with_code_status_path_and_position() {
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(
         stdout(&o),
-        format!("{file}: rejected: MESSAGE_NOT_WELL_FORMED (HTTP 400) at Bundle.entry[2].resource.Practitioner.identifier.use 1:1728: unknown-element: <use> is not defined here by the profile\n")
+        format!("{file}: rejected: 1:1728: unknown-element at Bundle.entry[2].resource.Practitioner.identifier.use: <use> is not defined here by the profile (MESSAGE_NOT_WELL_FORMED, HTTP 400)\n")
     );
     let o = fgm(&["validate", "--strict", "--json", &file]);
     assert_eq!(o.status.code(), Some(1));
@@ -612,7 +614,7 @@ fn validate_strict_rejects_with_code_status_path_and_position() {
 #[test]
 #[cfg_attr(
     fgm_shared_absent,
-    ignore = "needs ../shared (NHS's published files, the DSTU2 schema), absent when this was built"
+    ignore = "needs ../shared (NHS's files, the DSTU2 schema), absent at build time; once added: cargo clean -p fgm-cli"
 )]
 fn validate_reads_standard_input_and_prints_warnings() {
     if !examples_present() {
@@ -634,7 +636,7 @@ fn validate_reads_standard_input_and_prints_warnings() {
     assert_eq!(o.status.code(), Some(0));
     assert_eq!(
         stdout(&o),
-        "<stdin>: warning: 1:39 namespace at Bundle: <Bundle> is not in the FHIR namespace http://hl7.org/fhir (nor, unreported, the elements after it that lack it)\n<stdin>: accepted: CreateResponse, 1 warning\n"
+        "<stdin>: warning: 1:39: namespace at Bundle: <Bundle> is not in the FHIR namespace http://hl7.org/fhir (nor, unreported, the elements after it that lack it) (MESSAGE_NOT_WELL_FORMED, HTTP 400)\n<stdin>: accepted: CreateResponse, 1 warning\n"
     );
 }
 
@@ -653,11 +655,12 @@ fn validate_rejects_truncated_input_in_one_line() {
     assert_eq!(o.status.code(), Some(1));
     let out = stdout(&o);
     assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(out.contains("rejected: 1:"), "{out}");
+    assert!(out.contains(": malformed at (document): "), "{out}");
     assert!(
-        out.contains("rejected: MESSAGE_NOT_WELL_FORMED (HTTP 400) at (document) 1:"),
+        out.ends_with(" (MESSAGE_NOT_WELL_FORMED, HTTP 400)\n"),
         "{out}"
     );
-    assert!(out.contains("malformed"), "{out}");
 }
 
 #[test]
@@ -688,8 +691,9 @@ fn validate_refuses_an_oversized_input_from_a_file_and_from_standard_input() {
         let out = stdout(&o);
         assert_eq!(out.lines().count(), 1, "{out}");
         assert!(
-            out.contains("rejected: MESSAGE_NOT_WELL_FORMED (HTTP 400)")
-                && out.contains("larger than the limit of 4194304 bytes"),
+            out.contains("rejected: 0:0: limit at (document): ")
+                && out.contains("larger than the limit of 4194304 bytes")
+                && out.contains("(MESSAGE_NOT_WELL_FORMED, HTTP 400)"),
             "{out}"
         );
     }
@@ -698,7 +702,7 @@ fn validate_refuses_an_oversized_input_from_a_file_and_from_standard_input() {
 #[test]
 #[cfg_attr(
     fgm_shared_absent,
-    ignore = "needs ../shared (NHS's published files, the DSTU2 schema), absent when this was built"
+    ignore = "needs ../shared (NHS's files, the DSTU2 schema), absent at build time; once added: cargo clean -p fgm-cli"
 )]
 fn roundtrip_prints_the_written_message() {
     if !examples_present() {
@@ -727,7 +731,7 @@ fn roundtrip_prints_the_written_message() {
 #[test]
 #[cfg_attr(
     fgm_shared_absent,
-    ignore = "needs ../shared (NHS's published files, the DSTU2 schema), absent when this was built"
+    ignore = "needs ../shared (NHS's files, the DSTU2 schema), absent at build time; once added: cargo clean -p fgm-cli"
 )]
 fn convert_writes_json_and_back_to_the_same_xml() {
     if !examples_present() {
@@ -754,11 +758,13 @@ fn convert_writes_json_and_back_to_the_same_xml() {
         &format!("{EXAMPLES}/query-v1-request-a.xml"),
     ]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stdout(&o).contains("no JSON form"), "{}", stdout(&o));
+    assert_eq!(stdout(&o), "", "no error text in the output");
+    assert!(stderr(&o).contains("no JSON form: 1:"), "{}", stderr(&o));
     // Broken JSON is rejected with a position.
     let o = fgm_stdin(&["convert", "--to", "xml", "-"], b"{\"resourceType\": 1}");
     assert_eq!(o.status.code(), Some(1));
-    assert!(stdout(&o).contains("rejected: 1:"), "{}", stdout(&o));
+    assert_eq!(stdout(&o), "");
+    assert!(stderr(&o).contains("rejected: 1:"), "{}", stderr(&o));
     assert_eq!(
         fgm(&["convert", "--to", "yaml", &file]).status.code(),
         Some(2)
@@ -850,11 +856,17 @@ fn rejected(example: &str, from: &str, to: &str, code: &str, status: u16) {
     let out = stdout(&o);
     let line = out
         .lines()
-        .find(|l| l.starts_with(&format!("<stdin>: rejected: {code} (HTTP {status}) at ")))
+        .find(|l| {
+            l.starts_with("<stdin>: rejected: ")
+                && l.ends_with(&format!(" ({code}, HTTP {status})"))
+        })
         .unwrap_or_else(|| panic!("{out}"));
     // Located on the line of the substitution (the element it changed).
     let at = xml[..xml.find(to).unwrap()].matches('\n').count() + 1;
-    assert!(line.contains(&format!(" {at}:")), "line {at}: {line}");
+    assert!(
+        line.starts_with(&format!("<stdin>: rejected: {at}:")),
+        "line {at}: {line}"
+    );
     let o = fgm_stdin(&["validate", "--format", "outcome", "-"], xml.as_bytes());
     assert_eq!(o.status.code(), Some(1));
     let out = stdout(&o);
@@ -962,4 +974,119 @@ fn implausible_dates_are_rejected_by_validate_with_their_paths() {
         assert!(found, "{name}: {errors:?}");
     }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn every_command_puts_its_errors_on_stderr_and_nothing_of_them_on_stdout() {
+    let dir = TempDir::new("errors");
+    let truncated = dir.file("t.xml", "<Bundle xmlns=\"http://hl7.org/fhir\"><ty");
+    let kept = dir.file(
+        "kept.xml",
+        &stdout(&fgm(&["example", "QueryV2Request"])).replacen(
+            "<type value=\"message\"/>",
+            "<type value=\"message\"/><unknown value=\"x\"/>",
+            1,
+        ),
+    );
+    let mut cases: Vec<Vec<String>> = [
+        &[
+            "generate",
+            "--definitions",
+            "no/such/folder",
+            "--out",
+            "/tmp/x",
+        ][..],
+        &["diff", "definitions", "no/such/folder"],
+        &["validate", "no/such/file.xml"],
+        &["roundtrip", &truncated],
+        &["convert", "--to", "xml", &truncated],
+        &["convert", "--to", "json", &kept],
+        &["example", "Nope"],
+        &["completions", "tcsh"],
+    ]
+    .iter()
+    .map(|args| args.iter().map(|a| a.to_string()).collect())
+    .collect();
+    if cfg!(feature = "serve") {
+        let store = dir.0.join("none.db");
+        let store = store.to_str().unwrap().to_owned();
+        for args in [
+            vec!["serve", "smsp", "--upstream", "notaurl", "--store", &store],
+            vec!["send", &truncated, "--to", "http://127.0.0.1:9"],
+            vec!["audit", "verify", "--store", &store],
+            vec!["report", "transactions", "--store", &store],
+        ] {
+            cases.push(args.iter().map(|a| a.to_string()).collect());
+        }
+    }
+    for args in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = fgm(&args);
+        assert_ne!(o.status.code(), Some(0), "{args:?}");
+        assert_eq!(stdout(&o), "", "{args:?}: error text on stdout");
+        assert!(!stderr(&o).trim().is_empty(), "{args:?}: nothing on stderr");
+    }
+}
+
+#[test]
+fn a_finding_reads_the_same_in_validate_roundtrip_and_convert() {
+    let dir = TempDir::new("one-format");
+    let sample = stdout(&fgm(&["example", "CreateResponse"]));
+    // A warning: the namespace left out (lenient reading accepts it).
+    let warned = dir.file(
+        "w.xml",
+        &sample.replacen(" xmlns=\"http://hl7.org/fhir\"", "", 1),
+    );
+    // A rejection by the reader: a value its type refuses.
+    let bad = dir.file(
+        "r.xml",
+        &sample.replacen("<type value=\"message\"/>", "<type value=\"massage\"/>", 1),
+    );
+    let after = |text: &str, marker: &str| -> Vec<String> {
+        text.lines()
+            .filter_map(|l| l.split_once(marker).map(|(_, f)| f.to_owned()))
+            .collect()
+    };
+    let validated = stdout(&fgm(&["validate", &warned]));
+    let round = stderr(&fgm(&["roundtrip", &warned]));
+    let converted = stderr(&fgm(&["convert", "--to", "json", &warned]));
+    let warning = after(&validated, ": warning: ");
+    assert_eq!(warning.len(), 1, "{validated}");
+    assert!(
+        warning[0].starts_with("2:1: namespace at Bundle: ")
+            && warning[0].ends_with(" (MESSAGE_NOT_WELL_FORMED, HTTP 400)"),
+        "{}",
+        warning[0]
+    );
+    assert_eq!(after(&round, ": warning: "), warning);
+    assert_eq!(after(&converted, ": warning: "), warning);
+    let validated = stdout(&fgm(&["validate", &bad]));
+    let round = stderr(&fgm(&["roundtrip", &bad]));
+    let converted = stderr(&fgm(&["convert", "--to", "json", &bad]));
+    let rejection = after(&validated, ": rejected: ");
+    assert_eq!(rejection.len(), 1, "{validated}");
+    assert_eq!(after(&round, ": rejected: "), rejection);
+    assert_eq!(after(&converted, ": rejected: "), rejection);
+    // And every document printed ends with a newline.
+    let request = dir.file("q.xml", &stdout(&fgm(&["example", "QueryV2Request"])));
+    for args in [
+        vec!["roundtrip", warned.as_str()],
+        vec!["convert", "--to", "xml", warned.as_str()],
+        vec!["convert", "--to", "json", warned.as_str()],
+        vec!["example", "CreateRequest"],
+        vec!["validate", "--format", "outcome", request.as_str()],
+    ] {
+        let out = stdout(&fgm(&args));
+        assert!(out.ends_with('\n') && !out.ends_with("\n\n"), "{args:?}");
+    }
+}
+
+#[test]
+fn completion_offers_the_interaction_names() {
+    let o = fgm(&["completions", "bash"]);
+    let script = stdout(&o);
+    assert!(
+        script.contains("QueryV1Request") && script.contains("DeleteResponse"),
+        "the bash completion lists the interactions"
+    );
 }

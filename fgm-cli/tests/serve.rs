@@ -1,5 +1,6 @@
 //! `fgm serve spine` and `fgm send` as a client team runs them: start the
 //! double on a free loopback port, send messages, stop it with SIGTERM.
+#![cfg(feature = "serve")]
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};

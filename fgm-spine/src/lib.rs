@@ -16,8 +16,7 @@
 //! - [`oracle`]: what every answer to hostile input must be (shared by
 //!   the property tests and the `handler` fuzz target);
 //! - [`server`]: the HTTP layer both servers share;
-//! - [`tls`]: the server TLS config;
-//! - [`cli`]: `fgm serve`, `fgm send`, `fgm audit` and `fgm report`.
+//! - [`tls`]: the server and client TLS configs.
 //!
 //! Every Spine rule, answer and reading is the library's
 //! (`fgm_types::spine`): this crate routes, stores, audits and transports.
@@ -25,7 +24,6 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
-pub mod cli;
 pub mod client;
 pub mod clock;
 pub mod identity;

@@ -153,7 +153,7 @@ fn every_boundary_value_writes_and_reads_back_as_itself() {
 #[test]
 #[cfg_attr(
     fgm_shared_absent,
-    ignore = "needs ../shared (NHS's published files, the DSTU2 schema), absent when this was built"
+    ignore = "needs ../shared (NHS's files, the DSTU2 schema), absent at build time; once added: cargo clean -p fgm-types"
 )]
 fn every_boundary_value_validates_against_the_dstu2_schema() {
     let Some(xsd) = common::schema() else {
@@ -190,7 +190,7 @@ fn every_boundary_value_validates_against_the_dstu2_schema() {
 #[test]
 #[cfg_attr(
     fgm_shared_absent,
-    ignore = "needs ../shared (NHS's published files, the DSTU2 schema), absent when this was built"
+    ignore = "needs ../shared (NHS's files, the DSTU2 schema), absent at build time; once added: cargo clean -p fgm-types"
 )]
 fn the_rules_agree_with_the_dstu2_schema() {
     let Some(xsd) = common::schema() else {

@@ -27,7 +27,7 @@ fn the_comparator_is_sound() {
 #[test]
 #[cfg_attr(
     fgm_shared_absent,
-    ignore = "needs ../shared (NHS's published files, the DSTU2 schema), absent when this was built"
+    ignore = "needs ../shared (NHS's files, the DSTU2 schema), absent at build time; once added: cargo clean -p fgm-types"
 )]
 fn lenient_mode_reads_every_example_and_writes_it_back_losslessly() {
     let Some(examples) = common::examples() else {
@@ -63,7 +63,7 @@ fn lenient_mode_reads_every_example_and_writes_it_back_losslessly() {
 #[test]
 #[cfg_attr(
     fgm_shared_absent,
-    ignore = "needs ../shared (NHS's published files, the DSTU2 schema), absent when this was built"
+    ignore = "needs ../shared (NHS's files, the DSTU2 schema), absent at build time; once added: cargo clean -p fgm-types"
 )]
 fn what_the_writer_writes_validates_against_the_dstu2_schema() {
     let Some(examples) = common::examples() else {
@@ -157,7 +157,7 @@ fn lenient_outcome(input: &[u8]) -> String {
 #[test]
 #[cfg_attr(
     fgm_shared_absent,
-    ignore = "needs ../shared (NHS's published files, the DSTU2 schema), absent when this was built"
+    ignore = "needs ../shared (NHS's files, the DSTU2 schema), absent at build time; once added: cargo clean -p fgm-types"
 )]
 fn strict_and_lenient_modes_do_what_the_expectations_file_says() {
     let Some(examples) = common::examples() else {
@@ -207,7 +207,7 @@ fn print_outcomes() {
 #[test]
 #[cfg_attr(
     fgm_shared_absent,
-    ignore = "needs ../shared (NHS's published files, the DSTU2 schema), absent when this was built"
+    ignore = "needs ../shared (NHS's files, the DSTU2 schema), absent at build time; once added: cargo clean -p fgm-types"
 )]
 fn strict_mode_accepts_the_v2_query_author_with_a_warning() {
     let Some(examples) = common::examples() else {

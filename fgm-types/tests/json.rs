@@ -26,7 +26,7 @@ fn lenient() -> ReadOptions {
 #[test]
 #[cfg_attr(
     fgm_shared_absent,
-    ignore = "needs ../shared (NHS's published files, the DSTU2 schema), absent when this was built"
+    ignore = "needs ../shared (NHS's files, the DSTU2 schema), absent at build time; once added: cargo clean -p fgm-types"
 )]
 fn every_example_without_overflow_round_trips_through_json() {
     let Some(files) = common::examples() else {
@@ -349,7 +349,7 @@ fn position_of(json: &str, needle: &str) -> (u32, u32) {
 #[test]
 #[cfg_attr(
     fgm_shared_absent,
-    ignore = "needs ../shared (NHS's published files, the DSTU2 schema), absent when this was built"
+    ignore = "needs ../shared (NHS's files, the DSTU2 schema), absent at build time; once added: cargo clean -p fgm-types"
 )]
 fn strict_errors_name_the_code_the_path_and_the_position() {
     let Some(json) = sample() else { return };
@@ -410,7 +410,7 @@ fn strict_errors_name_the_code_the_path_and_the_position() {
 #[test]
 #[cfg_attr(
     fgm_shared_absent,
-    ignore = "needs ../shared (NHS's published files, the DSTU2 schema), absent when this was built"
+    ignore = "needs ../shared (NHS's files, the DSTU2 schema), absent at build time; once added: cargo clean -p fgm-types"
 )]
 fn a_resource_of_another_type_in_an_entry_is_refused() {
     let Some(json) = sample() else { return };
@@ -650,7 +650,7 @@ mod hand_written {
 #[test]
 #[cfg_attr(
     fgm_shared_absent,
-    ignore = "needs ../shared (NHS's published files, the DSTU2 schema), absent when this was built"
+    ignore = "needs ../shared (NHS's files, the DSTU2 schema), absent at build time; once added: cargo clean -p fgm-types"
 )]
 fn lenient_json_reading_warns_where_strict_refuses() {
     let Some(files) = common::examples() else {

@@ -635,7 +635,7 @@ fn successful_answers() {
 #[test]
 #[cfg_attr(
     fgm_shared_absent,
-    ignore = "needs ../shared (NHS's published files, the DSTU2 schema), absent when this was built"
+    ignore = "needs ../shared (NHS's files, the DSTU2 schema), absent at build time; once added: cargo clean -p fgm-types"
 )]
 fn published_responses_read_as_the_client_expects() {
     let Some(examples) = common::examples() else {
@@ -679,7 +679,7 @@ fn published_responses_read_as_the_client_expects() {
 #[test]
 #[cfg_attr(
     fgm_shared_absent,
-    ignore = "needs ../shared (NHS's published files, the DSTU2 schema), absent when this was built"
+    ignore = "needs ../shared (NHS's files, the DSTU2 schema), absent at build time; once added: cargo clean -p fgm-types"
 )]
 fn validation_severity_follows_the_direction() {
     let Some(examples) = common::examples() else {

@@ -218,7 +218,7 @@ fn a_response_is_judged_as_a_response() {
 #[test]
 #[cfg_attr(
     fgm_shared_absent,
-    ignore = "needs ../shared (NHS's published files, the DSTU2 schema), absent when this was built"
+    ignore = "needs ../shared (NHS's files, the DSTU2 schema), absent at build time; once added: cargo clean -p fgm-downstream-example"
 )]
 fn the_published_examples_validate_alike() {
     let dir =

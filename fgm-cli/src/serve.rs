@@ -1,6 +1,6 @@
 //! `fgm serve spine|smsp`, `fgm send`, `fgm audit` and `fgm report`: the
-//! argument structs (clap derive) and what runs them, so that the `fgm`
-//! binary only wires them in.
+//! commands on top of `fgm-spine` (feature `serve`, on by default), their
+//! arguments (clap derive) and what runs them.
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -11,15 +11,15 @@ use clap::{Args, Subcommand, ValueEnum};
 use fgm_types::messages::Message;
 use fgm_types::spine::SpineReply;
 
-use crate::audit::{self, AuditFilter};
-use crate::client::{Client, ClientOptions};
-use crate::clock::Clock;
-use crate::identity::IdentityMap;
-use crate::report::{self, GroupBy, TransactionRow};
-use crate::server::{self, Handler, ServerOptions};
-use crate::smsp::{Smsp, SmspOptions};
-use crate::spine::{Spine, SpineOptions};
-use crate::store::{SqliteStore, Store};
+use fgm_spine::audit::{self, AuditFilter};
+use fgm_spine::client::{Client, ClientOptions};
+use fgm_spine::clock::Clock;
+use fgm_spine::identity::IdentityMap;
+use fgm_spine::report::{self, GroupBy, TransactionRow};
+use fgm_spine::server::{self, Handler, ServerOptions};
+use fgm_spine::smsp::{Smsp, SmspOptions};
+use fgm_spine::spine::{Spine, SpineOptions};
+use fgm_spine::store::{SqliteStore, Store};
 
 /// `fgm serve`: run the Spine double or an SMSP.
 #[derive(Debug, Args)]
@@ -83,7 +83,7 @@ pub struct SpineArgs {
     #[command(flatten)]
     pub tls: ServerTlsArgs,
     /// This Spine's own ASID: a message addressed to another is refused.
-    #[arg(long, value_name = "ASID", default_value = crate::spine::SPINE_ASID)]
+    #[arg(long, value_name = "ASID", default_value = fgm_spine::spine::SPINE_ASID)]
     pub asid: String,
     /// The sender ASIDs accepted, comma-separated (default: any).
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
@@ -329,7 +329,7 @@ fn server_options(tls: &ServerTlsArgs, limits: &LimitArgs) -> Result<ServerOptio
     if let (Some(cert), Some(key)) = (&tls.tls_cert, &tls.tls_key) {
         let ca = tls.client_ca.as_deref().map(read).transpose()?;
         options.tls = Some(
-            crate::tls::server_config(&read(cert)?, &read(key)?, ca.as_deref())
+            fgm_spine::tls::server_config(&read(cert)?, &read(key)?, ca.as_deref())
                 .map_err(|e| e.to_string())?,
         );
     }
