@@ -14,11 +14,11 @@ use fgm_types::spine::SpineReply;
 use fgm_spine::audit::{self, AuditFilter};
 use fgm_spine::client::{Client, ClientOptions};
 use fgm_spine::clock::Clock;
+use fgm_spine::double::{Spine, SpineOptions};
 use fgm_spine::identity::IdentityMap;
 use fgm_spine::report::{self, GroupBy, TransactionRow};
 use fgm_spine::server::{self, Handler, ServerOptions};
 use fgm_spine::smsp::{Smsp, SmspOptions};
-use fgm_spine::spine::{Spine, SpineOptions};
 use fgm_spine::store::{SqliteStore, Store};
 
 /// `fgm serve`: run the Spine double or an SMSP.
@@ -83,7 +83,7 @@ pub struct SpineArgs {
     #[command(flatten)]
     pub tls: ServerTlsArgs,
     /// This Spine's own ASID: a message addressed to another is refused.
-    #[arg(long, value_name = "ASID", default_value = fgm_spine::spine::SPINE_ASID)]
+    #[arg(long, value_name = "ASID", default_value = fgm_spine::double::SPINE_ASID)]
     pub asid: String,
     /// The sender ASIDs accepted, comma-separated (default: any).
     #[arg(long, value_name = "LIST", value_delimiter = ',')]

@@ -10,8 +10,8 @@ use std::process::{Command, Output};
 use std::sync::Arc;
 
 use fgm_spine::clock::Clock;
+use fgm_spine::double::{Spine, SpineOptions};
 use fgm_spine::server::Request;
-use fgm_spine::spine::{Spine, SpineOptions};
 use fgm_spine::store::{SqliteStore, Store};
 use fgm_types::messages::Message;
 use fgm_types::primitive::Instant;

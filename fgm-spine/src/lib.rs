@@ -7,7 +7,8 @@
 //!   per exchange ([`store::Store`], [`store::SqliteStore`]);
 //! - [`audit`]: audit entries, their chain and its verification;
 //! - [`report`]: the GP-practice and transactions reports;
-//! - [`spine`]: the double ([`spine::Spine`]);
+//! - [`double`]: the Spine double ([`double::Spine`]; Spine's rules are
+//!   `fgm_types::spine`'s);
 //! - [`smsp`]: the SMSP ([`smsp::Smsp`]);
 //! - [`client`]: [`Client`], which posts a message and reads the answer;
 //! - [`clock`]: the service's date (the system's, or a fixed one);
@@ -26,12 +27,12 @@
 pub mod audit;
 pub mod client;
 pub mod clock;
+pub mod double;
 pub mod identity;
 pub mod oracle;
 pub mod report;
 pub mod server;
 pub mod smsp;
-pub mod spine;
 pub mod store;
 pub mod tls;
 

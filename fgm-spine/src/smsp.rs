@@ -40,9 +40,9 @@ use fgm_types::xml::ReadOptions;
 use crate::audit::{AuditEntry, ANSWERED_BY_SMSP, ANSWERED_BY_SPINE};
 use crate::client::{Client, ClientError};
 use crate::clock::Clock;
+use crate::double::{answerable, audit_refusal, error, reply, Answered};
 use crate::identity::IdentityMap;
 use crate::server::{Handler, Request, Response, FAILURE};
-use crate::spine::{answerable, audit_refusal, error, reply, Answered};
 use crate::store::Store;
 
 const INPUT: &str = "INPUT_MESSAGE_VALIDATION_ERROR";

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::*;
+use fgm_spine::double::{Spine, SpineOptions};
 use fgm_spine::server::{self, Handler, Request, Response, ServerOptions, FHIR_XML, SOAP_ACTION};
-use fgm_spine::spine::{Spine, SpineOptions};
 use fgm_spine::store::SqliteStore;
 use fgm_types::messages::Interaction;
 use fgm_types::spine::{read_reply, respond, Outcome, SpineReply};

@@ -10,9 +10,9 @@ use std::sync::Arc;
 
 use common::*;
 use fgm_spine::audit::{AuditFilter, ANSWERED_BY_SMSP, ANSWERED_BY_SPINE};
+use fgm_spine::double::SpineOptions;
 use fgm_spine::server::{Handler, Request, Response};
 use fgm_spine::smsp::{Smsp, SmspOptions};
-use fgm_spine::spine::SpineOptions;
 use fgm_spine::store::{SqliteStore, Store};
 use fgm_spine::{Client, ClientError, ClientOptions};
 use fgm_types::messages::{Interaction, Message, RESPONSE_CODES};

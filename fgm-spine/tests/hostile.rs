@@ -9,10 +9,10 @@ mod common;
 use std::sync::{Arc, OnceLock};
 
 use common::*;
+use fgm_spine::double::{Spine, SpineOptions};
 use fgm_spine::oracle;
 use fgm_spine::server::Running;
 use fgm_spine::smsp::{Smsp, SmspOptions};
-use fgm_spine::spine::{Spine, SpineOptions};
 use fgm_spine::store::SqliteStore;
 use fgm_spine::{Client, ClientOptions};
 use proptest::prelude::*;

@@ -9,10 +9,10 @@ use std::sync::Arc;
 
 use common::*;
 use fgm_spine::audit::AuditFilter;
+use fgm_spine::double::{Spine, SpineOptions};
 use fgm_spine::identity::IdentityMap;
 use fgm_spine::server::{self, ServerOptions};
 use fgm_spine::smsp::{Smsp, SmspOptions};
-use fgm_spine::spine::{Spine, SpineOptions};
 use fgm_spine::store::{SqliteStore, Store};
 use fgm_spine::{Cause, Client, ClientError, ClientOptions};
 use fgm_types::messages::Message;

@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::sync::Arc;
 
 use fgm_spine::oracle;
-use fgm_spine::spine::{Spine, SpineOptions};
+use fgm_spine::double::{Spine, SpineOptions};
 use fgm_spine::store::SqliteStore;
 use libfuzzer_sys::fuzz_target;
 

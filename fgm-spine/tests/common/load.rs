@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use fgm_spine::audit::{verify, AuditFilter};
-use fgm_spine::spine::SpineOptions;
+use fgm_spine::double::SpineOptions;
 use fgm_spine::store::{SqliteStore, Store};
 use fgm_types::messages::Message;
 use fgm_types::spine::SpineReply;

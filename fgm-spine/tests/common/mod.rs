@@ -7,8 +7,8 @@ pub mod load;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use fgm_spine::double::{Spine, SpineOptions};
 use fgm_spine::server::{self, Handler, Running, ServerOptions};
-use fgm_spine::spine::{Spine, SpineOptions};
 use fgm_spine::store::Store;
 use fgm_spine::{Client, ClientOptions};
 use fgm_types::messages::Message;
