@@ -89,25 +89,7 @@ fn refused(result: Result<fgm_spine::Answer, ClientError>) -> bool {
 async fn clients_must_present_a_certificate_the_ca_signed() {
     let spine_ca = Ca::new("Test Spine CA");
     let other_ca = Ca::new("Another CA");
-    let (server_cert, server_key) = spine_ca.issue(
-        &["127.0.0.1", "localhost"],
-        ExtendedKeyUsagePurpose::ServerAuth,
-    );
-    let tls = fgm_spine::tls::server_config(
-        server_cert.as_bytes(),
-        server_key.as_bytes(),
-        Some(spine_ca.certificate.pem().as_bytes()),
-    )
-    .unwrap();
-    let spine = Arc::new(Spine::new(
-        Arc::new(SqliteStore::in_memory().unwrap()),
-        SpineOptions::default(),
-    ));
-    let options = ServerOptions {
-        tls: Some(tls),
-        ..ServerOptions::default()
-    };
-    let server = server::spawn(loopback(), spine, options).await.unwrap();
+    let (server, _) = tls_spine(&spine_ca, SpineOptions::default()).await;
     let base = format!("https://{}", server.addr);
     let query = query_v2(&nhs_number(5));
 
