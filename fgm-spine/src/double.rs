@@ -25,12 +25,12 @@
 use std::sync::Arc;
 
 use fgm_types::messages::{Interaction, Message};
-use fgm_types::primitive::Date;
 use fgm_types::spine::{self, Outcome, RequestSummary, ValidateOptions};
 use fgm_types::xml::ReadOptions;
 
 use crate::audit::AuditEntry;
 use crate::clock::Clock;
+use crate::exchange::{audit_refusal, check_rules, error, read_request, reply, sender, Answered};
 use crate::identity::IdentityMap;
 use crate::server::{Handler, Request, Response, FAILURE};
 use crate::store::{Deletion, Record, Store, StoreError, Transaction};
@@ -112,38 +112,12 @@ impl Spine {
     /// Reads and checks a request, noting what the audit records of it:
     /// the message to act on, or the answer refusing it.
     fn judge(&self, request: &Request, entry: &mut AuditEntry) -> Result<Message, Answered> {
-        let routed = request
-            .route()
-            .map_err(|why| Answered::refused("MESSAGE_NOT_WELL_FORMED", &why))?;
-        entry.interaction = format!("{routed:?}");
-        let message = Message::parse_with(&request.body, &self.options.read)
-            .map_err(|issue| Answered::refused(issue.spine_code(), &issue.to_string()))?
-            .value;
-        let Some(summary) = spine::summary(&message) else {
-            return Err(Answered::refused(
-                "MESSAGE_NOT_WELL_FORMED",
-                &format!("a {:?} is a response, not a request", message.interaction()),
-            ));
-        };
-        entry.note(&summary);
-        answerable(&summary, "MESSAGE_NOT_WELL_FORMED")?;
-        if summary.interaction != routed {
-            let why = format!(
-                "the SOAPAction names {}, the message is {}",
-                routed.event_code(),
-                summary.interaction.event_code()
-            );
-            return Err(reply(&message, error("MESSAGE_NOT_WELL_FORMED", why)));
-        }
+        let message = read_request(request, &self.options.read, entry, None)?;
+        let summary = spine::summary(&message).expect("read as a request");
         if let Err(why) = self.asid_check(request, &summary) {
             return Err(reply(&message, error("ASID_CHECK_FAILED", why)));
         }
-        let on = Date::new(&entry.at[..10]).ok();
-        let rules = self.options.validate.clone().with_on_date(on);
-        let issues = spine::validate(&message, &rules);
-        if let Some(issue) = issues.iter().find(|i| i.is_error()) {
-            return Err(reply(&message, error(issue.spine_code, issue.to_string())));
-        }
+        check_rules(&message, &self.options.validate, entry, None)?;
         Ok(message)
     }
 }
@@ -185,18 +159,6 @@ impl Spine {
             }
         }
         Ok(())
-    }
-}
-
-/// A request whose MessageHeader has no id cannot be answered (the
-/// response's `response.identifier` names it): refused with `code`.
-pub(crate) fn answerable(summary: &RequestSummary, code: &str) -> Result<(), Answered> {
-    match summary.message_id {
-        Some(_) => Ok(()),
-        None => Err(Answered::refused(
-            code,
-            "the request's MessageHeader has no id for the response to name (response.identifier)",
-        )),
     }
 }
 
@@ -273,98 +235,6 @@ fn act(tx: &mut dyn Transaction, message: &Message, at: &str) -> Result<Answered
     Ok(reply(message, outcome))
 }
 
-/// The sender's ASID, or its endpoint as sent when it is not one.
-fn sender<'a>(summary: &RequestSummary<'a>) -> &'a str {
-    summary
-        .source
-        .strip_prefix(spine::ASID_PREFIX)
-        .filter(|_| summary.source_asid().is_some())
-        .unwrap_or(summary.source)
-}
-
-/// An answer and what the audit records of it.
-#[derive(Debug, Clone)]
-pub(crate) struct Answered {
-    /// The answer.
-    pub response: Response,
-    /// The Spine response code it carries, if any.
-    pub code: Option<String>,
-    /// Its MessageHeader id (none for a bare OperationOutcome).
-    pub response_id: Option<String>,
-}
-
-impl Answered {
-    /// A bare OperationOutcome refusing what could not be read.
-    pub(crate) fn refused(code: &str, diagnostics: &str) -> Answered {
-        Answered {
-            response: Response::refuse(code, diagnostics),
-            code: Some(code.to_owned()),
-            response_id: None,
-        }
-    }
-}
-
-impl AuditEntry {
-    /// A new entry for a request received now, with the identity its
-    /// connection proved.
-    pub(crate) fn received(clock: &Clock, request: &Request) -> AuditEntry {
-        let mut entry = AuditEntry::new(clock.now(), request.path.clone());
-        entry.certificate = request.peer.certificate.as_ref().map(|c| c.identity());
-        entry
-    }
-
-    /// Notes what a request says of itself.
-    pub(crate) fn note(&mut self, summary: &RequestSummary) {
-        let owned = |s: Option<&str>| s.map(str::to_owned);
-        self.interaction = format!("{:?}", summary.interaction);
-        self.request_id = owned(summary.message_id);
-        self.sender_asid = Some(sender(summary).to_owned());
-        self.user_id = owned(summary.author);
-        self.role_profile_id = owned(summary.role_profile_id);
-        self.organisation = owned(summary.organisation);
-        self.nhs_number = Some(summary.nhs_number.to_owned());
-        self.delete_reason = owned(summary.delete_reason);
-    }
-
-    /// Notes the answer.
-    pub(crate) fn record(&mut self, answered: &Answered) {
-        self.http_status = Some(answered.response.status);
-        self.response_code = answered.code.clone();
-        self.response_id = answered.response_id.clone();
-    }
-}
-
-/// An error outcome with diagnostics.
-pub(crate) fn error(code: &str, diagnostics: String) -> Outcome {
-    Outcome::Error {
-        code: code.to_owned(),
-        diagnostics: Some(diagnostics),
-    }
-}
-
-/// The answer to a request that was read: `respond`'s message and status.
-pub(crate) fn reply(request: &Message, outcome: Outcome) -> Answered {
-    let code = match &outcome {
-        Outcome::Error { code, .. } => Some(code.clone()),
-        Outcome::NoRecord => Some("NO_RECORD_FOUND".to_owned()),
-        Outcome::LocalFlag(_) => {
-            Some("DATA_RETURNED_FROM_LOCAL_STORE_SPINE_UNAVAILABLE".to_owned())
-        }
-        Outcome::Flag(_) | Outcome::Created | Outcome::Deleted => None,
-    };
-    match spine::respond(request, outcome) {
-        Ok(reply) => Answered {
-            response: Response {
-                status: reply.http_status,
-                body: reply.message.to_xml(),
-            },
-            code,
-            response_id: spine::message_id(&reply.message).map(str::to_owned),
-        },
-        Err(e) => Answered::refused(FAILURE, &format!("no answer could be built: {e}")),
-    }
-}
-
 impl Handler for Spine {
     async fn handle(&self, request: Request) -> Response {
         // Reading, SQLite and writing are synchronous and short (tens of
@@ -374,34 +244,5 @@ impl Handler for Spine {
 
     async fn refused(&self, request: Request, refusal: Response) -> Response {
         audit_refusal(&*self.store, &self.options.clock, None, request, refusal)
-    }
-}
-
-/// Audits a request the HTTP layer refused before it was read whole (a
-/// body over the limit or late, a head it could not read), answering the
-/// refusal, or a 500 when the audit cannot be written.
-pub(crate) fn audit_refusal(
-    store: &dyn Store,
-    clock: &Clock,
-    answered_by: Option<&str>,
-    request: Request,
-    refusal: Response,
-) -> Response {
-    let mut entry = AuditEntry::received(clock, &request);
-    entry.answered_by = answered_by.map(str::to_owned);
-    if let Ok(routed) = request.route() {
-        entry.interaction = format!("{routed:?}");
-    }
-    entry.http_status = Some(refusal.status);
-    entry.response_code =
-        spine::read_reply(refusal.status, refusal.body.as_bytes(), None::<&Message>)
-            .ok()
-            .and_then(|reply| match reply {
-                spine::SpineReply::Error(e) => Some(e.code),
-                _ => None,
-            });
-    match store.append(entry) {
-        Ok(_) => refusal,
-        Err(e) => Response::refuse(FAILURE, &format!("the service failed: {e}")),
     }
 }

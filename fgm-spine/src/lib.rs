@@ -28,6 +28,7 @@ pub mod audit;
 pub mod client;
 pub mod clock;
 pub mod double;
+mod exchange;
 pub mod identity;
 pub mod oracle;
 pub mod report;

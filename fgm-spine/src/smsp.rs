@@ -33,14 +33,13 @@
 use std::sync::Arc;
 
 use fgm_types::messages::{Interaction, Message};
-use fgm_types::primitive::Date;
 use fgm_types::spine::{self, SpineReply, ValidateOptions};
 use fgm_types::xml::ReadOptions;
 
 use crate::audit::{AuditEntry, ANSWERED_BY_SMSP, ANSWERED_BY_SPINE};
 use crate::client::{Client, ClientError};
 use crate::clock::Clock;
-use crate::double::{answerable, audit_refusal, error, reply, Answered};
+use crate::exchange::{audit_refusal, check_rules, error, read_request, reply, Answered};
 use crate::identity::IdentityMap;
 use crate::server::{Handler, Request, Response, FAILURE};
 use crate::store::Store;
@@ -115,30 +114,9 @@ impl Smsp {
     /// Reads and checks a request, noting what the audit records of it:
     /// the message to forward, or the answer refusing it.
     fn judge(&self, request: &Request, entry: &mut AuditEntry) -> Result<Message, Answered> {
-        let routed = request
-            .route()
-            .map_err(|why| Answered::refused(INPUT, &why))?;
-        entry.interaction = format!("{routed:?}");
-        let message = Message::parse_with(&request.body, &self.options.read)
-            .map_err(|issue| Answered::refused(INPUT, &format!("{}: {issue}", issue.spine_code())))?
-            .value;
-        let Some(summary) = spine::summary(&message) else {
-            return Err(Answered::refused(
-                INPUT,
-                &format!("a {:?} is a response, not a request", message.interaction()),
-            ));
-        };
-        entry.note(&summary);
-        answerable(&summary, INPUT)?;
+        let message = read_request(request, &self.options.read, entry, Some(INPUT))?;
+        let summary = spine::summary(&message).expect("read as a request");
         let refuse = |code: &str, why: String| Err(reply(&message, error(code, why)));
-        if summary.interaction != routed {
-            let why = format!(
-                "the SOAPAction names {}, the message is {}",
-                routed.event_code(),
-                summary.interaction.event_code()
-            );
-            return refuse(INPUT, why);
-        }
         let query = matches!(
             summary.interaction,
             Interaction::QueryV1Request | Interaction::QueryV2Request
@@ -183,12 +161,7 @@ impl Smsp {
                 return refuse("AUTHOR_CREDENTIALS_ERROR", why);
             }
         }
-        let on = Date::new(&entry.at[..10]).ok();
-        let rules = self.options.validate.clone().with_on_date(on);
-        let issues = spine::validate(&message, &rules);
-        if let Some(issue) = issues.iter().find(|i| i.is_error()) {
-            return refuse(INPUT, issue.to_string());
-        }
+        check_rules(&message, &self.options.validate, entry, Some(INPUT))?;
         Ok(message)
     }
 

@@ -40,9 +40,9 @@ pub struct RequestSummary<'a> {
     pub delete_reason: Option<&'a str>,
 }
 
-impl RequestSummary<'_> {
+impl<'a> RequestSummary<'a> {
     /// The sender's ASID (the digits after `urn:nhs:addressing:asid:`).
-    pub fn source_asid(&self) -> Option<&str> {
+    pub fn source_asid(&self) -> Option<&'a str> {
         self.source
             .strip_prefix(super::ASID_PREFIX)
             .filter(|_| super::is_asid_endpoint(self.source))
