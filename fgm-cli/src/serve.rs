@@ -12,7 +12,7 @@ use fgm_types::messages::Message;
 use fgm_types::spine::SpineReply;
 
 use fgm_spine::audit::{self, AuditFilter};
-use fgm_spine::client::{Client, ClientOptions};
+use fgm_spine::client::{Answer, Client, ClientOptions};
 use fgm_spine::clock::Clock;
 use fgm_spine::double::{Spine, SpineOptions};
 use fgm_spine::identity::IdentityMap;
@@ -666,23 +666,19 @@ fn render<R: AsRef<[String]>>(format: Format, header: &[&str], rows: &[R]) -> St
 }
 
 /// One line saying what an answer means.
-pub fn describe(status: u16, reply: &SpineReply) -> String {
-    match reply {
-        SpineReply::Flag(flag) => {
-            let local = "DATA_RETURNED_FROM_LOCAL_STORE_SPINE_UNAVAILABLE";
-            let from_store = fgm_types::spine::response_code(local)
-                .is_some_and(|r| r.http_status == status && status != 200);
-            format!(
-                "HTTP {status}: FGM risk indicator for {} since {}{}",
-                fgm_types::spine::flag_nhs_number(flag).unwrap_or("(no NHS number)"),
-                flag.period.start,
-                if from_store {
-                    format!(" ({local})")
-                } else {
-                    String::new()
-                }
-            )
-        }
+pub fn describe(answer: &Answer) -> String {
+    let status = answer.status;
+    match &answer.reply {
+        SpineReply::Flag(flag) => format!(
+            "HTTP {status}: FGM risk indicator for {} since {}{}",
+            fgm_types::spine::flag_nhs_number(flag).unwrap_or("(no NHS number)"),
+            flag.period.start,
+            // A flag carries a code only when it came from a local store.
+            answer
+                .spine_code()
+                .map(|code| format!(" ({code})"))
+                .unwrap_or_default()
+        ),
         SpineReply::NoRecord => format!("HTTP {status}: NO_RECORD_FOUND: no FGM risk indicator"),
         SpineReply::Created => format!("HTTP {status}: created"),
         SpineReply::Deleted => format!("HTTP {status}: deleted"),
@@ -727,7 +723,7 @@ pub fn run_send(args: SendArgs) -> u8 {
             .map_err(|e| e.to_string())?;
         // A closed standard output is not an error of the exchange.
         let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "{}", describe(answer.status, &answer.reply));
+        let _ = writeln!(out, "{}", describe(&answer));
         if args.body {
             let _ = writeln!(out, "{}", String::from_utf8_lossy(&answer.body));
         }
@@ -743,20 +739,32 @@ pub fn run_send(args: SendArgs) -> u8 {
 mod tests {
     use super::*;
 
+    /// An answer with this status and meaning (no body).
+    fn answer(status: u16, reply: SpineReply) -> Answer {
+        Answer {
+            status,
+            reply,
+            body: Default::default(),
+        }
+    }
+
     #[test]
     fn describe_says_what_an_answer_means() {
         let flag =
             Box::new(fgm_types::spine::build::query_flag("9434765919", "2024-01-01").unwrap());
-        let found = describe(200, &SpineReply::Flag(flag.clone()));
+        let found = describe(&answer(200, SpineReply::Flag(flag.clone())));
         assert_eq!(
             found,
             "HTTP 200: FGM risk indicator for 9434765919 since 2024-01-01"
         );
-        let local = describe(203, &SpineReply::Flag(flag));
+        let local = describe(&answer(203, SpineReply::Flag(flag)));
         assert!(
             local.ends_with("(DATA_RETURNED_FROM_LOCAL_STORE_SPINE_UNAVAILABLE)"),
             "{local}"
         );
-        assert_eq!(describe(201, &SpineReply::Created), "HTTP 201: created");
+        assert_eq!(
+            describe(&answer(201, SpineReply::Created)),
+            "HTTP 201: created"
+        );
     }
 }

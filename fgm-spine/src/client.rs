@@ -215,6 +215,25 @@ pub struct Answer {
     pub body: Bytes,
 }
 
+impl Answer {
+    /// The Spine response code the answer carries: an error's or warning's,
+    /// `NO_RECORD_FOUND`, or, for a flag that came with 203,
+    /// `DATA_RETURNED_FROM_LOCAL_STORE_SPINE_UNAVAILABLE`; none for a plain
+    /// success.
+    pub fn spine_code(&self) -> Option<&str> {
+        match &self.reply {
+            SpineReply::Error(e) => Some(&e.code),
+            SpineReply::NoRecord => Some("NO_RECORD_FOUND"),
+            SpineReply::Flag(_) => {
+                fgm_types::spine::response_code("DATA_RETURNED_FROM_LOCAL_STORE_SPINE_UNAVAILABLE")
+                    .filter(|r| r.http_status == self.status)
+                    .map(|r| r.code)
+            }
+            SpineReply::Created | SpineReply::Deleted => None,
+        }
+    }
+}
+
 /// A client of one Spine (or SMSP) base URL.
 #[derive(Debug, Clone)]
 pub struct Client {
@@ -344,16 +363,7 @@ fn log_entry(at: String, request: &Message, result: &Result<Answer, ClientError>
     match result {
         Ok(answer) => {
             entry.http_status = Some(answer.status);
-            entry.response_code = match &answer.reply {
-                SpineReply::Error(e) => Some(e.code.clone()),
-                SpineReply::NoRecord => Some("NO_RECORD_FOUND".to_owned()),
-                SpineReply::Flag(_) => fgm_types::spine::response_code(
-                    "DATA_RETURNED_FROM_LOCAL_STORE_SPINE_UNAVAILABLE",
-                )
-                .filter(|r| r.http_status == answer.status)
-                .map(|r| r.code.to_owned()),
-                SpineReply::Created | SpineReply::Deleted => None,
-            };
+            entry.response_code = answer.spine_code().map(str::to_owned);
             entry.response_id = Message::parse(&answer.body)
                 .ok()
                 .and_then(|read| fgm_types::spine::message_id(&read.value).map(str::to_owned));
