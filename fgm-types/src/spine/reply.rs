@@ -82,9 +82,6 @@ pub enum ReplyError {
     /// The message read is not what was expected (a request where a
     /// response was due, an outcome the interaction has no answer for, ...).
     Unexpected(String),
-    /// Text given for the response that no FHIR message can carry
-    /// (diagnostics that are empty or hold a character XML 1.0 forbids).
-    Invalid(String),
     /// A code that is not in the Spine response-code table.
     UnknownCode(String),
     /// The response does not answer the request.
@@ -96,9 +93,7 @@ pub enum ReplyError {
 impl fmt::Display for ReplyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ReplyError::Unexpected(s) | ReplyError::Mismatch(s) | ReplyError::Invalid(s) => {
-                f.write_str(s)
-            }
+            ReplyError::Unexpected(s) | ReplyError::Mismatch(s) => f.write_str(s),
             ReplyError::UnknownCode(c) => write!(f, "`{c}` is not a Spine response code"),
             ReplyError::Read(e) => write!(f, "the response cannot be read: {e}"),
         }
