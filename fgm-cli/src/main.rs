@@ -832,9 +832,6 @@ fn convert(
                 Err(mut e) => {
                     // The JSON writer knows the element's FHIR path; a
                     // message read from XML knows where the element was.
-                    if !e.path.starts_with("Bundle") {
-                        e.path = format!("Bundle.{}", e.path);
-                    }
                     if !is_json && e.line == 0 {
                         let doc = fgm_types::xml::parse_document(&input, &options(strict)).ok();
                         if let Some((line, column)) = doc

@@ -391,9 +391,15 @@ pub fn write_object<T: JsonObject, S: Serializer>(
 ) -> std::result::Result<S::Ok, S::Error> {
     let mut map = s.serialize_map(None)?;
     if let Some(rtype) = resource_type {
+        // A resource's type is a segment of the FHIR path, as in reading:
+        // `Bundle.entry[1].resource.Flag.contained[1]`.
+        push(rtype);
         map.serialize_entry("resourceType", rtype)?;
     }
     value.write_fields(&mut map)?;
+    if resource_type.is_some() {
+        pop();
+    }
     map.end()
 }
 

@@ -283,10 +283,8 @@ pub fn parse_document<'i>(input: &'i [u8], options: &ReadOptions) -> Result<Docu
 /// Where in `doc` the element a FHIR path names starts (line, column), as
 /// [`crate::spine::ValidationIssue`] paths name them: element names from the
 /// root down, `name[i]` the `i`-th child of that name (the first when no
-/// index); a name below a resource wrapper (`resource`, `contained`) that
-/// leaves out the resource type is looked for in the wrapper's one element.
-/// Where the path leads past the elements present, the last one found.
-/// `None` when the root is not the path's first name.
+/// index). Where the path leads past the elements present, the last one
+/// found. `None` when the root is not the path's first name.
 pub fn locate(doc: &Document, path: &str) -> Option<(u32, u32)> {
     let mut segments = path.split('.');
     let mut at = doc.root_element();
@@ -298,17 +296,7 @@ pub fn locate(doc: &Document, path: &str) -> Option<(u32, u32)> {
             Some((name, index)) => (name, index.parse().unwrap_or(0)),
             None => (segment, 0),
         };
-        // A path that leaves out the resource type below a wrapper
-        // (`resource.contained`, as the JSON writer's paths do) is followed
-        // through the wrapper's one element.
-        let next = at.children_named(name).nth(index).or_else(|| {
-            let mut elements = at.children().filter(Node::is_element);
-            match (elements.next(), elements.next()) {
-                (Some(only), None) => only.children_named(name).nth(index),
-                _ => None,
-            }
-        });
-        match next {
+        match at.children_named(name).nth(index) {
             Some(next) => at = next,
             None => break,
         }
