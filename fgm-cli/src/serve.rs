@@ -382,7 +382,10 @@ fn serve_until_signal<H: Handler>(
 }
 
 fn clock(today: &Option<String>) -> Result<Clock, String> {
-    today.as_deref().map_or(Ok(Clock::system()), Clock::on)
+    match today {
+        Some(today) => Clock::on(today).map_err(|e| format!("--today {e}")),
+        None => Ok(Clock::system()),
+    }
 }
 
 fn open_store(path: &Path) -> Result<Arc<dyn Store>, String> {
@@ -402,14 +405,20 @@ fn existing_store(arg: &StoreArg) -> Result<Arc<dyn Store>, String> {
 
 /// Says where the audit chain's head is, for the operator to anchor.
 fn announce_head(name: &str, store: &dyn Store) -> Result<(), String> {
+    match verify_chain(store)? {
+        (_, Ok(head)) => eprintln!("{name}: audit chain holds, head {head}"),
+        (_, Err(broken)) => eprintln!("{name}: WARNING: {broken}"),
+    }
+    Ok(())
+}
+
+/// A store's audit chain verified: its length, and its head or where it
+/// breaks.
+fn verify_chain(store: &dyn Store) -> Result<(usize, Result<audit::Head, audit::Break>), String> {
     let entries = store
         .audit(&AuditFilter::default())
         .map_err(|e| e.to_string())?;
-    match audit::verify(&entries) {
-        Ok(head) => eprintln!("{name}: audit chain holds, head {head}"),
-        Err(broken) => eprintln!("{name}: WARNING: {broken}"),
-    }
-    Ok(())
+    Ok((entries.len(), audit::verify(&entries)))
 }
 
 /// Runs `fgm serve`: serves until SIGINT or SIGTERM. Exit code 0, or 2
@@ -511,19 +520,12 @@ pub fn run_audit(args: AuditArgs) -> u8 {
             }
             Audit::Verify(args) => {
                 let store = existing_store(&args)?;
-                let entries = store
-                    .audit(&AuditFilter::default())
-                    .map_err(|e| e.to_string())?;
-                Ok(match audit::verify(&entries) {
-                    Ok(head) => {
-                        let _ = writeln!(
-                            out,
-                            "the chain holds: {} entries, head {head}",
-                            entries.len()
-                        );
+                Ok(match verify_chain(&*store)? {
+                    (length, Ok(head)) => {
+                        let _ = writeln!(out, "the chain holds: {length} entries, head {head}");
                         0
                     }
-                    Err(broken) => {
+                    (_, Err(broken)) => {
                         let _ = writeln!(out, "{broken}");
                         1
                     }
@@ -544,9 +546,7 @@ pub fn run_report(args: ReportArgs) -> u8 {
         let text = match args.what {
             Report::GpPractice(args) => {
                 let on = match &args.on {
-                    Some(on) => Clock::on(on)
-                        .map_err(|e| e.replace("--today", "--on"))?
-                        .today(),
+                    Some(on) => Clock::on(on).map_err(|e| format!("--on {e}"))?.today(),
                     None => Clock::system().today(),
                 };
                 let store = existing_store(&args.store)?;

@@ -17,13 +17,11 @@ impl Clock {
     }
 
     /// A clock on `today` (a full `YYYY-MM-DD` date), the time of day the
-    /// system's; an error saying why for anything else.
+    /// system's; for anything else an error, `TEXT: why`.
     pub fn on(today: &str) -> Result<Clock, String> {
-        let date = Date::new(today).map_err(|e| format!("--today {today}: {e}"))?;
+        let date = Date::new(today).map_err(|e| format!("{today}: {e}"))?;
         if today.len() != 10 {
-            return Err(format!(
-                "--today {today}: a full date (YYYY-MM-DD) is needed"
-            ));
+            return Err(format!("{today}: a full date (YYYY-MM-DD) is needed"));
         }
         Ok(Clock { today: Some(date) })
     }
