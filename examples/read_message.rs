@@ -6,9 +6,9 @@
 //! cargo run --example read_message -- message.xml  # a file of yours
 //! ```
 
+use fgm::xml::WriteOptions;
 use fgm_types::messages::{Interaction, Message};
 use fgm_types::spine::{build, validate, ValidateOptions};
-use fgm_types::xml::WriteOptions;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let bytes = match std::env::args_os().nth(1) {

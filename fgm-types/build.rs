@@ -12,9 +12,8 @@ fn main() {
     let root = Path::new(&manifest).join("definitions");
     let out = std::env::var("OUT_DIR").expect("OUT_DIR is set for build scripts");
     shared_cfg(&Path::new(&manifest).join("../../shared"));
-    let generated = fgm_codegen::Config::new()
+    let generated = fgm_build::Config::new()
         .definitions(&root)
-        .runtime_path("crate")
         .compile()
         .unwrap_or_else(|e| panic!("generating fgm-types from {}: {e}", root.display()));
     std::fs::write(

@@ -23,7 +23,7 @@ fn main() {
     let definitions = here.join("../../definitions");
     let published = here.join("../../../shared/fgm-ris");
     shared_cfg(&here.join("../../../shared"));
-    let mut config = fgm_codegen::Config::new();
+    let mut config = fgm_build::Config::new();
     config.definitions(definitions.join("dstu2"));
     if published.join("StructureDefinitions").is_dir() {
         config.definitions(&published);
@@ -55,7 +55,7 @@ fn main() {
     // For the tests: the project's own types with the flag moved by an
     // overlay (CreateRequest and QueryV2Response carry Spine-RIS-Flag-1-1,
     // everything else as before), to run Spine's rules against.
-    fgm_codegen::Config::new()
+    fgm_build::Config::new()
         .definitions(&definitions)
         .definitions(here.join("bump/Spine-RIS-Flag-1-1.xml"))
         .definitions(here.join("move-flag/manifest.xml"))

@@ -31,7 +31,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
-use fgm_codegen::{Config, DefinitionFile};
+use fgm_build::{Config, DefinitionFile};
 use fgm_types::messages::{Interaction, Message};
 use fgm_types::spine::{respond, Outcome, ValidateOptions, ValidationIssue};
 
@@ -344,7 +344,7 @@ fn generate(definitions: &[PathBuf], dir: &Path) -> Result<ExitCode, Failure> {
     let generated = config.generate().map_err(|e| Failure(e.to_string()))?;
     std::fs::create_dir_all(dir)
         .map_err(|e| Failure(format!("cannot create {}: {e}", dir.display())))?;
-    let target = dir.join(fgm_codegen::OUT_FILE);
+    let target = dir.join(fgm_build::OUT_FILE);
     std::fs::write(&target, &generated.source)
         .map_err(|e| Failure(format!("cannot write {}: {e}", target.display())))?;
     let _ = write!(std::io::stderr(), "{}", generated.report);
@@ -360,7 +360,7 @@ fn generate(definitions: &[PathBuf], dir: &Path) -> Result<ExitCode, Failure> {
 
 /// The sources of one side of a diff: split at commas (a side that is not
 /// UTF-8 is one path).
-fn api_of(side: &OsStr) -> Result<fgm_codegen::api::Api, Failure> {
+fn api_of(side: &OsStr) -> Result<fgm_build::api::Api, Failure> {
     let mut config = Config::new();
     match side.to_str() {
         Some(text) => {
@@ -377,7 +377,7 @@ fn api_of(side: &OsStr) -> Result<fgm_codegen::api::Api, Failure> {
 }
 
 fn diff(old: &OsStr, new: &OsStr, out: &mut Out) -> Result<ExitCode, Failure> {
-    let changes = fgm_codegen::diff::diff(&api_of(old)?, &api_of(new)?);
+    let changes = fgm_build::diff::diff(&api_of(old)?, &api_of(new)?);
     for line in &changes {
         out.line(&line.to_string())?;
     }
@@ -407,7 +407,7 @@ fn display_name(path: &Path) -> String {
 /// without being held in memory whole.
 fn read_input(path: &Path) -> Result<Vec<u8>, String> {
     use std::io::Read;
-    let limit = fgm_types::xml::ReadOptions::default().max_bytes as u64 + 1;
+    let limit = fgm::xml::ReadOptions::default().max_bytes as u64 + 1;
     let mut buf = Vec::new();
     let read = if is_stdin(path) {
         std::io::stdin().take(limit).read_to_end(&mut buf)
@@ -422,17 +422,17 @@ fn read_input(path: &Path) -> Result<Vec<u8>, String> {
 }
 
 /// How messages are printed: with an XML declaration, compact or pretty.
-fn document(pretty: bool) -> fgm_types::xml::WriteOptions {
-    fgm_types::xml::WriteOptions::default()
+fn document(pretty: bool) -> fgm::xml::WriteOptions {
+    fgm::xml::WriteOptions::default()
         .with_pretty(pretty)
         .with_declaration(true)
 }
 
-fn options(strict: bool) -> fgm_types::xml::ReadOptions {
+fn options(strict: bool) -> fgm::xml::ReadOptions {
     if strict {
-        fgm_types::xml::ReadOptions::strict()
+        fgm::xml::ReadOptions::strict()
     } else {
-        fgm_types::xml::ReadOptions::default()
+        fgm::xml::ReadOptions::default()
     }
 }
 
@@ -486,7 +486,7 @@ struct Finding {
 }
 
 impl Finding {
-    fn of_reader(issue: &fgm_types::xml::Issue, severity: &'static str) -> Finding {
+    fn of_reader(issue: &fgm::xml::Issue, severity: &'static str) -> Finding {
         Finding {
             severity,
             code: issue.code.as_str(),
@@ -501,7 +501,7 @@ impl Finding {
 
     fn of_rule(issue: ValidationIssue, (line, column): (u32, u32)) -> Finding {
         Finding {
-            severity: fgm_types::ValueSetCode::code(issue.severity),
+            severity: fgm::ValueSetCode::code(issue.severity),
             code: SPINE_RULE,
             path: issue.path,
             line,
@@ -554,7 +554,7 @@ impl Finding {
 }
 
 /// Prints a message's reading warnings on stderr, each as a finding.
-fn note_warnings(name: &str, warnings: &[fgm_types::xml::Issue]) {
+fn note_warnings(name: &str, warnings: &[fgm::xml::Issue]) {
     for w in warnings {
         note(&format!(
             "{name}: warning: {}",
@@ -588,13 +588,13 @@ fn judge(input: &[u8], strict: bool) -> Verdict {
     let issues = fgm_types::spine::validate(&parsed.value, &ValidateOptions::default());
     // Findings are located on the XML, read again only when there are any.
     let doc = (!issues.is_empty())
-        .then(|| fgm_types::xml::parse_document(input, &options(strict)).ok())
+        .then(|| fgm::xml::parse_document(input, &options(strict)).ok())
         .flatten();
     let mut errors = Vec::new();
     for issue in issues {
         let at = doc
             .as_ref()
-            .and_then(|d| fgm_types::xml::locate(d, &issue.path))
+            .and_then(|d| fgm::xml::locate(d, &issue.path))
             .unwrap_or((0, 0));
         if issue.is_error() {
             errors.push(Finding::of_rule(issue, at));
@@ -833,10 +833,9 @@ fn convert(
                     // The JSON writer knows the element's FHIR path; a
                     // message read from XML knows where the element was.
                     if !is_json && e.line == 0 {
-                        let doc = fgm_types::xml::parse_document(&input, &options(strict)).ok();
-                        if let Some((line, column)) = doc
-                            .as_ref()
-                            .and_then(|d| fgm_types::xml::locate(d, &e.path))
+                        let doc = fgm::xml::parse_document(&input, &options(strict)).ok();
+                        if let Some((line, column)) =
+                            doc.as_ref().and_then(|d| fgm::xml::locate(d, &e.path))
                         {
                             (e.line, e.column) = (line, column);
                         }

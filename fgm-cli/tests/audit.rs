@@ -9,12 +9,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Arc;
 
+use fgm::primitive::Instant;
 use fgm_spine::clock::Clock;
 use fgm_spine::double::{Spine, SpineOptions};
 use fgm_spine::server::Request;
 use fgm_spine::store::{SqliteStore, Store};
 use fgm_types::messages::Message;
-use fgm_types::primitive::Instant;
 use fgm_types::spine::build::{Create, Delete, QueryV2};
 use fgm_types::valuesets::FgmDeleteReasonCodes10;
 

@@ -259,7 +259,7 @@ impl fgm_spine::server::Handler for LocalStore {
         let reply = respond(&asked, Outcome::LocalFlag(flag)).unwrap();
         fgm_spine::server::Response {
             status: reply.http_status,
-            body: fgm_types::FhirMessage::to_xml(&reply.message),
+            body: fgm::FhirMessage::to_xml(&reply.message),
         }
     }
 }

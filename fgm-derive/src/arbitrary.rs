@@ -2,8 +2,8 @@
 //! and `FhirMessage` read and write, from the same attributes, yielding
 //! values that write and read back as themselves.
 //!
-//! The impl sits in `::fgm_types::if_proptest! { ... }`: it exists when the
-//! `proptest` feature of `fgm-types` is on, and is nothing otherwise, so a
+//! The impl sits in `_fgm::if_proptest! { ... }`: it exists when the
+//! `proptest` feature of `fgm` is on, and is nothing otherwise, so a
 //! crate deriving it needs no proptest dependency or feature of its own.
 
 use proc_macro2::TokenStream;
@@ -50,12 +50,12 @@ pub fn expand(input: &DeriveInput) -> Result<TokenStream, syn::Error> {
     };
     cx.finish()?;
     Ok(quote! {
-        ::fgm_types::if_proptest! {
-            impl ::fgm_types::proptest::arbitrary::Arbitrary for #name {
+        _fgm::if_proptest! {
+            impl _fgm::proptest::arbitrary::Arbitrary for #name {
                 type Parameters = ();
-                type Strategy = ::fgm_types::proptest::strategy::BoxedStrategy<Self>;
+                type Strategy = _fgm::proptest::strategy::BoxedStrategy<Self>;
                 fn arbitrary_with(_: ()) -> Self::Strategy {
-                    use ::fgm_types::proptest::strategy::Strategy as _;
+                    use _fgm::proptest::strategy::Strategy as _;
                     #body
                 }
             }
@@ -73,7 +73,7 @@ fn message_entry(name: &Ident, resource: &str) -> TokenStream {
         quote!(let _ = event;)
     };
     quote! {
-        impl ::fgm_types::strategy::MessageEntry for #name {
+        impl _fgm::strategy::MessageEntry for #name {
             fn for_event(&mut self, event: &str) {
                 #body
             }
@@ -84,13 +84,13 @@ fn message_entry(name: &Ident, resource: &str) -> TokenStream {
 /// One field's strategy, boxed, from its container: `T` any value,
 /// `Option<T>` maybe one, `Vec<T>` up to two, `NonEmpty<T>` one or two.
 fn by_container(container: Container, inner: &Type) -> TokenStream {
-    let pt = quote!(::fgm_types::proptest);
+    let pt = quote!(_fgm::proptest);
     let one = quote!(#pt::arbitrary::any::<#inner>());
     match container {
         Container::One => quote!(#one.boxed()),
         Container::Option => quote!(#pt::option::of(#one).boxed()),
         Container::Vec => quote!(#pt::collection::vec(#one, 0..3).boxed()),
-        Container::NonEmpty => quote!(::fgm_types::strategy::non_empty(#one)),
+        Container::NonEmpty => quote!(_fgm::strategy::non_empty(#one)),
     }
 }
 
@@ -99,7 +99,7 @@ fn by_container(container: Container, inner: &Type) -> TokenStream {
 /// fields marked `arbitrary = "empty"` stay empty when optional, a
 /// `resource`'s `meta` claims its `profile`, and the overflow is empty.
 fn element(cx: &mut Ctxt, name: &Ident, a: &Attrs, fields: &[&syn::Field]) -> TokenStream {
-    let pt = quote!(::fgm_types::proptest);
+    let pt = quote!(_fgm::proptest);
     let profile = match (&a.resource, &a.profile) {
         (Some(_), Some(p)) => Some(p.value.clone()),
         (None, None) => None,
@@ -153,7 +153,7 @@ fn element(cx: &mut Ctxt, name: &Ident, a: &Attrs, fields: &[&syn::Field]) -> To
             (Container::One | Container::Option, _, Some(profile)) if xml == "meta" => {
                 let meta = quote! {{
                     let mut meta: #inner = ::core::default::Default::default();
-                    meta.profile.push(::fgm_types::primitive::Uri::new(#profile).expect("a profile URL"));
+                    meta.profile.push(_fgm::primitive::Uri::new(#profile).expect("a profile URL"));
                     meta
                 }};
                 match container {
@@ -185,7 +185,7 @@ fn element(cx: &mut Ctxt, name: &Ident, a: &Attrs, fields: &[&syn::Field]) -> To
 /// envelopes stay empty), each entry by its container, and the first entry
 /// made fit for the message's `event` (a MessageHeader names it).
 fn message(cx: &mut Ctxt, name: &Ident, event: &str, fields: &[&syn::Field]) -> TokenStream {
-    let pt = quote!(::fgm_types::proptest);
+    let pt = quote!(_fgm::proptest);
     let place = [keys::FIELD, keys::MESSAGE_FIELD].concat();
     let mut bundle = None;
     let mut names = Vec::new();
@@ -212,12 +212,12 @@ fn message(cx: &mut Ctxt, name: &Ident, event: &str, fields: &[&syn::Field]) -> 
     let name_the_event = header.map(|h| {
         quote! {
             let mut #h = #h;
-            ::fgm_types::strategy::MessageEntry::for_event(&mut #h, #event);
+            _fgm::strategy::MessageEntry::for_event(&mut #h, #event);
         }
     });
     let (pattern, tuple) = nested_tuples(&names, &strategies);
     quote! {
-        (#pt::option::of(#pt::arbitrary::any::<::fgm_types::primitive::Id>()), #tuple)
+        (#pt::option::of(#pt::arbitrary::any::<_fgm::primitive::Id>()), #tuple)
             .prop_map(|(__id, #pattern)| {
                 let mut #bundle: #bundle_ty = ::core::default::Default::default();
                 #bundle.id = __id;
@@ -232,7 +232,7 @@ fn message(cx: &mut Ctxt, name: &Ident, event: &str, fields: &[&syn::Field]) -> 
 /// variants (not the `nonconforming` one), each carrying an arbitrary value.
 fn union(cx: &mut Ctxt, input: &DeriveInput, data: &syn::DataEnum) -> TokenStream {
     let name = &input.ident;
-    let pt = quote!(::fgm_types::proptest);
+    let pt = quote!(_fgm::proptest);
     attr::parse(cx, &input.attrs, keys::ENUM, "an enum");
     let all_unit = data
         .variants

@@ -64,7 +64,7 @@ pub struct Fixed {
 /// into [`Attrs`] and [`parse`].
 pub mod keys {
     /// An element struct.
-    pub const STRUCT: &[&str] = &["fixed", "resource", "profile"];
+    pub const STRUCT: &[&str] = &["crate", "fixed", "resource", "profile"];
     /// A field of an element struct.
     pub const FIELD: &[&str] = &[
         "element",
@@ -76,13 +76,14 @@ pub mod keys {
         "json",
     ];
     /// An enum (choice, resources or codes).
-    pub const ENUM: &[&str] = &["resources"];
+    pub const ENUM: &[&str] = &["crate", "resources"];
     /// A variant of a choice or resources enum.
     pub const VARIANT: &[&str] = &["element", "resource", "profile", "nonconforming"];
     /// A variant of a code enum: codes come from `ValueSetCode`.
     pub const CODE_VARIANT: &[&str] = &[];
     /// A message struct.
     pub const MESSAGE: &[&str] = &[
+        "crate",
         "event",
         "any_resource",
         "profiles",
@@ -94,12 +95,14 @@ pub mod keys {
     /// A field of a message struct.
     pub const MESSAGE_FIELD: &[&str] = &["bundle", "entry", "resource", "profile"];
     /// The enum of all messages, and its variants.
-    pub const MESSAGE_ENUM: &[&str] = &[];
+    pub const MESSAGE_ENUM: &[&str] = &["crate"];
 }
 
 /// The keys of every `#[fhir(...)]` on one item.
 #[derive(Default)]
 pub struct Attrs {
+    /// `crate = "…"`: the path of the runtime (default `::fgm`).
+    pub krate: Option<syn::Path>,
     pub element: Option<Spanned>,
     pub attribute: Option<Span>,
     pub choice: Option<Span>,
@@ -168,6 +171,16 @@ pub fn parse(cx: &mut Ctxt, attrs: &[Attribute], allowed: &[&str], place: &str) 
                 }
             };
             match key.as_str() {
+                "crate" => {
+                    once(out.krate.is_some())?;
+                    let lit: LitStr = meta.value()?.parse()?;
+                    out.krate = Some(lit.parse().map_err(|_| {
+                        syn::Error::new(
+                            lit.span(),
+                            "expected the runtime's path, as in `crate = \"::fgm\"`",
+                        )
+                    })?);
+                }
                 "element" => {
                     once(out.element.is_some())?;
                     out.element = Some(string(&meta)?);
@@ -319,4 +332,32 @@ pub fn parse(cx: &mut Ctxt, attrs: &[Attribute], allowed: &[&str], place: &str) 
         }
     }
     out
+}
+
+/// The runtime's path a type's derives name: its `#[fhir(crate = "…")]`,
+/// or `::fgm`. Errors in the attributes are left to the derive's own
+/// parse, which reports them once.
+pub fn runtime(attrs: &[Attribute]) -> syn::Path {
+    let container = [keys::STRUCT, keys::ENUM, keys::MESSAGE].concat();
+    parse(&mut Ctxt::default(), attrs, &container, "the type")
+        .krate
+        .unwrap_or_else(|| syn::parse_quote!(::fgm))
+}
+
+/// Puts a derive's items where `_fgm` names the runtime (the way
+/// serde_derive names `_serde`): `const _: () = { use ::fgm as _fgm; … };`.
+pub fn in_runtime(
+    attrs: &[Attribute],
+    items: proc_macro2::TokenStream,
+) -> proc_macro2::TokenStream {
+    let runtime = runtime(attrs);
+    quote::quote! {
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals, unused_qualifications)]
+        const _: () = {
+            #[allow(unused_imports)]
+            use #runtime as _fgm;
+            #items
+        };
+    }
 }

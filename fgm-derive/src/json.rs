@@ -1,7 +1,7 @@
 //! FHIR DSTU2 JSON (serde) for what `#[derive(FhirXml)]` derives, from the
-//! same attributes: the impls are wrapped in `::fgm_types::if_json!`, so
-//! that they exist only with fgm-types' `json` feature, in fgm-types and in
-//! any crate deriving its own types. The runtime is `fgm_types::json`.
+//! same attributes: the impls are wrapped in `_fgm::if_json!`, so
+//! that they exist only with fgm's `json` feature, in fgm-types and in
+//! any crate deriving its own types. The runtime is `fgm::json`.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -11,16 +11,16 @@ use crate::shape::Container;
 use crate::xml::Child;
 
 fn rt() -> TokenStream {
-    quote!(::fgm_types::json)
+    quote!(_fgm::json)
 }
 
 fn serde() -> TokenStream {
-    quote!(::fgm_types::json::__serde)
+    quote!(_fgm::json::__serde)
 }
 
 /// Keeps `items` only with the `json` feature.
 pub fn gated(items: TokenStream) -> TokenStream {
-    quote!(::fgm_types::if_json! { #items })
+    quote!(_fgm::if_json! { #items })
 }
 
 /// The children sharing one JSON property, in canonical order.
@@ -240,7 +240,7 @@ pub fn expand_struct(
                 choice: true,
                 ..
             } => arms.push(quote! {
-                __n if <#inner as ::fgm_types::xml::FhirChoice>::accepts(__n) => {
+                __n if <#inner as _fgm::xml::FhirChoice>::accepts(__n) => {
                     let __v = <#inner as #rt::JsonChoice>::read_choice(__n, &mut map)?;
                     #rt::once::<_, A::Error>(&mut #v, __v, __n)?;
                 }
@@ -501,7 +501,7 @@ pub fn expand_resources(
             ) -> ::core::result::Result<Self, E> {
                 match index {
                     #(#reads)*
-                    _ => ::core::result::Result::Err(#rt::fail(::fgm_types::xml::ErrorCode::Profile, "no such variant")),
+                    _ => ::core::result::Result::Err(#rt::fail(_fgm::xml::ErrorCode::Profile, "no such variant")),
                 }
             }
         }

@@ -2,12 +2,15 @@
 //! values of the types in property tests.
 //!
 //! `#[derive(FhirXml)]` gives a type a direct, non-generic reader and writer
-//! over the one [`Reader`] and one [`Writer`] of `fgm_types::xml`. The
-//! generated FGM types use it, and so can hand-written structs. The runtime
-//! is found at `::fgm_types` (re-exported there as `fgm_types::FhirXml`).
+//! over the one [`Reader`] and one [`Writer`] of `fgm::xml`. The
+//! generated FGM types use it, and so can hand-written structs. Use it
+//! through the runtime crate, `fgm`, which re-exports it (`fgm::FhirXml`):
+//! the code it writes names the runtime `::fgm`, or the path a type gives
+//! with `#[fhir(crate = "…")]` (a crate that re-exports `fgm` under
+//! another name).
 //!
-//! [`Reader`]: https://docs.rs/fgm-types/latest/fgm_types/xml/struct.Reader.html
-//! [`Writer`]: https://docs.rs/fgm-types/latest/fgm_types/xml/struct.Writer.html
+//! [`Reader`]: https://docs.rs/fgm/latest/fgm/xml/struct.Reader.html
+//! [`Writer`]: https://docs.rs/fgm/latest/fgm/xml/struct.Writer.html
 //!
 //! # Structs: one FHIR element each
 //!
@@ -17,6 +20,7 @@
 //!
 //! | attribute | where | meaning |
 //! |---|---|---|
+//! | `#[fhir(crate = "::my::fgm")]` | struct or enum | the path of the `fgm` runtime (default `::fgm`) |
 //! | `#[fhir(element = "valueString")]` | field | the XML name (default: the field name) |
 //! | `#[fhir(attribute)]` | field | an XML attribute (`id`, `url`); the type is `FromStr + AsRef<str>` |
 //! | `#[fhir(choice)]` | field | a choice element; the type implements `FhirChoice` (derive it on an enum) |
@@ -36,14 +40,14 @@
 //!   such as `contained`, the variant chosen by the resource's
 //!   `meta.profile` (or, when it claims none, the first that reads).
 //! - Unit variants only: a value-set code (the enum implements
-//!   `fgm_types::ValueSetCode`).
+//!   `fgm::ValueSetCode`).
 //!
 //! # Example
 //!
 //! ```
-//! use fgm_types::primitive::{FhirString, Id, Uri};
-//! use fgm_types::xml::Overflow;
-//! use fgm_types::FhirXml;
+//! use fgm::primitive::{FhirString, Id, Uri};
+//! use fgm::xml::Overflow;
+//! use fgm::FhirXml;
 //!
 //! /// A hand-written identifier with its system fixed.
 //! #[derive(Debug, PartialEq, FhirXml)]
@@ -57,15 +61,15 @@
 //! }
 //!
 //! let xml = r#"<identifier xmlns="http://hl7.org/fhir"><system value="http://fhir.nhs.net/Id/nhs-number"/><value value="9434765919"/></identifier>"#;
-//! let read: NhsNumber = fgm_types::xml::read_str(xml, &Default::default()).unwrap().value;
+//! let read: NhsNumber = fgm::xml::read_str(xml, &Default::default()).unwrap().value;
 //! assert_eq!(read.value.as_str(), "9434765919");
-//! assert_eq!(fgm_types::xml::write_str(&read, "identifier", &Default::default()), xml);
+//! assert_eq!(fgm::xml::write_str(&read, "identifier", &Default::default()), xml);
 //! ```
 //!
 //! # Generated values: `FhirArbitrary`
 //!
 //! `#[derive(FhirArbitrary)]`, next to `FhirXml` or `FhirMessage`, gives the
-//! type proptest's `Arbitrary` when the `proptest` feature of `fgm-types` is
+//! type proptest's `Arbitrary` when the `proptest` feature of `fgm` is
 //! on (and nothing when it is off: the deriving crate needs neither proptest
 //! nor a feature of its own). It reads the same attributes, and yields
 //! values that write well-formed XML which reads back as the same value:
@@ -83,16 +87,16 @@
 //! - a message: a `Default` bundle with an arbitrary `id` and no entry
 //!   envelopes, each entry by its container; a MessageHeader as the first
 //!   entry names the message's `event` (`event.code`), through
-//!   `fgm_types::strategy::MessageEntry`, which the derive implements for
+//!   `fgm::strategy::MessageEntry`, which the derive implements for
 //!   each `resource` struct.
 //!
 //! # FHIR JSON
 //!
-//! With fgm-types' `json` feature, the same derive also implements serde's
+//! With fgm's `json` feature, the same derive also implements serde's
 //! `Serialize` and `Deserialize` in the FHIR DSTU2 JSON form, from the same
-//! attributes (structs also get `fgm_types::json::JsonObject`, choices
+//! attributes (structs also get `fgm::json::JsonObject`, choices
 //! `JsonChoice`); without it, nothing of it is compiled. The mapping is in
-//! `fgm_types::json`.
+//! `fgm::json`.
 //!
 //! Misuse (an unknown key, a slice without a value, a fixed element placed
 //! after nothing known, ...) is a compile error pointing at the attribute;
@@ -115,6 +119,7 @@ use syn::{parse_macro_input, DeriveInput};
 pub fn derive_fhir_xml(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     xml::expand(&input)
+        .map(|items| attr::in_runtime(&input.attrs, items))
         .unwrap_or_else(|errors| errors.to_compile_error())
         .into()
 }
@@ -125,17 +130,19 @@ pub fn derive_fhir_xml(input: TokenStream) -> TokenStream {
 pub fn derive_fhir_message(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     message::expand(&input)
+        .map(|items| attr::in_runtime(&input.attrs, items))
         .unwrap_or_else(|errors| errors.to_compile_error())
         .into()
 }
 
-/// Derives proptest's `Arbitrary` (with feature `proptest` of `fgm-types`)
+/// Derives proptest's `Arbitrary` (with feature `proptest` of `fgm`)
 /// for a type that also derives `FhirXml` or `FhirMessage`, from the same
 /// attributes. See the crate documentation for the values it yields.
 #[proc_macro_derive(FhirArbitrary, attributes(fhir))]
 pub fn derive_fhir_arbitrary(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     arbitrary::expand(&input)
+        .map(|items| attr::in_runtime(&input.attrs, items))
         .unwrap_or_else(|errors| errors.to_compile_error())
         .into()
 }

@@ -143,7 +143,7 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
             "the first entry (the MessageHeader) must be required",
         );
     }
-    let rt = quote!(::fgm_types);
+    let rt = quote!(_fgm);
     let text = |v: &Option<attr::Spanned>| v.as_ref().map(|s| s.value.clone()).unwrap_or_default();
     let (event_system, endpoint) = (text(&a.event_system), text(&a.endpoint));
     let success_status: u16 = match &a.success_status {
@@ -419,7 +419,7 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
 fn expand_enum(cx: &mut Ctxt, input: &DeriveInput, data: &syn::DataEnum) -> TokenStream {
     let name = &input.ident;
     attr::parse(cx, &input.attrs, keys::MESSAGE_ENUM, "a message enum");
-    let rt = quote!(::fgm_types);
+    let rt = quote!(_fgm);
     let mut reads = Vec::new();
     let mut writes = Vec::new();
     let mut events = Vec::new();

@@ -184,7 +184,7 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
         }
     }
 
-    let rt = quote!(::fgm_types::xml);
+    let rt = quote!(_fgm::xml);
     let fixed_name = |i: usize| format_ident!("__f{}", i);
 
     // One slot per child: the value read, or whether a fixed element was seen.
@@ -360,11 +360,9 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
             let missing = quote!(r.__missing(node, #xml));
             match container {
                 Container::One => checked.push((quote!(#v), bound.clone(), missing)),
-                Container::NonEmpty => checked.push((
-                    quote!(::fgm_types::NonEmpty::from_vec(#v)),
-                    bound.clone(),
-                    missing,
-                )),
+                Container::NonEmpty => {
+                    checked.push((quote!(_fgm::NonEmpty::from_vec(#v)), bound.clone(), missing))
+                }
                 Container::Option | Container::Vec => {
                     inits.push(quote!(#ident: #v,));
                     continue;
@@ -553,7 +551,7 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
 
 fn expand_enum(cx: &mut Ctxt, input: &DeriveInput, data: &syn::DataEnum) -> TokenStream {
     let name = &input.ident;
-    let rt = quote!(::fgm_types::xml);
+    let rt = quote!(_fgm::xml);
     let enum_attrs = attr::parse(cx, &input.attrs, keys::ENUM, "an enum");
     if data.variants.is_empty() {
         cx.error(name, "FhirXml needs at least one variant");
@@ -584,7 +582,7 @@ fn expand_enum(cx: &mut Ctxt, input: &DeriveInput, data: &syn::DataEnum) -> Toke
                     #rt::read_code::<#name>(r, node)
                 }
                 fn write_element(&self, w: &mut #rt::Writer, name: &str) {
-                    w.value_element(name, ::fgm_types::ValueSetCode::code(*self));
+                    w.value_element(name, _fgm::ValueSetCode::code(*self));
                 }
             }
         };
@@ -616,7 +614,7 @@ fn expand_choice(
     name: &syn::Ident,
     variants: &[(&syn::Ident, &Type, attr::Attrs)],
 ) -> TokenStream {
-    let rt = quote!(::fgm_types::xml);
+    let rt = quote!(_fgm::xml);
     let mut elements = Vec::new();
     let mut reads = Vec::new();
     let mut writes = Vec::new();
@@ -684,7 +682,7 @@ fn expand_resources(
     name: &syn::Ident,
     variants: &[(&syn::Ident, &Type, attr::Attrs)],
 ) -> TokenStream {
-    let rt = quote!(::fgm_types::xml);
+    let rt = quote!(_fgm::xml);
     let mut table = Vec::new();
     let mut reads = Vec::new();
     let mut writes = Vec::new();

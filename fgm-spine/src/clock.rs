@@ -2,7 +2,7 @@
 //! operator fixes (`--today`), so that tests and rehearsals can cross an
 //! 18th birthday without waiting for it.
 
-use fgm_types::primitive::Date;
+use fgm::primitive::Date;
 
 /// What time it is for the service.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

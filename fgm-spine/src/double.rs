@@ -24,9 +24,9 @@
 
 use std::sync::Arc;
 
+use fgm::xml::ReadOptions;
 use fgm_types::messages::{Interaction, Message};
 use fgm_types::spine::{self, Outcome, RequestSummary, ValidateOptions};
-use fgm_types::xml::ReadOptions;
 
 use crate::audit::AuditEntry;
 use crate::clock::Clock;

@@ -2,10 +2,10 @@
 //! checking it (the route, the message, its header, Spine's rules), the
 //! answer with what the audit records of it, and the audit entry.
 
+use fgm::primitive::Date;
+use fgm::xml::ReadOptions;
 use fgm_types::messages::Message;
-use fgm_types::primitive::Date;
 use fgm_types::spine::{self, Outcome, RequestSummary, ValidateOptions};
-use fgm_types::xml::ReadOptions;
 
 use crate::audit::AuditEntry;
 use crate::clock::Clock;

@@ -32,9 +32,9 @@
 
 use std::sync::Arc;
 
+use fgm::xml::ReadOptions;
 use fgm_types::messages::{Interaction, Message};
 use fgm_types::spine::{self, SpineReply, ValidateOptions};
-use fgm_types::xml::ReadOptions;
 
 use crate::audit::{AuditEntry, ANSWERED_BY_SMSP, ANSWERED_BY_SPINE};
 use crate::client::{Client, ClientError};

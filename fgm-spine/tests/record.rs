@@ -7,6 +7,7 @@ mod common;
 use std::sync::Arc;
 
 use common::*;
+use fgm::primitive::Instant;
 use fgm_spine::audit::{verify, AuditEntry, AuditFilter};
 use fgm_spine::clock::Clock;
 use fgm_spine::double::SpineOptions;
@@ -14,7 +15,6 @@ use fgm_spine::server::Running;
 use fgm_spine::store::{SqliteStore, Store};
 use fgm_spine::{Client, ClientOptions};
 use fgm_types::messages::{Interaction, Message};
-use fgm_types::primitive::Instant;
 use fgm_types::spine::build::{Create, Delete};
 use fgm_types::spine::SpineReply;
 use fgm_types::valuesets::FgmDeleteReasonCodes10;

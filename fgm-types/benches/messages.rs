@@ -16,10 +16,10 @@ use std::hint::black_box;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use fgm_codegen::{Config, DefinitionFile};
+use fgm::xml::{parse_document, ReadOptions};
+use fgm_build::{Config, DefinitionFile};
 use fgm_types::messages::{Interaction, Message};
 use fgm_types::spine::{validate, ValidateOptions};
-use fgm_types::xml::{parse_document, ReadOptions};
 
 fn median(iterations: usize, f: impl FnMut()) -> Duration {
     medians(iterations, &mut [&mut { f }])[0]

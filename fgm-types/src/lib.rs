@@ -1,15 +1,16 @@
 //! Typed messages for the NHS Spine 2 FGM Risk Indication System FHIR DSTU2
 //! messaging API.
 //!
-//! Everything FGM-specific here is generated at build time by `fgm-codegen`
-//! from the definitions in the workspace's `definitions/` folder: one module
-//! per profile under [`profiles`], the DSTU2 datatypes in [`datatypes`], one
+//! Everything here is generated at build time by `fgm-build` from the
+//! definitions in the workspace's `definitions/` folder: one module per
+//! profile under [`profiles`], the DSTU2 datatypes in [`datatypes`], one
 //! enum per value set in [`valuesets`], every profiled resource in
 //! [`resources::AnyResource`], and the interactions and Spine response codes
-//! in [`messages`]. The hand-written runtime is small: the [`primitive`]
-//! types, [`Open`] codes, [`NonEmpty`] vectors. With feature `json`, every
-//! type and message also reads and writes FHIR DSTU2 JSON through serde
-//! (`json`, `Message::to_json`, `Message::from_json`).
+//! in [`messages`] — except [`spine`], Spine's rules, builders and
+//! responses for these messages. The runtime they build on (primitive
+//! types, the XML and JSON engines, the `FhirMessage` trait) is the `fgm`
+//! crate. With feature `json`, every type and message also reads and writes
+//! FHIR DSTU2 JSON (`Message::to_json`, `Message::from_json`).
 //!
 //! ```
 //! use fgm_types::messages::{Interaction, RESPONSE_CODES};
@@ -26,67 +27,10 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
-// The derives name the runtime `::fgm_types`, here as anywhere.
-extern crate self as fgm_types;
-
-mod code;
-#[cfg(feature = "json")]
-pub mod json;
-pub mod message;
-mod non_empty;
-pub mod oracle;
-pub mod primitive;
 pub mod spine;
-#[cfg(feature = "proptest")]
-#[cfg_attr(docsrs, doc(cfg(feature = "proptest")))]
-pub mod strategy;
-pub mod xml;
 
-pub use code::{Open, UnknownCode, ValueSetCode};
-pub use fgm_derive::{FhirArbitrary, FhirMessage, FhirXml};
-pub use message::FhirMessage;
-pub use non_empty::NonEmpty;
-#[cfg(feature = "proptest")]
-#[doc(hidden)]
-pub use proptest;
-
-/// The `Arbitrary` implementations `FhirArbitrary` derives: kept with
-/// feature `proptest`, dropped without it.
-#[cfg(feature = "proptest")]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! if_proptest {
-    ($($item:item)*) => { $($item)* };
-}
-
-/// The `Arbitrary` implementations `FhirArbitrary` derives: kept with
-/// feature `proptest`, dropped without it.
-#[cfg(not(feature = "proptest"))]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! if_proptest {
-    ($($item:item)*) => {};
-}
-
-/// What the derives write for FHIR JSON (serde): kept with feature `json`,
-/// dropped without it, in this crate and in any crate deriving its own
-/// types.
-#[cfg(feature = "json")]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! if_json {
-    ($($item:item)*) => { $($item)* };
-}
-
-/// What the derives write for FHIR JSON (serde): kept with feature `json`,
-/// dropped without it, in this crate and in any crate deriving its own
-/// types.
-#[cfg(not(feature = "json"))]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! if_json {
-    ($($item:item)*) => {};
-}
+use fgm::xml;
+use fgm::FhirMessage;
 
 #[allow(clippy::large_enum_variant, clippy::doc_lazy_continuation)]
 mod generated {
@@ -140,7 +84,7 @@ impl messages::Message {
 impl messages::Message {
     /// Reads a message from FHIR JSON (lenient mode, default limits); the
     /// interaction is chosen by the MessageHeader event code, and every
-    /// reference must resolve, as in XML (see [`json`]).
+    /// reference must resolve, as in XML (see [`fgm::json`]).
     pub fn from_json(input: impl AsRef<[u8]>) -> xml::Result<xml::Parsed<Self>> {
         Self::from_json_with(input, &xml::ReadOptions::default())
     }
@@ -150,21 +94,17 @@ impl messages::Message {
         input: impl AsRef<[u8]>,
         options: &xml::ReadOptions,
     ) -> xml::Result<xml::Parsed<Self>> {
-        let mut parsed = json::read_bytes::<Self>(input.as_ref(), options)?;
-        if options.check_references {
-            json::check_references(&parsed.value, options, &mut parsed.warnings)?;
-        }
-        Ok(parsed)
+        fgm::json::read_message_bytes(input.as_ref(), options)
     }
 
     /// Writes the message as compact FHIR JSON; content that lenient XML
     /// reading kept as XML has no JSON form and is an error.
     pub fn to_json(&self) -> xml::Result<String> {
-        json::to_string(self, false)
+        fgm::json::to_string(self, false)
     }
 
     /// Writes the message as FHIR JSON, indented.
     pub fn to_json_pretty(&self) -> xml::Result<String> {
-        json::to_string(self, true)
+        fgm::json::to_string(self, true)
     }
 }

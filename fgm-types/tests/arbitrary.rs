@@ -4,10 +4,10 @@
 //! adds nothing); the tests need it.
 #![cfg_attr(not(feature = "proptest"), allow(dead_code))]
 
+use fgm::primitive::{Boolean, FhirString, Id};
+use fgm::xml::Overflow;
+use fgm::{FhirArbitrary, FhirXml, NonEmpty};
 use fgm_types::datatypes::{Extension, Meta};
-use fgm_types::primitive::{Boolean, FhirString, Id};
-use fgm_types::xml::Overflow;
-use fgm_types::{FhirArbitrary, FhirXml, NonEmpty};
 
 /// A choice of two types.
 #[derive(Debug, Clone, PartialEq, Eq, FhirXml, FhirArbitrary)]
@@ -45,7 +45,7 @@ struct Survey {
 
 #[cfg(feature = "proptest")]
 mod with_proptest {
-    use fgm_types::xml::{read_str, write_str, ReadOptions, WriteOptions};
+    use fgm::xml::{read_str, write_str, ReadOptions, WriteOptions};
     use proptest::prelude::*;
 
     use super::*;

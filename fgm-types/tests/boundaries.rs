@@ -6,13 +6,13 @@
 
 mod common;
 
+use fgm::oracle::check_message;
+use fgm::primitive::*;
+use fgm::xml::{ReadOptions, WriteOptions};
 use fgm_types::datatypes::{Extension, ExtensionValue, Narrative};
 use fgm_types::messages::{Interaction, Message};
-use fgm_types::oracle::check_message;
-use fgm_types::primitive::*;
 use fgm_types::spine::build::example;
 use fgm_types::valuesets::NarrativeStatus;
-use fgm_types::xml::{ReadOptions, WriteOptions};
 
 /// Each primitive an extension can carry, at the edges of its rule.
 fn boundary_values() -> Vec<ExtensionValue> {
@@ -144,7 +144,7 @@ fn every_boundary_value_writes_and_reads_back_as_itself() {
     assert!(
         back.warnings
             .iter()
-            .all(|w| w.code == fgm_types::xml::ErrorCode::ReferenceTarget),
+            .all(|w| w.code == fgm::xml::ErrorCode::ReferenceTarget),
         "{:?}",
         back.warnings
     );
@@ -465,7 +465,7 @@ fn the_rules_agree_with_the_dstu2_schema() {
         for v in *values {
             let file = dir.join(format!("{}.xml", files.len()));
             let mut attr = String::new();
-            fgm_types::xml::escape_into(&mut attr, v, true);
+            fgm::xml::escape_into(&mut attr, v, true);
             std::fs::write(
                 &file,
                 format!("<v xmlns=\"urn:fgm:test\" {ty}=\"{attr}\"/>"),

@@ -12,8 +12,8 @@
 
 mod common;
 
+use fgm::xml::{ReadOptions, WriteOptions};
 use fgm_types::messages::Message;
-use fgm_types::xml::{ReadOptions, WriteOptions};
 
 fn read(path: &std::path::Path) -> Vec<u8> {
     std::fs::read(path).expect("example readable")
@@ -233,7 +233,7 @@ fn strict_mode_accepts_the_v2_query_author_with_a_warning() {
     let [w] = read.warnings.as_slice() else {
         panic!("{:?}", read.warnings)
     };
-    assert_eq!(w.code, fgm_types::xml::ErrorCode::ReferenceTarget);
+    assert_eq!(w.code, fgm::xml::ErrorCode::ReferenceTarget);
     assert_eq!(
         w.path,
         "Bundle.entry[0].resource.MessageHeader.author.reference"
@@ -246,7 +246,7 @@ fn strict_mode_accepts_the_v2_query_author_with_a_warning() {
         1,
     );
     let e = Message::parse_with(&bad, &ReadOptions::strict()).unwrap_err();
-    assert_eq!(e.code, fgm_types::xml::ErrorCode::ReferenceTarget, "{e}");
+    assert_eq!(e.code, fgm::xml::ErrorCode::ReferenceTarget, "{e}");
     assert_eq!(
         e.path,
         "Bundle.entry[0].resource.MessageHeader.author.reference"

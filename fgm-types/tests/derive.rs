@@ -1,8 +1,8 @@
 //! The derives work on hand-written structs as well as generated ones.
 
-use fgm_types::primitive::{Boolean, FhirString, Id, Uri};
-use fgm_types::xml::{read_str, write_str, ErrorCode, Overflow, ReadOptions, WriteOptions};
-use fgm_types::{FhirXml, NonEmpty};
+use fgm::primitive::{Boolean, FhirString, Id, Uri};
+use fgm::xml::{read_str, write_str, ErrorCode, Overflow, ReadOptions, WriteOptions};
+use fgm::{FhirXml, NonEmpty};
 
 /// A choice of two types.
 #[derive(Debug, Clone, PartialEq, Eq, FhirXml)]

@@ -1,8 +1,8 @@
 //! Bad input gets one clear error: a stable code, the FHIR path, line and
 //! column, and the Spine response code; never a panic.
 
+use fgm::xml::{ErrorCode, Issue, ReadOptions};
 use fgm_types::messages::Message;
-use fgm_types::xml::{ErrorCode, Issue, ReadOptions};
 
 /// A minimal create response (the project's own test message).
 const OK: &str = concat!(

@@ -2,10 +2,10 @@
 //! limits (documented on `ReadOptions`); the tests check the error, not the
 //! time (the closing note of the fuzzing work measured both).
 
+use fgm::xml::{ErrorCode, ReadOptions, MAX_DEPTH};
 use fgm_types::messages::Message;
-use fgm_types::xml::{ErrorCode, ReadOptions, MAX_DEPTH};
 
-fn refused(input: &[u8]) -> fgm_types::xml::Issue {
+fn refused(input: &[u8]) -> fgm::xml::Issue {
     for options in [ReadOptions::default(), ReadOptions::strict()] {
         let e = Message::parse_with(input, &options).expect_err("refused");
         assert_eq!(e.to_string().lines().count(), 1);

@@ -7,8 +7,8 @@
 
 mod common;
 
+use fgm::xml::{ErrorCode, Mode, ReadOptions};
 use fgm_types::messages::Message;
-use fgm_types::xml::{ErrorCode, Mode, ReadOptions};
 use serde_json::Value;
 
 /// The examples whose lenient reading keeps content as XML (no JSON form).
@@ -325,7 +325,7 @@ fn check_element(name: &str, element: roxmltree::Node, json: &Value, path: &str)
 }
 
 /// Reads `json` strictly and returns the error.
-fn strict_error(json: &str) -> fgm_types::xml::Issue {
+fn strict_error(json: &str) -> fgm::xml::Issue {
     Message::from_json_with(json, &ReadOptions::strict()).expect_err("refused")
 }
 
@@ -453,7 +453,7 @@ fn the_readme_example_is_the_same_message_in_both_forms() {
     let readme = include_str!("../../README.md");
     let xml = readme_block(readme, "xml");
     let json = readme_block(readme, "json");
-    let pretty = fgm_types::xml::WriteOptions::default()
+    let pretty = fgm::xml::WriteOptions::default()
         .with_pretty(true)
         .with_declaration(true);
     let from_xml = Message::parse_with(&xml, &ReadOptions::strict())
@@ -468,11 +468,11 @@ fn the_readme_example_is_the_same_message_in_both_forms() {
 }
 
 mod datatypes {
+    use fgm::json::{read_str, to_string};
+    use fgm::xml::{ErrorCode, ReadOptions};
     use fgm_types::datatypes::{Extension, Quantity};
-    use fgm_types::json::{read_str, to_string};
-    use fgm_types::xml::{ErrorCode, ReadOptions};
 
-    fn strict<T: for<'de> serde::Deserialize<'de>>(json: &str) -> fgm_types::xml::Result<T> {
+    fn strict<T: for<'de> serde::Deserialize<'de>>(json: &str) -> fgm::xml::Result<T> {
         read_str(json, &ReadOptions::strict()).map(|p| p.value)
     }
 
@@ -548,7 +548,7 @@ mod datatypes {
     #[test]
     fn overflow_has_no_json_form() {
         let xml = r#"<Quantity xmlns="http://hl7.org/fhir"><unit value="mg"/><colour value="red"/></Quantity>"#;
-        let q: Quantity = fgm_types::xml::read_str(xml, &ReadOptions::default())
+        let q: Quantity = fgm::xml::read_str(xml, &ReadOptions::default())
             .unwrap()
             .value;
         assert!(!q.overflow.is_empty());
@@ -560,10 +560,10 @@ mod datatypes {
 
 /// A hand-written type gets the JSON impls from the same derive.
 mod hand_written {
-    use fgm_types::json::{read_str, to_string};
-    use fgm_types::primitive::{FhirString, Id};
-    use fgm_types::xml::{ErrorCode, Overflow, ReadOptions};
-    use fgm_types::FhirXml;
+    use fgm::json::{read_str, to_string};
+    use fgm::primitive::{FhirString, Id};
+    use fgm::xml::{ErrorCode, Overflow, ReadOptions};
+    use fgm::FhirXml;
 
     #[derive(Debug, PartialEq, FhirXml)]
     #[fhir(fixed(element = "system", value = "http://fhir.nhs.net/Id/nhs-number"))]
@@ -712,6 +712,8 @@ fn a_dangling_reference_is_refused_in_json_as_in_xml() {
     );
     let unchecked = ReadOptions::default().with_check_references(false);
     let read = Message::from_json_with(input, &unchecked).unwrap().value;
-    assert!(fgm_types::oracle::check_message_json(&read, &unchecked).is_ok());
-    assert!(fgm_types::oracle::check_json_bytes(input.as_bytes()).is_ok());
+    assert!(fgm::oracle::check_message_json(&read, &unchecked).is_ok());
+    assert!(
+        fgm::oracle::check_json_bytes::<fgm_types::messages::Message>(input.as_bytes()).is_ok()
+    );
 }

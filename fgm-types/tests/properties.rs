@@ -4,9 +4,9 @@
 //! message makes the reader panic.
 #![cfg(feature = "proptest")]
 
+use fgm::oracle::check_message;
+use fgm::xml::{ReadOptions, WriteOptions, Writer, XmlContent, XmlTree};
 use fgm_types::messages::{self, Message};
-use fgm_types::oracle::check_message;
-use fgm_types::xml::{ReadOptions, WriteOptions, Writer, XmlContent, XmlTree};
 use proptest::prelude::*;
 
 /// Strict reading, references not resolved: arbitrary values refer to
@@ -24,9 +24,9 @@ macro_rules! round_trips {
                 fn $test(m in any::<messages::$ty>()) {
                     // Written from the fields in place, as through a bundle
                     // of copies.
-                    let through_bundle = fgm_types::xml::write_str(&m.__to_bundle(), "Bundle", &WriteOptions::default());
+                    let through_bundle = fgm::xml::write_str(&m.__to_bundle(), "Bundle", &WriteOptions::default());
                     let m = Message::$ty(m);
-                    prop_assert_eq!(fgm_types::FhirMessage::to_xml(&m), through_bundle);
+                    prop_assert_eq!(fgm::FhirMessage::to_xml(&m), through_bundle);
                     if let Err(e) = check_message(&m, &options()) {
                         return Err(TestCaseError::fail(e));
                     }
@@ -46,7 +46,7 @@ macro_rules! json_round_trips {
                 #[test]
                 fn $test(m in any::<messages::$ty>()) {
                     let m = Message::$ty(m);
-                    if let Err(e) = fgm_types::oracle::check_message_json(&m, &options()) {
+                    if let Err(e) = fgm::oracle::check_message_json(&m, &options()) {
                         return Err(TestCaseError::fail(e));
                     }
                 }
@@ -158,7 +158,7 @@ proptest! {
         change in mutation(),
         lenient in any::<bool>(),
     ) {
-        let doc = fgm_types::xml::parse_document(xml.as_bytes(), &ReadOptions::default()).unwrap();
+        let doc = fgm::xml::parse_document(xml.as_bytes(), &ReadOptions::default()).unwrap();
         let mut tree = XmlTree::from_node(doc.root_element());
         let mut seen = 0;
         let count = {
@@ -181,7 +181,7 @@ proptest! {
                 }
             }
             Err(e) => {
-                prop_assert!(!e.path.is_empty() || e.code == fgm_types::xml::ErrorCode::Malformed, "no path: {e}");
+                prop_assert!(!e.path.is_empty() || e.code == fgm::xml::ErrorCode::Malformed, "no path: {e}");
                 prop_assert!(e.line >= 1 && e.column >= 1, "no position: {e}");
             }
         }
@@ -197,11 +197,11 @@ macro_rules! primitives_round_trip {
             #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
             $(
                 #[test]
-                fn $test(v in any::<fgm_types::primitive::$ty>()) {
+                fn $test(v in any::<fgm::primitive::$ty>()) {
                     for pretty in [false, true] {
                         let options = WriteOptions::default().with_pretty(pretty).with_declaration(pretty);
-                        let xml = fgm_types::xml::write_str(&v, "value", &options);
-                        let back = fgm_types::xml::read_str::<fgm_types::primitive::$ty>(&xml, &ReadOptions::strict())
+                        let xml = fgm::xml::write_str(&v, "value", &options);
+                        let back = fgm::xml::read_str::<fgm::primitive::$ty>(&xml, &ReadOptions::strict())
                             .map_err(|e| TestCaseError::fail(format!("{e}\n{xml}")))?;
                         prop_assert_eq!(&back.value, &v, "{}", xml);
                         prop_assert!(back.warnings.is_empty());

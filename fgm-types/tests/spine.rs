@@ -3,8 +3,8 @@
 
 mod common;
 
+use fgm::primitive::{Date, Instant};
 use fgm_types::messages::{Interaction, Message, RESPONSE_CODES};
-use fgm_types::primitive::{Date, Instant};
 use fgm_types::spine::build::{query_flag, BuildError, Create, Delete, QueryV1, QueryV2};
 use fgm_types::spine::{
     answers, read_reply, refuse, respond, summary, validate, Flag, NhsNumber, Outcome, SpineReply,
@@ -344,7 +344,7 @@ fn built_requests_read_back_equal_validate_and_conform_to_the_xsd() {
     let mut files = Vec::new();
     for (i, m) in requests().into_iter().enumerate() {
         let xml = m.to_xml();
-        let back = Message::parse_with(&xml, &fgm_types::xml::ReadOptions::strict()).unwrap();
+        let back = Message::parse_with(&xml, &fgm::xml::ReadOptions::strict()).unwrap();
         assert_eq!(back.value, m);
         assert!(validate(&m, &ValidateOptions::default())
             .iter()
@@ -538,7 +538,7 @@ fn every_error_code_answers_and_reads_back_the_same_code_and_status() {
             .unwrap();
             assert_eq!(reply.http_status, row.http_status, "{}", row.code);
             let xml = reply.message.to_xml();
-            let back = Message::parse_with(&xml, &fgm_types::xml::ReadOptions::strict())
+            let back = Message::parse_with(&xml, &fgm::xml::ReadOptions::strict())
                 .unwrap()
                 .value;
             assert_eq!(back, reply.message);
@@ -763,7 +763,7 @@ fn delete_reasons_and_risk_indicators() {
 
 #[test]
 fn the_derived_interaction_table_is_the_generated_one() {
-    use fgm_types::FhirMessage;
+    use fgm::FhirMessage;
     for &i in Interaction::ALL {
         let spec = <Message as FhirMessage>::interaction(i.event_code()).unwrap();
         assert_eq!(spec.name, format!("{i:?}"));

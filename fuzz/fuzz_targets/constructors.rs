@@ -11,11 +11,11 @@ use std::fmt::Debug;
 use std::str::FromStr;
 
 use fgm_types::messages::Message;
-use fgm_types::primitive::*;
+use fgm::primitive::*;
 use fgm_types::spine::build::{query_flag, Create, Delete, QueryV1, QueryV2};
 use fgm_types::spine::{respond, Outcome};
 use fgm_types::valuesets::FgmDeleteReasonCodes10;
-use fgm_types::xml::{escape_into, read_str, write_str, FhirElement, ReadOptions, FHIR_NS};
+use fgm::xml::{escape_into, read_str, write_str, FhirElement, ReadOptions, FHIR_NS};
 use libfuzzer_sys::fuzz_target;
 
 const NHS: &str = "9434765919";
@@ -57,7 +57,7 @@ where
 
 /// A built message reads back as itself (through the shared oracle).
 fn round_trips(message: Message) {
-    if let Err(e) = fgm_types::oracle::check_message(&message, &ReadOptions::strict()) {
+    if let Err(e) = fgm::oracle::check_message(&message, &ReadOptions::strict()) {
         panic!("{e}");
     }
 }

@@ -8,7 +8,7 @@
 //! plan is the project's, planned once at start.
 #![no_main]
 
-use fgm_codegen::{Config, DefinitionFile, ReadDefinitions};
+use fgm_build::{Config, DefinitionFile, ReadDefinitions};
 use libfuzzer_sys::fuzz_target;
 
 thread_local! {

@@ -6,7 +6,7 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    if let Err(e) = fgm_types::oracle::check_json_bytes(data) {
+    if let Err(e) = fgm::oracle::check_json_bytes::<fgm_types::messages::Message>(data) {
         panic!("{e}");
     }
 });

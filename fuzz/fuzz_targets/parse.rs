@@ -3,7 +3,7 @@
 #![no_main]
 
 use fgm_types::messages::Message;
-use fgm_types::xml::ReadOptions;
+use fgm::xml::ReadOptions;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

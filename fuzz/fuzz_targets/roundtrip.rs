@@ -5,7 +5,7 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    if let Err(e) = fgm_types::oracle::check_bytes(data) {
+    if let Err(e) = fgm::oracle::check_bytes::<fgm_types::messages::Message>(data) {
         panic!("{e}");
     }
 });

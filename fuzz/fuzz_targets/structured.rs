@@ -11,7 +11,7 @@
 #![no_main]
 
 use fgm_types::messages::Message;
-use fgm_types::xml::ReadOptions;
+use fgm::xml::ReadOptions;
 use libfuzzer_sys::fuzz_target;
 use proptest::arbitrary::any;
 use proptest::strategy::{BoxedStrategy, Strategy, ValueTree};
@@ -34,7 +34,7 @@ fuzz_target!(|data: &[u8]| {
     };
     // Arbitrary references point at arbitrary ids: not resolved here.
     let options = ReadOptions::strict().with_check_references(false);
-    if let Err(e) = fgm_types::oracle::check_message(&tree.current(), &options) {
+    if let Err(e) = fgm::oracle::check_message(&tree.current(), &options) {
         panic!("{e}");
     }
 });

@@ -10,7 +10,7 @@ fuzz_target!(|data: &[u8]| {
     };
     // The default limits, and tight ones that the input meets at its edges.
     for (max_nodes, max_depth) in [(100_000, 64), (16, 3)] {
-        if let Err(e) = fgm_types::xml::check_scan(text, max_nodes, max_depth) {
+        if let Err(e) = fgm::xml::check_scan(text, max_nodes, max_depth) {
             panic!("{e}");
         }
     }

@@ -5,16 +5,16 @@
 //! findings it gives on fgm-types' own; `respond`, `read_reply` and
 //! `answers`, exactly the answers.
 
+use fgm::primitive::Instant;
+use fgm::xml::FhirElement;
+use fgm::FhirMessage;
 use fgm_types::messages::Message;
-use fgm_types::primitive::Instant;
 use fgm_types::spine::build::{convert, Create, Delete, QueryV1, QueryV2};
 use fgm_types::spine::{
     answers, read_reply, respond, validate, OutcomeOf, ReplyError, SpineReplyOf, ValidateOptions,
     ValidationIssue,
 };
 use fgm_types::valuesets::{FgmDeleteReasonCodes10, IssueSeverity};
-use fgm_types::xml::FhirElement;
-use fgm_types::FhirMessage;
 
 /// The regenerated types.
 #[allow(
@@ -158,7 +158,7 @@ fn built_requests_validate_alike() {
 #[test]
 fn the_under_18_rule_on_the_moved_flag() {
     let on_birthday = ValidateOptions::default()
-        .with_on_date(Some(fgm_types::primitive::Date::new("2024-05-10").unwrap()));
+        .with_on_date(Some(fgm::primitive::Date::new("2024-05-10").unwrap()));
     let m = create("2006-05-10", "2024-05-09T23:59:59+00:00");
     assert!(same_findings(&m, &ValidateOptions::default()).is_empty());
     let issues = same_findings(&m, &on_birthday);
@@ -329,11 +329,7 @@ fn verdict<F: FhirElement>(reply: SpineReplyOf<F>) -> String {
     match reply {
         SpineReplyOf::Flag(flag) => format!(
             "Flag {}",
-            comparable(&fgm_types::xml::write_str(
-                &*flag,
-                "Flag",
-                &Default::default()
-            ))
+            comparable(&fgm::xml::write_str(&*flag, "Flag", &Default::default()))
         ),
         SpineReplyOf::Error(e) => format!("Error {e:?}"),
         SpineReplyOf::NoRecord => "NoRecord".to_owned(),
@@ -347,12 +343,12 @@ fn verdict<F: FhirElement>(reply: SpineReplyOf<F>) -> String {
 /// replies back, and checks they agree; returns the status and verdict.
 fn answer_alike(request: &Message, case: Case) -> Result<(u16, String), String> {
     let flag = fgm_types::spine::build::query_flag("9434765919", "2024-02-04").unwrap();
-    let flag_xml = fgm_types::xml::write_str(&flag, "Flag", &Default::default());
+    let flag_xml = fgm::xml::write_str(&flag, "Flag", &Default::default());
     let moved_request = as_moved(request);
     let theirs = respond(request, case.outcome(flag.clone()));
     let mine = match request {
         Message::QueryV2Request(_) => {
-            let flag: moved::profiles::spine_ris_flag_1_1::Flag = fgm_types::xml::read_str(
+            let flag: moved::profiles::spine_ris_flag_1_1::Flag = fgm::xml::read_str(
                 &flag_xml.replace("spine-ris-flag-1-0", "spine-ris-flag-1-1"),
                 &Default::default(),
             )
@@ -362,7 +358,7 @@ fn answer_alike(request: &Message, case: Case) -> Result<(u16, String), String> 
         }
         _ => {
             let flag: moved::profiles::spine_ris_flag_1_0::Flag =
-                fgm_types::xml::read_str(&flag_xml, &Default::default())
+                fgm::xml::read_str(&flag_xml, &Default::default())
                     .unwrap()
                     .value;
             respond(&moved_request, case.outcome(flag))
@@ -472,11 +468,9 @@ fn a_flag_of_the_wrong_version_is_refused_not_sent() {
             .unwrap(),
     ));
     let flag = fgm_types::spine::build::query_flag("9434765919", "2024-02-04").unwrap();
-    let xml = fgm_types::xml::write_str(&flag, "Flag", &Default::default());
+    let xml = fgm::xml::write_str(&flag, "Flag", &Default::default());
     let old: moved::profiles::spine_ris_flag_1_0::Flag =
-        fgm_types::xml::read_str(&xml, &Default::default())
-            .unwrap()
-            .value;
+        fgm::xml::read_str(&xml, &Default::default()).unwrap().value;
     match respond(&v2, OutcomeOf::Flag(Box::new(old))) {
         Err(ReplyError::Unexpected(why)) => assert!(why.contains("QueryV2Response"), "{why}"),
         other => panic!("{other:?}"),

@@ -1,6 +1,6 @@
-use fgm_types::primitive::FhirString;
-use fgm_types::xml::Overflow;
-use fgm_types::FhirXml;
+use fgm::primitive::FhirString;
+use fgm::xml::Overflow;
+use fgm::FhirXml;
 
 #[derive(FhirXml)]
 #[fhir(fixed(element = "status", value = "active", after = "nowhere"))]

@@ -1,6 +1,6 @@
-use fgm_types::primitive::FhirString;
-use fgm_types::xml::{Overflow, XmlTree};
-use fgm_types::{FhirArbitrary, FhirXml};
+use fgm::primitive::FhirString;
+use fgm::xml::{Overflow, XmlTree};
+use fgm::{FhirArbitrary, FhirXml};
 
 #[derive(Debug, Clone, FhirXml, FhirArbitrary)]
 #[fhir(resource = "Patient")]

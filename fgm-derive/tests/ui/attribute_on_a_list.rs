@@ -1,5 +1,5 @@
-use fgm_types::primitive::Id;
-use fgm_types::FhirXml;
+use fgm::primitive::Id;
+use fgm::FhirXml;
 
 #[derive(FhirXml)]
 struct Element {

@@ -1,5 +1,5 @@
-use fgm_types::primitive::{Boolean, FhirString};
-use fgm_types::FhirXml;
+use fgm::primitive::{Boolean, FhirString};
+use fgm::FhirXml;
 
 #[derive(FhirXml)]
 enum Value {

@@ -1,4 +1,4 @@
-use fgm_types::FhirMessage;
+use fgm::FhirMessage;
 
 #[derive(FhirMessage)]
 #[fhir(event = "urn:example:Event_1_0", any_resource = "fgm_types::resources::AnyResource")]

@@ -1,4 +1,4 @@
-use fgm_types::FhirMessage;
+use fgm::FhirMessage;
 
 #[derive(FhirMessage)]
 #[fhir(

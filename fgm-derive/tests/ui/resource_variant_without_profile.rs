@@ -1,5 +1,5 @@
 use fgm_types::profiles::spine_ris_patient_1_0::Patient;
-use fgm_types::FhirXml;
+use fgm::FhirXml;
 
 #[derive(FhirXml)]
 #[fhir(resources)]

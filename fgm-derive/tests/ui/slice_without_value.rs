@@ -1,5 +1,5 @@
 use fgm_types::datatypes::Identifier;
-use fgm_types::FhirXml;
+use fgm::FhirXml;
 
 #[derive(FhirXml)]
 struct Staff {

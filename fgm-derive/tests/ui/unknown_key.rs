@@ -1,5 +1,5 @@
-use fgm_types::primitive::FhirString;
-use fgm_types::FhirXml;
+use fgm::primitive::FhirString;
+use fgm::FhirXml;
 
 #[derive(FhirXml)]
 struct Name {

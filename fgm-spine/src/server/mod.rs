@@ -162,7 +162,7 @@ pub struct ServerOptions {
 impl Default for ServerOptions {
     fn default() -> Self {
         ServerOptions {
-            max_body: fgm_types::xml::ReadOptions::default().max_bytes,
+            max_body: fgm::xml::ReadOptions::default().max_bytes,
             tls: None,
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(30),

@@ -27,13 +27,13 @@ use super::{
     asid_endpoint, in_hand, meta, new_id, now, validate, ValidateOptions, ValidationIssue,
 };
 use crate::datatypes::{CodeableConcept, Coding, Reference};
-use crate::message::family;
 use crate::messages::{self, Interaction, Message};
-use crate::primitive::{Date, DateTime, FhirString, Id, Instant, Uri};
 use crate::profiles::*;
 use crate::valuesets::{FgmDeleteReasonCodes10, MessageEvent10, MessageEvent20};
-use crate::xml::parse_document;
-use crate::FhirMessage;
+use fgm::message::family;
+use fgm::primitive::{Date, DateTime, FhirString, Id, Instant, Uri};
+use fgm::xml::parse_document;
+use fgm::FhirMessage;
 
 /// Why a builder could not build.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -638,7 +638,7 @@ impl Delete {
             practitioner_1_0(&self.practitioner, &organization)?.expect("checked above");
         let mut coding = Coding::new();
         coding.system = Some(Uri::new(self.reason.system()).expect("a valid uri"));
-        coding.code = Some(crate::primitive::Code::new(self.reason.code()).expect("a valid code"));
+        coding.code = Some(fgm::primitive::Code::new(self.reason.code()).expect("a valid code"));
         coding.display = Some(reference(self.reason.display()));
         let mut reason = CodeableConcept::new();
         reason.coding.push(coding);

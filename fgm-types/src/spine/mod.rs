@@ -25,7 +25,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::datatypes::Meta;
 use crate::messages::RESPONSE_CODES;
-use crate::primitive::{Id, Instant, Uri};
+use fgm::primitive::{Id, Instant, Uri};
 
 /// The prefix of an ASID endpoint.
 pub const ASID_PREFIX: &str = "urn:nhs:addressing:asid:";
@@ -82,14 +82,12 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 /// Reading options for a message already in hand (written by the types, or
 /// read once already): no size limit but the reader's own depth bound, no
 /// reference check (that is the first reader's business).
-pub(crate) fn in_hand() -> crate::xml::ReadOptions {
-    crate::xml::ReadOptions {
-        max_bytes: usize::MAX,
-        max_depth: crate::xml::MAX_DEPTH,
-        max_nodes: u32::MAX,
-        check_references: false,
-        ..crate::xml::ReadOptions::default()
-    }
+pub(crate) fn in_hand() -> fgm::xml::ReadOptions {
+    fgm::xml::ReadOptions::default()
+        .with_max_bytes(usize::MAX)
+        .with_max_depth(fgm::xml::MAX_DEPTH)
+        .with_max_nodes(u32::MAX)
+        .with_check_references(false)
 }
 
 /// `meta` claiming one profile.

@@ -26,12 +26,12 @@ use std::fmt;
 
 use super::validate::{resource_in, value_at};
 use super::{in_hand, new_id, now, response_code};
-use crate::message::InteractionSpec;
 use crate::messages::ResponseCodeInfo;
-use crate::primitive::FhirString;
 use crate::valuesets::IssueSeverity;
-use crate::xml::{parse_document, FhirElement, Issue, Mode, Node, Reader, WriteOptions, Writer};
-use crate::FhirMessage;
+use fgm::message::InteractionSpec;
+use fgm::primitive::FhirString;
+use fgm::xml::{parse_document, FhirElement, Issue, Mode, Node, Reader, WriteOptions, Writer};
+use fgm::FhirMessage;
 
 /// This crate's own flag (Spine-RIS-Flag-1-0), carried by [`Outcome`] and
 /// [`SpineReply`].
@@ -178,7 +178,7 @@ pub fn fhir_text(text: &str) -> Option<FhirString> {
     }
     let mut escaped = String::with_capacity(text.len());
     for c in text.chars() {
-        if crate::primitive::is_xml_char(c) {
+        if fgm::primitive::is_xml_char(c) {
             escaped.push(c);
         } else {
             escaped.push_str(&format!("U+{:04X}", u32::from(c)));
@@ -303,7 +303,7 @@ pub fn respond<M: FhirMessage, F: FhirElement>(
         let mut fw = Writer::fragment(WriteOptions::default());
         flag.write_element(&mut fw, "Flag");
         let xml = fw.finish();
-        let id = crate::xml::parse_document(xml.as_bytes(), &crate::xml::ReadOptions::default())
+        let id = fgm::xml::parse_document(xml.as_bytes(), &fgm::xml::ReadOptions::default())
             .ok()
             .and_then(|doc| value_at(doc.root_element(), &["id"]).map(str::to_owned));
         (xml, id)
@@ -393,7 +393,7 @@ pub fn respond<M: FhirMessage, F: FhirElement>(
     if let Some(w) = read
         .warnings
         .iter()
-        .find(|w| w.code == crate::xml::ErrorCode::Profile)
+        .find(|w| w.code == fgm::xml::ErrorCode::Profile)
     {
         return Err(ReplyError::Unexpected(format!(
             "a {} cannot carry this: {w}",
@@ -547,7 +547,7 @@ pub fn read_reply<M: FhirMessage, F: FhirElement>(
                 .ok()
                 .and_then(|doc| {
                     let root = doc.root_element();
-                    let fhir = root.tag_name().namespace() == Some(crate::xml::FHIR_NS);
+                    let fhir = root.tag_name().namespace() == Some(fgm::xml::FHIR_NS);
                     (fhir && root.tag_name().name() == "OperationOutcome")
                         .then(|| root.child_named("issue"))
                         .flatten()

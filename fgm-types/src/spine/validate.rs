@@ -17,10 +17,10 @@
 use std::fmt;
 
 use crate::messages::{Direction, RESPONSE_CODES};
-use crate::primitive::{is_leap_year, Date};
 use crate::valuesets::{FgmDeleteReasonCodes10, IssueSeverity};
-use crate::xml::{parse_document, ErrorCode, Node};
-use crate::FhirMessage;
+use fgm::primitive::{is_leap_year, Date};
+use fgm::xml::{parse_document, ErrorCode, Node};
+use fgm::FhirMessage;
 
 use super::{in_hand, is_asid_endpoint, response_code, NhsNumber};
 

@@ -1,7 +1,7 @@
 //! The golden output of the `binding-required` fixture compiles against the runtime.
 #[allow(dead_code)]
 mod generated {
-    include!("../../../../codegen/tests/fixtures/binding-required/expected.rs");
+    include!("../../../../fgm-build/tests/fixtures/binding-required/expected.rs");
 }
 
 fn main() {}

@@ -1,7 +1,7 @@
 //! The golden output of the `cardinality` fixture compiles against the runtime.
 #[allow(dead_code)]
 mod generated {
-    include!("../../../../codegen/tests/fixtures/cardinality/expected.rs");
+    include!("../../../../fgm-build/tests/fixtures/cardinality/expected.rs");
 }
 
 fn main() {}

@@ -1,7 +1,7 @@
 //! The golden output of the `choice` fixture compiles against the runtime.
 #[allow(dead_code)]
 mod generated {
-    include!("../../../../codegen/tests/fixtures/choice/expected.rs");
+    include!("../../../../fgm-build/tests/fixtures/choice/expected.rs");
 }
 
 fn main() {}

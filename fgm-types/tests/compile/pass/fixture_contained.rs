@@ -1,7 +1,7 @@
 //! The golden output of the `contained` fixture compiles against the runtime.
 #[allow(dead_code)]
 mod generated {
-    include!("../../../../codegen/tests/fixtures/contained/expected.rs");
+    include!("../../../../fgm-build/tests/fixtures/contained/expected.rs");
 }
 
 fn main() {}

@@ -1,7 +1,7 @@
 //! The golden output of the `fixed` fixture compiles against the runtime.
 #[allow(dead_code)]
 mod generated {
-    include!("../../../../codegen/tests/fixtures/fixed/expected.rs");
+    include!("../../../../fgm-build/tests/fixtures/fixed/expected.rs");
 }
 
 fn main() {}

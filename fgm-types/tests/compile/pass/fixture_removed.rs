@@ -1,7 +1,7 @@
 //! The golden output of the `removed` fixture compiles against the runtime.
 #[allow(dead_code)]
 mod generated {
-    include!("../../../../codegen/tests/fixtures/removed/expected.rs");
+    include!("../../../../fgm-build/tests/fixtures/removed/expected.rs");
 }
 
 fn main() {}

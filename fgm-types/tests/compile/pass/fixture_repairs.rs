@@ -1,7 +1,7 @@
 //! The golden output of the `repairs` fixture compiles against the runtime.
 #[allow(dead_code)]
 mod generated {
-    include!("../../../../codegen/tests/fixtures/repairs/expected.rs");
+    include!("../../../../fgm-build/tests/fixtures/repairs/expected.rs");
 }
 
 fn main() {}

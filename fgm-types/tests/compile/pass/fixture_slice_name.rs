@@ -1,7 +1,7 @@
 //! The golden output of the `slice-name` fixture compiles against the runtime.
 #[allow(dead_code)]
 mod generated {
-    include!("../../../../codegen/tests/fixtures/slice-name/expected.rs");
+    include!("../../../../fgm-build/tests/fixtures/slice-name/expected.rs");
 }
 
 fn main() {}

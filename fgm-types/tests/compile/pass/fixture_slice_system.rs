@@ -1,7 +1,7 @@
 //! The golden output of the `slice-system` fixture compiles against the runtime.
 #[allow(dead_code)]
 mod generated {
-    include!("../../../../codegen/tests/fixtures/slice-system/expected.rs");
+    include!("../../../../fgm-build/tests/fixtures/slice-system/expected.rs");
 }
 
 fn main() {}

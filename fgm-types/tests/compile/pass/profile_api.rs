@@ -1,10 +1,10 @@
 //! The generated FGM types in use: a create request's patient, GP practice
 //! and flag, built field by field; fixed values are constants, not fields.
 use fgm_types::datatypes::Reference;
-use fgm_types::primitive::{Date, DateTime, FhirString, Id};
+use fgm::primitive::{Date, DateTime, FhirString, Id};
 use fgm_types::profiles::{spine_gp_organization_1_0 as gp, spine_ris_flag_1_0 as flag, spine_ris_patient_2_0 as patient};
 use fgm_types::valuesets::RiskIndicatorType10;
-use fgm_types::xml::Overflow;
+use fgm::xml::Overflow;
 
 fn main() {
     let text = |s: &str| FhirString::new(s).unwrap();
@@ -84,9 +84,9 @@ fn main() {
         },
         overflow: Overflow::default(),
     };
-    let xml = fgm_types::xml::write_str(&flag, "Flag", &Default::default());
+    let xml = fgm::xml::write_str(&flag, "Flag", &Default::default());
     assert!(xml.contains("<status value=\"active\"/>"), "{xml}");
-    let back: flag::Flag = fgm_types::xml::read_str(&xml, &fgm_types::xml::ReadOptions::strict()).unwrap().value;
+    let back: flag::Flag = fgm::xml::read_str(&xml, &fgm::xml::ReadOptions::strict()).unwrap().value;
     assert_eq!(back, flag);
     assert_eq!(flag::Flag::FIXED, &[("status", "active")]);
     assert_eq!(flag::FlagCodeCoding::FIXED[1], ("code", RiskIndicatorType10::Fgm.code()));

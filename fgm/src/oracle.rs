@@ -1,0 +1,83 @@
+//! The one round-trip oracle, shared by the unit tests, the property tests
+//! and the fuzz targets: what is read and written must come back the same.
+
+use std::fmt::Debug;
+
+use crate::xml::ReadOptions;
+use crate::FhirMessage;
+
+/// A message (of any generated crate) written, read back (with `options`)
+/// and written again must read back equal, and write the same bytes twice.
+pub fn check_message<M: FhirMessage + PartialEq + Debug>(
+    message: &M,
+    options: &ReadOptions,
+) -> Result<(), String> {
+    let written = message.to_xml();
+    let back = M::parse_with(&written, options)
+        .map_err(|e| format!("the written form does not read back: {e}\n{written}"))?
+        .value;
+    if back != *message {
+        return Err(format!(
+            "read(write(m)) differs from m\n{written}\n{back:?}\n{message:?}"
+        ));
+    }
+    let again = back.to_xml();
+    if again != written {
+        return Err(format!(
+            "write(read(write(m))) differs from write(m)\n{written}\n{again}"
+        ));
+    }
+    Ok(())
+}
+
+/// For any bytes: reading a message of type `M` never panics, and what
+/// reads (leniently) satisfies [`check_message`].
+pub fn check_bytes<M: FhirMessage + PartialEq + Debug>(input: &[u8]) -> Result<(), String> {
+    let options = ReadOptions::default();
+    match M::parse_with(input, &options) {
+        Ok(parsed) => check_message(&parsed.value, &options),
+        Err(_) => Ok(()),
+    }
+}
+
+/// A message written as FHIR JSON, read back (with `options`) and written
+/// again must read back equal, write the same JSON twice, and still pass
+/// [`check_message`] (what JSON reads, XML writes and reads back).
+#[cfg(feature = "json")]
+pub fn check_message_json<M>(message: &M, options: &ReadOptions) -> Result<(), String>
+where
+    M: FhirMessage + PartialEq + Debug + serde::Serialize + serde::de::DeserializeOwned,
+{
+    let written = crate::json::to_string(message, false)
+        .map_err(|e| format!("the message has no JSON form: {e}"))?;
+    let back = crate::json::read_message_bytes::<M>(written.as_bytes(), options)
+        .map_err(|e| format!("the written JSON does not read back: {e}\n{written}"))?
+        .value;
+    if back != *message {
+        return Err(format!(
+            "from_json(to_json(m)) differs from m\n{written}\n{back:?}\n{message:?}"
+        ));
+    }
+    let again = crate::json::to_string(&back, false)
+        .map_err(|e| format!("what JSON read has no JSON form: {e}"))?;
+    if again != written {
+        return Err(format!(
+            "to_json(from_json(to_json(m))) differs from to_json(m)\n{written}\n{again}"
+        ));
+    }
+    check_message(&back, options)
+}
+
+/// For any bytes: reading JSON never panics, and what reads (leniently)
+/// satisfies [`check_message_json`].
+#[cfg(feature = "json")]
+pub fn check_json_bytes<M>(input: &[u8]) -> Result<(), String>
+where
+    M: FhirMessage + PartialEq + Debug + serde::Serialize + serde::de::DeserializeOwned,
+{
+    let options = ReadOptions::default();
+    match crate::json::read_message_bytes::<M>(input, &options) {
+        Ok(parsed) => check_message_json(&parsed.value, &options),
+        Err(_) => Ok(()),
+    }
+}

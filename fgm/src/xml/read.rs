@@ -1,0 +1,1234 @@
+//! The one XML reader: roxmltree underneath (DTDs refused, so no entity is
+//! ever expanded), bounded input size, depth and node count, and the context
+//! every derived reader uses: the FHIR path, the mode, the warnings.
+
+use std::cell::Cell;
+use std::fmt::Write as _;
+
+use roxmltree::ParsingOptions;
+
+use super::error::{ErrorCode, Issue, Result};
+use super::overflow::Overflow;
+use super::tree::{self, Attribute, Document, NamespaceId, Node, NodeId};
+use super::FHIR_NS;
+use crate::NonEmpty;
+
+/// How strictly to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// FHIR conformance: the FHIR namespace on every element, canonical
+    /// element order, nothing the profile does not define.
+    Strict,
+    /// What Spine is documented to send: a missing or mixed namespace,
+    /// elements out of order, content the profile does not define (kept, and
+    /// written back) and profile URLs with stray white space, each reported
+    /// as a warning.
+    #[default]
+    Lenient,
+}
+
+/// How to read: the mode and the limits that keep hostile input bounded.
+///
+/// Built from [`ReadOptions::default`] or [`ReadOptions::strict`] and the
+/// `with_*` methods (it may gain fields, so it has no struct literal
+/// outside this crate):
+///
+/// ```
+/// use fgm::xml::ReadOptions;
+///
+/// let small = ReadOptions::strict().with_max_bytes(64 * 1024).with_check_references(false);
+/// assert_eq!(small.max_bytes, 65_536);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReadOptions {
+    /// Strict or lenient (default lenient: see the README).
+    pub mode: Mode,
+    /// Largest input accepted, in bytes (default 4 MiB; a real FGM message
+    /// is a few kilobytes). Values above [`MAX_BYTES`] count as
+    /// [`MAX_BYTES`]: the tree keeps positions in 31 bits.
+    pub max_bytes: usize,
+    /// Deepest element nesting accepted (default 64; FGM messages nest about
+    /// 12 deep). Values above [`MAX_DEPTH`] count as [`MAX_DEPTH`]: the XML
+    /// parser recurses per level.
+    pub max_depth: usize,
+    /// Most XML nodes accepted (default 100,000).
+    pub max_nodes: u32,
+    /// Whether every reference must resolve inside the message (default
+    /// true).
+    pub check_references: bool,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            mode: Mode::Lenient,
+            max_bytes: 4 * 1024 * 1024,
+            max_depth: 64,
+            max_nodes: 100_000,
+            check_references: true,
+        }
+    }
+}
+
+impl ReadOptions {
+    /// The defaults in strict mode.
+    pub fn strict() -> Self {
+        ReadOptions::default().with_mode(Mode::Strict)
+    }
+
+    /// With this mode.
+    pub fn with_mode(self, mode: Mode) -> Self {
+        ReadOptions { mode, ..self }
+    }
+
+    /// With this input size limit, in bytes.
+    pub fn with_max_bytes(self, max_bytes: usize) -> Self {
+        ReadOptions { max_bytes, ..self }
+    }
+
+    /// With this nesting limit (at most [`MAX_DEPTH`] counts).
+    pub fn with_max_depth(self, max_depth: usize) -> Self {
+        ReadOptions { max_depth, ..self }
+    }
+
+    /// With this XML node limit.
+    pub fn with_max_nodes(self, max_nodes: u32) -> Self {
+        ReadOptions { max_nodes, ..self }
+    }
+
+    /// Whether every reference must resolve inside the message.
+    pub fn with_check_references(self, check_references: bool) -> Self {
+        ReadOptions {
+            check_references,
+            ..self
+        }
+    }
+}
+
+/// The largest input any read accepts (2 GiB less a byte), whatever the
+/// options say.
+pub const MAX_BYTES: usize = (1 << 31) - 1;
+
+/// The deepest nesting any read accepts, whatever the options say.
+pub const MAX_DEPTH: usize = 256;
+
+/// Checks the nesting depth on the raw text, before the (recursive) XML
+/// parser sees it: the line and column of the first element too deep.
+fn too_deep(text: &str, max: usize) -> Option<(u32, u32)> {
+    let b = text.as_bytes();
+    // The index just past the first `pat` at or after `from`.
+    let find = |from: usize, pat: &[u8]| {
+        let first = pat[0];
+        let mut at = from;
+        loop {
+            at += b.get(at..)?.iter().position(|&c| c == first)?;
+            if b[at..].starts_with(pat) {
+                return Some(at + pat.len());
+            }
+            at += 1;
+        }
+    };
+    let (mut i, mut depth) = (0usize, 0usize);
+    while let Some(p) = b[i..].iter().position(|&c| c == b'<') {
+        i += p;
+        let rest = &b[i..];
+        let next = if rest.starts_with(b"<!--") {
+            find(i + 4, b"-->")
+        } else if rest.starts_with(b"<![CDATA[") {
+            find(i + 9, b"]]>")
+        } else if rest.starts_with(b"<?") {
+            find(i + 2, b"?>")
+        } else if rest.starts_with(b"<!") {
+            return None; // a DTD: refused by the parser before any nesting
+        } else if rest.starts_with(b"</") {
+            depth = depth.saturating_sub(1);
+            find(i + 2, b">")
+        } else {
+            // A start tag: its end is the first `>` outside quoted values.
+            let mut j = i + 1;
+            loop {
+                j += b[j..]
+                    .iter()
+                    .position(|&c| matches!(c, b'>' | b'"' | b'\''))
+                    .unwrap_or(b.len() - j);
+                match b.get(j) {
+                    Some(&q @ (b'"' | b'\'')) => {
+                        j += 1;
+                        j += b[j..].iter().position(|&c| c == q).unwrap_or(b.len() - j);
+                        j += 1;
+                    }
+                    _ => break,
+                }
+                if j >= b.len() {
+                    break;
+                }
+            }
+            if j < b.len() && b[j - 1] != b'/' {
+                depth += 1;
+                if depth > max {
+                    return Some(line_column(text, i));
+                }
+            }
+            (j < b.len()).then_some(j + 1)
+        };
+        match next {
+            Some(n) => i = n,
+            None => return None, // unterminated: the parser reports it
+        }
+    }
+    None
+}
+
+/// Turns bytes into a checked XML document: UTF-8, no DTD, within the limits.
+pub fn parse_document<'i>(input: &'i [u8], options: &ReadOptions) -> Result<Document<'i>> {
+    let issue = |code, line, column, message: String| Issue {
+        code,
+        path: String::new(),
+        line,
+        column,
+        message,
+    };
+    let max_bytes = options.max_bytes.min(MAX_BYTES);
+    if input.len() > max_bytes {
+        return Err(issue(
+            ErrorCode::Limit,
+            0,
+            0,
+            format!("the input is larger than the limit of {max_bytes} bytes"),
+        ));
+    }
+    let input = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
+    if input.starts_with(b"\xFF\xFE") || input.starts_with(b"\xFE\xFF") {
+        return Err(issue(
+            ErrorCode::Malformed,
+            1,
+            1,
+            "the input is UTF-16; FHIR messages here must be UTF-8".to_owned(),
+        ));
+    }
+    let text = std::str::from_utf8(input).map_err(|e| {
+        let valid = std::str::from_utf8(&input[..e.valid_up_to()]).expect("valid up to here");
+        let (line, column) = line_column(valid, valid.len());
+        issue(
+            ErrorCode::Malformed,
+            line,
+            column,
+            format!("invalid UTF-8 at byte {}", e.valid_up_to()),
+        )
+    })?;
+    let max_depth = options.max_depth.min(MAX_DEPTH);
+    let deep = |(line, column)| {
+        issue(
+            ErrorCode::Limit,
+            line,
+            column,
+            format!("elements nest deeper than {max_depth}"),
+        )
+    };
+    // The XML FHIR messages are written in, read in one pass; anything else
+    // (every error among it) by roxmltree, whose tree is copied.
+    if let Some(doc) = tree::scan(text, options.max_nodes, max_depth) {
+        return Ok(doc);
+    }
+    // With no more `<` than MAX_DEPTH the parser cannot recurse too deep, and
+    // the depth is checked on the tree; otherwise on the text, before it.
+    let small = count_bytes(text, b'<') <= MAX_DEPTH;
+    if !small {
+        if let Some(at) = too_deep(text, max_depth) {
+            return Err(deep(at));
+        }
+    }
+    // No DTD, so no entity (internal or external) is ever resolved.
+    let parsing = ParsingOptions {
+        allow_dtd: false,
+        nodes_limit: options.max_nodes,
+        ..ParsingOptions::default()
+    };
+    let doc = roxmltree::Document::parse_with_options(text, parsing).map_err(|e| {
+        let pos = match e {
+            // Reported at 1:1 by the parser: say where the input ends.
+            roxmltree::Error::UnexpectedEndOfStream | roxmltree::Error::UnclosedRootNode => {
+                let (line, column) = line_column(text, text.len());
+                roxmltree::TextPos::new(line, column)
+            }
+            _ => e.pos(),
+        };
+        let (code, message) = match e {
+            roxmltree::Error::DtdDetected => (
+                ErrorCode::Doctype,
+                "a document type declaration is not allowed (entities are never expanded)"
+                    .to_owned(),
+            ),
+            roxmltree::Error::NodesLimitReached => (
+                ErrorCode::Limit,
+                format!("more than {} XML nodes", options.max_nodes),
+            ),
+            other => (
+                ErrorCode::Malformed,
+                format!("not well-formed XML: {other}"),
+            ),
+        };
+        issue(code, pos.row, pos.col, message)
+    })?;
+    let doc = Document::from_roxmltree(&doc);
+    if small {
+        if let Some(at) = tree_too_deep(&doc, max_depth) {
+            return Err(deep(at));
+        }
+    }
+    Ok(doc)
+}
+
+/// Where in `doc` the element a FHIR path names starts (line, column), as
+/// `fgm_types::spine::ValidationIssue` paths name them: element names from the
+/// root down, `name[i]` the `i`-th child of that name (the first when no
+/// index). Where the path leads past the elements present, the last one
+/// found. `None` when the root is not the path's first name.
+pub fn locate(doc: &Document, path: &str) -> Option<(u32, u32)> {
+    let mut segments = path.split('.');
+    let mut at = doc.root_element();
+    if segments.next()? != at.tag_name().name() {
+        return None;
+    }
+    for segment in segments {
+        let (name, index) = match segment.strip_suffix(']').and_then(|s| s.split_once('[')) {
+            Some((name, index)) => (name, index.parse().unwrap_or(0)),
+            None => (segment, 0),
+        };
+        match at.children_named(name).nth(index) {
+            Some(next) => at = next,
+            None => break,
+        }
+    }
+    Some(line_column(doc.input_text(), at.start()))
+}
+
+/// The line and column of the first element of `doc` nested deeper than
+/// `max`.
+fn tree_too_deep(doc: &Document, max: usize) -> Option<(u32, u32)> {
+    // Elements in document order: from the last one, up to the new one's
+    // parent, then down one level.
+    let (mut last, mut depth) = (doc.root(), 0usize);
+    for n in doc.descendants().filter(Node::is_element) {
+        while Some(last) != n.parent() {
+            last = last.parent()?;
+            depth -= 1;
+        }
+        (last, depth) = (n, depth + 1);
+        if depth > max {
+            return Some(line_column(doc.input_text(), n.start()));
+        }
+    }
+    None
+}
+
+/// The line and column (1-based, columns in characters) of byte `offset`
+/// of `text`, counted from the start.
+fn line_column(text: &str, offset: usize) -> (u32, u32) {
+    let before = &text[..offset];
+    let start = before.rfind('\n').map_or(0, |p| p + 1);
+    (
+        count_bytes(before, b'\n') as u32 + 1,
+        chars_in(&before[start..]) as u32 + 1,
+    )
+}
+
+/// How many times `byte` occurs in `text`: counted in byte-wide lanes, 255
+/// bytes at a time, so that it vectorises.
+pub(super) fn count_bytes(text: &str, byte: u8) -> usize {
+    text.as_bytes()
+        .chunks(255)
+        .map(|chunk| usize::from(chunk.iter().map(|&b| u8::from(b == byte)).sum::<u8>()))
+        .sum()
+}
+
+/// How many newlines `text` holds, and whether it is all ASCII: one pass,
+/// in byte-wide lanes 255 bytes at a time, so that it vectorises.
+fn newlines_and_ascii(text: &str) -> (usize, bool) {
+    let (mut newlines, mut high) = (0usize, 0u8);
+    for chunk in text.as_bytes().chunks(255) {
+        let (n, h) = chunk
+            .iter()
+            .fold((0u8, 0u8), |(n, h), &b| (n + u8::from(b == b'\n'), h | b));
+        newlines += usize::from(n);
+        high |= h;
+    }
+    (newlines, high < 0x80)
+}
+
+/// A FHIR path from its segments, root first: element names joined with
+/// dots, each with its index when it has one (`Bundle.entry[1].resource`).
+pub(crate) fn fhir_path(segments: &[(&str, Option<u32>)]) -> String {
+    // Room for each name, its dot and a small index: one allocation.
+    let mut out = String::with_capacity(segments.iter().map(|(n, _)| n.len() + 6).sum());
+    for (i, (name, index)) in segments.iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        out.push_str(name);
+        if let Some(index) = *index {
+            push_index(&mut out, index);
+        }
+    }
+    out
+}
+
+/// Appends `[n]`, `n` in decimal (what `write!` does, without the
+/// formatter: paths are built for every warning).
+fn push_index(out: &mut String, n: u32) {
+    let mut digits = [b']'; 12];
+    let mut at = digits.len() - 1;
+    let mut n = n;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    at -= 1;
+    digits[at] = b'[';
+    out.push_str(std::str::from_utf8(&digits[at..]).expect("ASCII"));
+}
+
+/// The number of characters in `text`: its length when it is ASCII (the
+/// usual case, and a quicker test than counting).
+fn chars_in(text: &str) -> usize {
+    width(text, text.is_ascii())
+}
+
+/// The number of characters in `text`, known to be ASCII or not (a span
+/// of one that [`newlines_and_ascii`] looked at).
+fn width(text: &str, ascii: bool) -> usize {
+    if ascii {
+        text.len()
+    } else {
+        text.chars().count()
+    }
+}
+
+/// A warning's message: in parts, joined only when the warning is kept, or
+/// written already.
+enum Message<'m> {
+    Parts(&'m [&'m str]),
+    Written(String),
+}
+
+impl Message<'_> {
+    /// Whether the message is `text`.
+    fn is(&self, text: &str) -> bool {
+        match self {
+            Message::Parts(parts) => is_joined(text, parts),
+            Message::Written(written) => written == text,
+        }
+    }
+
+    fn into_string(self) -> String {
+        match self {
+            Message::Parts(parts) => parts.concat(),
+            Message::Written(written) => written,
+        }
+    }
+}
+
+/// Whether `text` is `parts` joined.
+fn is_joined(text: &str, parts: &[&str]) -> bool {
+    let mut rest = text;
+    for part in parts {
+        match rest.strip_prefix(part) {
+            Some(r) => rest = r,
+            None => return false,
+        }
+    }
+    rest.is_empty()
+}
+
+/// Whether `text` is XML white space only (space, tab, CR, LF).
+fn is_xml_space(text: &str) -> bool {
+    text.bytes()
+        .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+}
+
+/// The state of one read: where in the document, how strictly, and what was
+/// accepted with a warning. Derived readers call its methods.
+pub struct Reader<'a, 'i> {
+    doc: &'a Document<'i>,
+    mode: Mode,
+    /// The FHIR path: element names, each with its index when repeated.
+    path: Vec<(&'a str, Option<u32>)>,
+    /// The last position asked for (byte offset, line, column), so that
+    /// positions are counted on from there.
+    last_position: Cell<(usize, u32, u32)>,
+    /// The warnings. A warning like the last (same code, path and message,
+    /// on a sibling element) is counted instead: 100,000 unknown `<note>`s
+    /// are one warning, not 100,000.
+    warnings: Vec<Issue>,
+    /// How many more like the last warning came straight after it.
+    repeats: u32,
+    /// The counts of the warnings before the last, where not 0 (warning
+    /// index, count): few, and written into the messages at the end.
+    repeated: Vec<(usize, u32)>,
+    /// The parent of the element the last warning was about.
+    warned_parent: Option<NodeId>,
+    namespace_warned: bool,
+    /// The document's number for the FHIR namespace.
+    fhir_ns: NamespaceId,
+    preferred: &'static [&'static str],
+    /// The first profile each resource read so far claims, noted when it
+    /// was chosen (the reference check asks again); room for the
+    /// resources of a message, the others looked up when asked.
+    claims: [(u32, Option<&'a str>); CLAIMS],
+    claims_len: usize,
+}
+
+/// How many resources' claims a reader keeps.
+const CLAIMS: usize = 8;
+
+/// Where a reader was, to go back after a trial read.
+pub struct Checkpoint {
+    path: usize,
+    warnings: usize,
+    repeats: u32,
+    repeated: usize,
+    warned_parent: Option<NodeId>,
+    mode: Mode,
+    namespace_warned: bool,
+}
+
+impl<'a, 'i> Reader<'a, 'i> {
+    /// A reader over `doc`.
+    pub fn new(doc: &'a Document<'i>, mode: Mode) -> Self {
+        Reader {
+            doc,
+            mode,
+            // Deeper than FGM messages nest: allocated once.
+            path: Vec::with_capacity(24),
+            last_position: Cell::new((0, 1, 1)),
+            warnings: Vec::new(),
+            repeats: 0,
+            repeated: Vec::new(),
+            warned_parent: None,
+            namespace_warned: false,
+            fhir_ns: doc.namespace_id(FHIR_NS),
+            preferred: &[],
+            claims: [(0, None); CLAIMS],
+            claims_len: 0,
+        }
+    }
+
+    /// Notes the first profile `resource` claims, white space trimmed.
+    pub(crate) fn note_claim(&mut self, resource: Node<'a, 'i>, claim: Option<&'a str>) {
+        let id = resource.id().index();
+        let noted = &self.claims[..self.claims_len];
+        if self.claims_len < CLAIMS && !noted.iter().any(|(n, _)| *n == id) {
+            self.claims[self.claims_len] = (id, claim.map(str::trim));
+            self.claims_len += 1;
+        }
+    }
+
+    /// The first profile `resource` claims, white space trimmed: as noted
+    /// when it was read, else looked up.
+    pub(crate) fn claim_of(&self, resource: Node<'a, 'i>) -> Option<&'a str> {
+        let id = resource.id().index();
+        match self.claims[..self.claims_len]
+            .iter()
+            .find(|(n, _)| *n == id)
+        {
+            Some((_, claim)) => *claim,
+            None => Reader::claimed_profiles(resource).next().map(str::trim),
+        }
+    }
+
+    /// The profiles to try first for a resource that claims none: those of
+    /// the interaction being read.
+    pub fn prefer(&mut self, profiles: &'static [&'static str]) {
+        self.preferred = profiles;
+    }
+
+    /// Whether `profile` is one of the preferred.
+    pub fn is_preferred(&self, profile: &str) -> bool {
+        self.preferred.contains(&profile)
+    }
+
+    /// The preferred profile URL that `value` is, if any: a `meta.profile`
+    /// of the interaction, kept as that static text rather than copied to
+    /// the heap (too long to be kept inline).
+    #[inline]
+    pub(crate) fn preferred_text(&self, value: &str) -> Option<&'static str> {
+        if value.len() <= crate::primitive::INLINE {
+            return None;
+        }
+        self.preferred.iter().find(|p| **p == value).copied()
+    }
+
+    /// The document.
+    pub fn document(&self) -> &'a Document<'i> {
+        self.doc
+    }
+
+    /// The mode.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// The warnings so far.
+    pub fn into_warnings(mut self) -> Vec<Issue> {
+        self.take_warnings()
+    }
+
+    /// [`Reader::into_warnings`], leaving none (and the reader where it is).
+    pub(crate) fn take_warnings(&mut self) -> Vec<Issue> {
+        self.close_repeats();
+        for (i, repeats) in self.repeated.drain(..) {
+            write!(
+                self.warnings[i].message,
+                " (and {repeats} more like it after)"
+            )
+            .expect("writing to a String");
+        }
+        std::mem::take(&mut self.warnings)
+    }
+
+    /// Keeps the last warning's count, before another warning comes.
+    fn close_repeats(&mut self) {
+        if self.repeats > 0 {
+            self.repeated.push((self.warnings.len() - 1, self.repeats));
+            self.repeats = 0;
+        }
+    }
+
+    /// Records a warning, after the last.
+    fn push_warning(&mut self, issue: Issue) {
+        self.close_repeats();
+        self.warnings.push(issue);
+    }
+
+    /// The FHIR path so far.
+    pub fn path(&self) -> String {
+        fhir_path(&self.path)
+    }
+
+    /// Enters a path segment.
+    pub fn push(&mut self, segment: &'a str) {
+        self.path.push((segment, None));
+    }
+
+    /// Enters the `index`-th repetition of `name`.
+    pub fn push_index(&mut self, name: &'a str, index: usize) {
+        // Indexes count nodes, of which there are fewer than 2^32.
+        self.path.push((name, Some(index as u32)));
+    }
+
+    /// Leaves the last path segment.
+    pub fn pop(&mut self) {
+        self.path.pop();
+    }
+
+    /// An issue at `node`.
+    pub fn issue(&self, node: Node, code: ErrorCode, message: impl Into<String>) -> Issue {
+        let (line, column) = self.position(node);
+        Issue {
+            code,
+            path: self.path(),
+            line,
+            column,
+            message: message.into(),
+        }
+    }
+
+    /// The line and column (1-based, columns in characters) where `node`
+    /// starts. Counted on from the last position asked for, so that issues
+    /// in document order cost one pass over the text in all, not one each.
+    pub fn position(&self, node: Node) -> (u32, u32) {
+        let offset = node.start();
+        let text = self.doc.input_text();
+        let (from, line, column) = self.last_position.get();
+        let at = if offset >= from {
+            // Forward: count on; on the same line, count on the column too.
+            let skipped = &text[from..offset];
+            match newlines_and_ascii(skipped) {
+                (0, ascii) => (line, column + width(skipped, ascii) as u32),
+                (newlines, ascii) => {
+                    let p = skipped.rfind('\n').expect("counted");
+                    (
+                        line + newlines as u32,
+                        width(&skipped[p + 1..], ascii) as u32 + 1,
+                    )
+                }
+            }
+        } else {
+            // Back (a trial read that failed, a later check): count back; on
+            // the same line, count the column back too (no search for the
+            // line's start, which may be far back).
+            let back = &text[offset..from];
+            match newlines_and_ascii(back) {
+                (0, ascii) => (line, column - width(back, ascii) as u32),
+                (newlines, _) => {
+                    let start = text[..offset].rfind('\n').map_or(0, |p| p + 1);
+                    (
+                        line - newlines as u32,
+                        chars_in(&text[start..offset]) as u32 + 1,
+                    )
+                }
+            }
+        };
+        self.last_position.set((offset, at.0, at.1));
+        at
+    }
+
+    /// Fails with an issue at `node`.
+    pub fn fail<T>(&self, node: Node, code: ErrorCode, message: impl Into<String>) -> Result<T> {
+        Err(self.issue(node, code, message))
+    }
+
+    /// Something strict mode refuses and lenient mode accepts with a warning.
+    pub fn departure(
+        &mut self,
+        node: Node,
+        code: ErrorCode,
+        message: impl Into<String>,
+    ) -> Result<()> {
+        self.depart(node, code, Message::Written(message.into()))
+    }
+
+    /// [`Reader::departure`] with the message in parts, joined only when the
+    /// warning does not repeat the last one (checked without allocating).
+    pub(crate) fn departure_in_parts(
+        &mut self,
+        node: Node,
+        code: ErrorCode,
+        message: &[&str],
+    ) -> Result<()> {
+        self.depart(node, code, Message::Parts(message))
+    }
+
+    fn depart(&mut self, node: Node, code: ErrorCode, message: Message) -> Result<()> {
+        if self.mode == Mode::Strict {
+            return Err(self.issue(node, code, message.into_string()));
+        }
+        let parent = node.parent().map(|p| p.id());
+        let sibling = parent.is_some() && parent == self.warned_parent;
+        let repeat = sibling
+            && self.warnings.last().is_some_and(|last| {
+                last.code == code && self.path_is(&last.path) && message.is(&last.message)
+            });
+        if repeat {
+            self.repeats += 1;
+        } else {
+            let issue = self.issue(node, code, message.into_string());
+            self.push_warning(issue);
+        }
+        self.warned_parent = parent;
+        Ok(())
+    }
+
+    /// Whether `path` is the FHIR path so far ([`Reader::path`], unwritten).
+    fn path_is(&self, path: &str) -> bool {
+        let mut rest = path;
+        for (i, (name, index)) in self.path.iter().enumerate() {
+            let Some(r) = rest.strip_prefix(if i > 0 { "." } else { "" }) else {
+                return false;
+            };
+            let Some(r) = r.strip_prefix(name) else {
+                return false;
+            };
+            rest = match index {
+                None => r,
+                Some(index) => {
+                    let Some((digits, r)) = r.strip_prefix('[').and_then(|r| r.split_once(']'))
+                    else {
+                        return false;
+                    };
+                    if digits.parse() != Ok(*index) {
+                        return false;
+                    }
+                    r
+                }
+            };
+        }
+        rest.is_empty()
+    }
+
+    /// Records a warning found outside the derived readers.
+    pub fn warn(&mut self, issue: Issue) {
+        self.push_warning(issue);
+        self.warned_parent = None;
+    }
+
+    /// Saves the state before a trial read.
+    pub fn checkpoint(&self) -> Checkpoint {
+        Checkpoint {
+            path: self.path.len(),
+            warnings: self.warnings.len(),
+            repeats: self.repeats,
+            repeated: self.repeated.len(),
+            warned_parent: self.warned_parent,
+            mode: self.mode,
+            namespace_warned: self.namespace_warned,
+        }
+    }
+
+    /// Goes back to a saved state.
+    pub fn restore(&mut self, c: Checkpoint) {
+        self.path.truncate(c.path);
+        self.warnings.truncate(c.warnings);
+        self.repeats = c.repeats;
+        self.repeated.truncate(c.repeated);
+        self.warned_parent = c.warned_parent;
+        self.mode = c.mode;
+        self.namespace_warned = c.namespace_warned;
+    }
+
+    /// Reads in strict mode until [`Reader::restore`].
+    pub fn set_mode(&mut self, mode: Mode) {
+        self.mode = mode;
+    }
+
+    /// Checks an element's namespace: FHIR, or (lenient) none.
+    pub fn check_namespace(&mut self, node: Node) -> Result<()> {
+        if node.tag_name().is_in(self.fhir_ns) {
+            return Ok(());
+        }
+        match node.tag_name().namespace() {
+            Some(FHIR_NS) => Ok(()),
+            // The narrative: checked by the `xhtml` reader.
+            Some(super::XHTML_NS) if node.tag_name().name() == "div" => Ok(()),
+            None => {
+                if self.mode == Mode::Lenient && self.namespace_warned {
+                    return Ok(());
+                }
+                self.namespace_warned = true;
+                let rest = match self.mode {
+                    Mode::Strict => "",
+                    Mode::Lenient => " (nor, unreported, the elements after it that lack it)",
+                };
+                self.departure_in_parts(
+                    node,
+                    ErrorCode::Namespace,
+                    &[
+                        "<",
+                        node.tag_name().name(),
+                        "> is not in the FHIR namespace ",
+                        FHIR_NS,
+                        rest,
+                    ],
+                )
+            }
+            Some(other) => self.fail(
+                node,
+                ErrorCode::Namespace,
+                format!(
+                    "<{}> is in namespace {other}, not FHIR",
+                    node.tag_name().name()
+                ),
+            ),
+        }
+    }
+
+    /// One child node as the derived readers see it: an element (namespace
+    /// checked), or nothing for a comment or white space; other text is an
+    /// error.
+    pub fn element(&mut self, child: Node<'a, 'i>) -> Result<Option<Node<'a, 'i>>> {
+        if child.is_element() {
+            self.check_namespace(child)?;
+            Ok(Some(child))
+        } else if child.is_text() && !is_xml_space(child.text().unwrap_or("")) {
+            self.fail(child, ErrorCode::UnexpectedText, "text is not allowed here")
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// The `value` attribute of a primitive element, which may carry nothing
+    /// else (an `id` or extensions on a primitive cannot be represented).
+    pub fn value(&mut self, node: Node<'a, 'i>) -> Result<&'a str> {
+        let value = match node.sole_attribute("value") {
+            Ok(value) => value,
+            Err(attr) => {
+                return self.fail(
+                    node,
+                    ErrorCode::Unsupported,
+                    format!(
+                        "attribute `{}` on a primitive element is not supported",
+                        attr.name()
+                    ),
+                )
+            }
+        };
+        for child in node.children() {
+            let Some(child) = self.element(child)? else {
+                continue;
+            };
+            return self.fail(
+                child,
+                ErrorCode::Unsupported,
+                "extensions on a primitive element are not supported",
+            );
+        }
+        match value {
+            Some(v) => Ok(v),
+            None => self.fail(
+                node,
+                ErrorCode::Missing,
+                "the element has no value attribute",
+            ),
+        }
+    }
+
+    /// The value of the `value` attribute of `node`'s first child called
+    /// `name` (a slice discriminator).
+    #[inline] // `name` is known where it is called: compared in place
+    pub fn discriminator(node: Node<'a, 'i>, name: &str) -> Option<&'a str> {
+        node.child_named(name).and_then(value_attribute)
+    }
+
+    /// Checks a fixed value.
+    #[inline] // `expected` is known where it is called: compared in place
+    pub fn fixed(&mut self, node: Node<'a, 'i>, expected: &str) -> Result<()> {
+        let value = self.value(node)?;
+        if value != expected {
+            return self.not_fixed(node, expected, value);
+        }
+        Ok(())
+    }
+
+    /// The error of [`Reader::fixed`], out of line.
+    #[cold]
+    fn not_fixed(&self, node: Node, expected: &str, value: &str) -> Result<()> {
+        self.fail(
+            node,
+            ErrorCode::Fixed,
+            format!("the value is fixed to `{expected}`, not `{value}`"),
+        )
+    }
+
+    /// Checks canonical order: `position` must not come before what was read.
+    pub fn order(&mut self, node: Node, stage: &mut usize, position: usize) -> Result<()> {
+        if position < *stage {
+            self.departure_in_parts(
+                node,
+                ErrorCode::Order,
+                &[
+                    "<",
+                    node.tag_name().name(),
+                    "> is out of the canonical element order",
+                ],
+            )?;
+        }
+        *stage = (*stage).max(position);
+        Ok(())
+    }
+
+    /// Stores a value that may appear once.
+    #[inline(always)] // moved in place: a value may be a large struct
+    pub fn once<T>(&self, slot: &mut Option<T>, node: Node, value: T) -> Result<()> {
+        if slot.is_some() {
+            return Err(self.repeated(node));
+        }
+        *slot = Some(value);
+        Ok(())
+    }
+
+    /// The error of an element that may appear once, seen again (out of
+    /// line: every derived reader's fields share it).
+    #[cold]
+    #[inline(never)]
+    fn repeated(&self, node: Node) -> Issue {
+        self.issue(
+            node,
+            ErrorCode::Repeated,
+            format!("<{}> may appear only once here", node.tag_name().name()),
+        )
+    }
+
+    /// The error of a required element that is missing (out of line; the
+    /// derived readers call it).
+    #[doc(hidden)]
+    #[cold]
+    #[inline(never)]
+    pub fn __missing(&self, parent: Node, name: &str) -> Issue {
+        self.issue(
+            parent,
+            ErrorCode::Missing,
+            format!("required element <{name}> is missing"),
+        )
+    }
+
+    /// The error of a required attribute that is missing (out of line; the
+    /// derived readers call it).
+    #[doc(hidden)]
+    #[cold]
+    #[inline(never)]
+    pub fn __missing_attribute(&self, node: Node, name: &str) -> Issue {
+        self.issue(
+            node,
+            ErrorCode::Missing,
+            format!("required attribute `{name}` is missing"),
+        )
+    }
+
+    /// Reads the child element `child` of a field that holds one value into
+    /// its slot (what the derived readers call for each such field): out of
+    /// line, one copy per field type, shared by every struct that has one.
+    #[doc(hidden)]
+    #[inline(never)]
+    pub fn __read_one<T: super::FhirElement>(
+        &mut self,
+        child: Node<'a, 'i>,
+        slot: &mut Option<T>,
+        stage: &mut usize,
+        position: usize,
+        segment: &'a str,
+    ) -> Result<()> {
+        self.order(child, stage, position)?;
+        self.push(segment);
+        let value = T::read_element(self, child);
+        self.pop();
+        self.once(slot, child, value?)
+    }
+
+    /// [`Self::__read_one`] for a field that holds a list: the value read
+    /// is pushed.
+    #[doc(hidden)]
+    #[inline(never)]
+    pub fn __read_item<T: super::FhirElement>(
+        &mut self,
+        child: Node<'a, 'i>,
+        items: &mut Vec<T>,
+        stage: &mut usize,
+        position: usize,
+        segment: &'a str,
+    ) -> Result<()> {
+        self.order(child, stage, position)?;
+        self.push_index(segment, items.len());
+        let value = T::read_element(self, child);
+        self.pop();
+        items.push(value?);
+        Ok(())
+    }
+
+    /// A required element that must have been read.
+    #[inline(always)] // moved in place: a value may be a large struct
+    pub fn required<T>(&self, parent: Node, slot: Option<T>, name: &str) -> Result<T> {
+        slot.ok_or_else(|| self.__missing(parent, name))
+    }
+
+    /// A `1..*` element that must have been read at least once.
+    pub fn non_empty<T>(&self, parent: Node, items: Vec<T>, name: &str) -> Result<NonEmpty<T>> {
+        NonEmpty::from_vec(items).ok_or_else(|| self.__missing(parent, name))
+    }
+
+    /// An element the type does not define: an error, or (lenient) kept in
+    /// the overflow with a warning.
+    pub fn unknown_element(
+        &mut self,
+        node: Node<'a, 'i>,
+        anchor: usize,
+        overflow: &mut Overflow,
+    ) -> Result<()> {
+        self.push(node.tag_name().name());
+        let r = self.departure_in_parts(
+            node,
+            ErrorCode::UnknownElement,
+            &[
+                "<",
+                node.tag_name().name(),
+                "> is not defined here by the profile",
+            ],
+        );
+        self.pop();
+        r?;
+        overflow.push_element(anchor, node);
+        Ok(())
+    }
+
+    /// An attribute the type does not define.
+    pub fn unknown_attribute(
+        &mut self,
+        node: Node<'a, 'i>,
+        attr: Attribute<'a>,
+        overflow: &mut Overflow,
+    ) -> Result<()> {
+        self.departure_in_parts(
+            node,
+            ErrorCode::UnknownAttribute,
+            &["attribute `", attr.name(), "` is not defined here"],
+        )?;
+        overflow.push_attribute(attr.name(), attr.value());
+        Ok(())
+    }
+
+    /// Parses a lexical form, failing at `node` with its message.
+    pub fn lexical<T, E: std::fmt::Display>(
+        &self,
+        node: Node,
+        parsed: std::result::Result<T, E>,
+    ) -> Result<T> {
+        parsed.map_err(|e| self.issue(node, ErrorCode::InvalidValue, e.to_string()))
+    }
+
+    /// The claimed `meta.profile` values of a resource element.
+    pub fn claimed_profiles(resource: Node<'a, 'i>) -> impl Iterator<Item = &'a str> {
+        // Written out: the adapters' version costs several times as much,
+        // and every resource read asks.
+        let mut metas = resource.children();
+        let mut profiles: Option<super::Children<'a, 'i>> = None;
+        std::iter::from_fn(move || loop {
+            if let Some(children) = &mut profiles {
+                if let Some(profile) = children.find(|p| p.is_element_named("profile")) {
+                    match value_attribute(profile) {
+                        Some(value) => return Some(value),
+                        None => continue,
+                    }
+                }
+            }
+            profiles = Some(metas.find(|m| m.is_element_named("meta"))?.children());
+        })
+    }
+}
+
+/// The `value` attribute of an element: the one in no namespace (roxmltree
+/// 0.21's `attribute("value")` also matches a namespaced `x:value`).
+#[inline]
+pub(crate) fn value_attribute<'a>(node: Node<'a, '_>) -> Option<&'a str> {
+    node.attribute("value")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{is_joined, locate, parse_document, too_deep, Mode, ReadOptions, Reader};
+
+    fn parse(text: &str) -> super::Document<'_> {
+        parse_document(text.as_bytes(), &ReadOptions::default()).unwrap()
+    }
+
+    #[test]
+    fn repeated_warnings_are_counted_and_a_restore_takes_back_its_counts() {
+        use super::ErrorCode::UnknownElement;
+        let doc = parse("<a><b/><b/><b/><c/><c/></a>");
+        let n: Vec<_> = doc.root_element().children().collect();
+        let mut r = Reader::new(&doc, Mode::Lenient);
+        r.push("a");
+        r.departure(n[0], UnknownElement, "x").unwrap();
+        r.departure(n[1], UnknownElement, "x").unwrap();
+        let before = r.checkpoint();
+        r.departure(n[2], UnknownElement, "x").unwrap();
+        r.departure(n[3], UnknownElement, "y").unwrap();
+        // Back to one `x` repeated once, then on another way.
+        r.restore(before);
+        r.departure(n[3], UnknownElement, "y").unwrap();
+        r.departure(n[4], UnknownElement, "y").unwrap();
+        let messages: Vec<_> = r.take_warnings().into_iter().map(|w| w.message).collect();
+        assert_eq!(
+            messages,
+            [
+                "x (and 1 more like it after)",
+                "y (and 1 more like it after)"
+            ]
+        );
+        assert!(r.take_warnings().is_empty(), "taken once");
+    }
+
+    #[test]
+    fn locates_paths_down_to_the_last_element_present() {
+        let text = "<Bundle>\n <entry><a/></entry>\n <entry>\n  <a/><a><b/></a></entry></Bundle>";
+        let doc = parse(text);
+        let at = |path| locate(&doc, path);
+        assert_eq!(at("Bundle"), Some((1, 1)));
+        assert_eq!(at("Bundle.entry[0].a"), Some((2, 9)));
+        assert_eq!(at("Bundle.entry[1].a[1].b"), Some((4, 10)));
+        assert_eq!(at("Bundle.entry[1].a[1].c.d"), Some((4, 7)));
+        assert_eq!(at("Bundle.entry[2]"), Some((1, 1)));
+        assert_eq!(at("Parameters.entry"), None);
+    }
+
+    #[test]
+    fn paths_and_messages_compare_unwritten() {
+        let doc = parse("<a/>");
+        let mut r = Reader::new(&doc, Mode::Lenient);
+        assert!(r.path_is(""));
+        r.push("Bundle");
+        r.push_index("entry", 12);
+        r.push("resource");
+        assert_eq!(r.path(), "Bundle.entry[12].resource");
+        assert!(r.path_is("Bundle.entry[12].resource"));
+        for other in [
+            "Bundle.entry[1].resource",
+            "Bundle.entry[12]",
+            "Bundle.entry[12].resourc",
+            "Bundle.entry.resource",
+            "Bundle.entry[12].resource.x",
+            "",
+        ] {
+            assert!(!r.path_is(other), "{other}");
+        }
+        for index in [0, 7, 10, 4_294_967_295] {
+            assert_eq!(
+                super::fhir_path(&[("a", Some(index)), ("b", None)]),
+                format!("a[{index}].b")
+            );
+        }
+        assert!(is_joined("<a> is b", &["<", "a", "> is b"]));
+        assert!(!is_joined("<a> is b", &["<", "a", "> is"]));
+        assert!(!is_joined("<a> is", &["<", "a", "> is b"]));
+    }
+
+    #[test]
+    fn newlines_and_ascii_count_every_length() {
+        for len in [0, 1, 254, 255, 256, 510, 511, 20_000] {
+            for (text, ascii) in [
+                (
+                    "a\nb".repeat(len).chars().take(len).collect::<String>(),
+                    true,
+                ),
+                ("é\n".repeat(len), false),
+                ("\n".repeat(len), true),
+            ] {
+                let newlines = text.bytes().filter(|&b| b == b'\n').count();
+                assert_eq!(
+                    super::newlines_and_ascii(&text),
+                    (newlines, ascii || text.is_ascii()),
+                    "{len}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn positions_agree_with_the_parser_in_any_order() {
+        let text = "<a>\n  <b x='é'/><c/>\n\n <d>é<e/></d><f/></a>";
+        let reference = roxmltree::Document::parse(text).unwrap();
+        let expected: Vec<_> = reference
+            .descendants()
+            .map(|n| {
+                let p = reference.text_pos_at(n.range().start);
+                (p.row, p.col)
+            })
+            .collect();
+        let doc = parse(text);
+        let nodes: Vec<_> = doc.descendants().collect();
+        assert_eq!(nodes.len(), expected.len());
+        let r = Reader::new(&doc, Mode::Lenient);
+        // Forward, backward, and back and forth.
+        let order = (0..nodes.len())
+            .chain((0..nodes.len()).rev())
+            .chain([3, 1, 6, 2, 8, 0, 5]);
+        for i in order {
+            let i = i % nodes.len();
+            assert_eq!(r.position(nodes[i]), expected[i], "node {i}");
+        }
+    }
+
+    #[test]
+    fn depth_counts_open_elements_only() {
+        let text = "<a>\n <b/><!-- <c><c><c> --><?pi <d><d>?><![CDATA[<e><e>]]>\n  <f x='>' y=\"<g>\"><h></h></f></a>";
+        assert_eq!(too_deep(text, 3), None);
+        // <a><f><h>: the third level is the first too deep for two.
+        assert_eq!(too_deep(text, 2), Some((3, 20)));
+        assert_eq!(too_deep("<a><b>", 1), Some((1, 4)));
+        assert_eq!(too_deep("<a x='unterminated", 0), None);
+        assert_eq!(too_deep("<a><!DOCTYPE a>", 0), Some((1, 1)));
+    }
+}
