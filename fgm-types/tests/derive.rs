@@ -156,3 +156,36 @@ fn a_type_without_overflow_refuses_unknown_content_even_leniently() {
     .unwrap_err();
     assert_eq!(e.code, ErrorCode::UnknownElement);
 }
+
+/// A crate that reaches the runtime under another path, as one that
+/// re-exports `fgm` would.
+mod vendored {
+    pub use ::fgm as runtime;
+}
+
+/// The derives name the runtime by `#[fhir(crate = "…")]`.
+#[derive(Debug, Clone, PartialEq, Eq, fgm::FhirXml, fgm::FhirArbitrary)]
+#[fhir(crate = "crate::vendored::runtime")]
+struct Renamed {
+    #[fhir(attribute)]
+    id: Option<Id>,
+    title: FhirString,
+}
+
+/// A choice through the same path.
+#[derive(Debug, Clone, PartialEq, Eq, fgm::FhirXml)]
+#[fhir(crate = "crate::vendored::runtime")]
+enum RenamedChoice {
+    #[fhir(element = "valueString")]
+    Text(FhirString),
+}
+
+#[test]
+fn the_runtime_is_found_at_the_path_a_type_names() {
+    let xml = r#"<renamed xmlns="http://hl7.org/fhir" id="r1"><title value="t"/></renamed>"#;
+    let read: Renamed = read_str(xml, &ReadOptions::default()).unwrap().value;
+    assert_eq!(read.title.as_str(), "t");
+    assert_eq!(write_str(&read, "renamed", &WriteOptions::default()), xml);
+    let choice = RenamedChoice::Text(FhirString::new("x").unwrap());
+    assert_eq!(choice.clone(), choice);
+}
