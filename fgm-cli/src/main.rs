@@ -501,7 +501,7 @@ impl Finding {
 
     fn of_rule(issue: ValidationIssue, (line, column): (u32, u32)) -> Finding {
         Finding {
-            severity: fgm::ValueSetCode::code(issue.severity),
+            severity: issue.severity.code(),
             code: SPINE_RULE,
             path: issue.path,
             line,

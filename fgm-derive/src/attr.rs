@@ -91,6 +91,7 @@ pub mod keys {
         "endpoint",
         "success_status",
         "responds_to",
+        "response_codes",
     ];
     /// A field of a message struct.
     pub const MESSAGE_FIELD: &[&str] = &["bundle", "entry", "resource", "profile"];
@@ -126,6 +127,8 @@ pub struct Attrs {
     pub success_status: Option<Spanned>,
     /// A response message: the event code of the request it answers.
     pub responds_to: Option<Spanned>,
+    /// A message's response-code table (a path to a slice of rows).
+    pub response_codes: Option<Spanned>,
     /// `arbitrary = "empty"`: generated values leave the field empty.
     pub arbitrary_empty: Option<Span>,
     /// `json = "array"`: FHIR JSON writes the field of at most one value as
@@ -244,6 +247,10 @@ pub fn parse(cx: &mut Ctxt, attrs: &[Attribute], allowed: &[&str], place: &str) 
                 "responds_to" => {
                     once(out.responds_to.is_some())?;
                     out.responds_to = Some(string(&meta)?);
+                }
+                "response_codes" => {
+                    once(out.response_codes.is_some())?;
+                    out.response_codes = Some(string(&meta)?);
                 }
                 "any_resource" => {
                     once(out.any_resource.is_some())?;

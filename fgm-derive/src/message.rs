@@ -102,6 +102,7 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
             return TokenStream::new();
         }
     };
+    let response_code = response_code(cx, a.response_codes.as_ref());
     let mut bundle = None;
     let mut entries = Vec::new();
     for f in &fields {
@@ -347,6 +348,8 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
                 &[#(#profiles),*]
             }
 
+            #response_code
+
             fn reference_targets(profile: &str, path: &str) -> ::core::option::Option<&'static [&'static str]> {
                 #any::reference_targets(profile, path)
             }
@@ -416,6 +419,42 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
     }
 }
 
+/// `FhirMessage::response_code` over the table `response_codes` names: rows
+/// with `code`, `system`, `http_status`, `severity` (a value-set code of the
+/// FHIR issue severities) and `legacy: Option<&str>`, as `fgm-build`
+/// generates `RESPONSE_CODES`.
+fn response_code(cx: &mut Ctxt, table: Option<&attr::Spanned>) -> TokenStream {
+    let Some(table) = table else {
+        return TokenStream::new();
+    };
+    let path: syn::Path = match syn::parse_str(&table.value) {
+        Ok(p) => p,
+        Err(_) => {
+            cx.error_at(
+                table.span,
+                "`response_codes` must be a path to the response-code table",
+            );
+            return TokenStream::new();
+        }
+    };
+    let rt = quote!(_fgm);
+    quote! {
+        fn response_code(code: &str) -> ::core::option::Option<#rt::spine::ResponseCode> {
+            #path
+                .iter()
+                .find(|row| row.code == code || row.legacy == ::core::option::Option::Some(code))
+                .map(|row| #rt::spine::ResponseCode {
+                    code: row.code,
+                    system: row.system,
+                    http_status: row.http_status,
+                    severity: #rt::spine::Severity::from_code(#rt::ValueSetCode::code(row.severity))
+                        .unwrap_or(#rt::spine::Severity::Error),
+                    legacy: row.legacy,
+                })
+        }
+    }
+}
+
 fn expand_enum(cx: &mut Ctxt, input: &DeriveInput, data: &syn::DataEnum) -> TokenStream {
     let name = &input.ident;
     attr::parse(cx, &input.attrs, keys::MESSAGE_ENUM, "a message enum");
@@ -464,6 +503,13 @@ fn expand_enum(cx: &mut Ctxt, input: &DeriveInput, data: &syn::DataEnum) -> Toke
             fn profiles(event: &str) -> &'static [&'static str] {
                 #(if #events { return <#types as #rt::FhirMessage>::profiles(event); })*
                 &[]
+            }
+
+            fn response_code(code: &str) -> ::core::option::Option<#rt::spine::ResponseCode> {
+                #(if let ::core::option::Option::Some(row) = <#types as #rt::FhirMessage>::response_code(code) {
+                    return ::core::option::Option::Some(row);
+                })*
+                ::core::option::Option::None
             }
 
             fn interaction(event: &str) -> ::core::option::Option<&'static #rt::message::InteractionSpec> {

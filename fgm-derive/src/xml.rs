@@ -728,7 +728,10 @@ fn expand_resources(
     let (keep, kept_write, kept_type, kept_profile, conforming) = match nonconforming {
         Some(v) => (
             quote!(::core::option::Option::Some(#name::#v as fn(#rt::XmlTree) -> Self)),
-            quote!(#name::#v(tree) => tree.write(w, ::core::option::Option::None),),
+            quote!(#name::#v(tree) => {
+                w.nonconforming();
+                tree.write(w, ::core::option::Option::None)
+            }),
             quote!(#name::#v(tree) => &tree.name,),
             quote!(#name::#v(_) => ::core::option::Option::None,),
             quote!(!::core::matches!(self, #name::#v(_))),

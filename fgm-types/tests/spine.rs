@@ -695,7 +695,7 @@ fn validation_severity_follows_the_direction() {
     assert_eq!(response.len(), 1);
     assert_eq!(
         (response[0].spine_code, response[0].severity),
-        ("INVALID_NHS_NUMBER", IssueSeverity::Warning)
+        ("INVALID_NHS_NUMBER", fgm::spine::Severity::Warning)
     );
     // The same number in a create request: an error.
     let request = issues("create-request.xml");
@@ -706,7 +706,7 @@ fn validation_severity_follows_the_direction() {
     let legacy = issues("create-response-error.xml");
     assert!(legacy
         .iter()
-        .any(|i| i.severity == IssueSeverity::Warning && i.message.contains("FGM-0002")));
+        .any(|i| i.severity == fgm::spine::Severity::Warning && i.message.contains("FGM-0002")));
     // bdl-6 only when asked: no published example has a fullUrl.
     let path = examples
         .iter()
@@ -753,12 +753,54 @@ fn delete_reasons_and_risk_indicators() {
         ("INVALID_PARAMETER", 400)
     );
     assert!(issues[0].message.contains("`7`"));
+    // The rules' delete reasons are exactly the value set's codes.
+    for reason in FgmDeleteReasonCodes10::ALL {
+        let coded = xml.replace(
+            "<code value=\"2\"/>",
+            &format!("<code value=\"{}\"/>", reason.code()),
+        );
+        let m = Message::parse(&coded).unwrap().value;
+        assert_eq!(validate(&m, &ValidateOptions::default()), [], "{reason:?}");
+    }
     let xyz = xml.replace("\"FGM\"", "\"XYZ\"");
     let m = Message::parse(&xyz).unwrap().value;
     assert_eq!(
         validate(&m, &ValidateOptions::default())[0].spine_code,
         "INVALID_PARAMETER"
     );
+}
+
+#[test]
+fn the_derived_response_codes_are_the_generated_table() {
+    use fgm::spine::Severity;
+    use fgm::FhirMessage;
+    for row in RESPONSE_CODES {
+        let derived = <Message as FhirMessage>::response_code(row.code).unwrap();
+        assert_eq!(
+            (
+                derived.code,
+                derived.system,
+                derived.http_status,
+                derived.legacy
+            ),
+            (row.code, row.system, row.http_status, row.legacy)
+        );
+        assert_eq!(derived.severity.code(), row.severity.code());
+        if let Some(legacy) = row.legacy {
+            assert_eq!(
+                <Message as FhirMessage>::response_code(legacy).map(|r| r.code),
+                Some(row.code),
+                "a legacy code finds its successor"
+            );
+        }
+        let one = <fgm_types::messages::CreateRequest as FhirMessage>::response_code(row.code);
+        assert_eq!(one, Some(derived), "each message struct has the table too");
+    }
+    assert_eq!(
+        <Message as FhirMessage>::response_code("NO_SUCH_CODE"),
+        None
+    );
+    assert_eq!(Severity::from_code("warning"), Some(Severity::Warning));
 }
 
 #[test]
@@ -791,4 +833,31 @@ fn the_derived_interaction_table_is_the_generated_one() {
         <Message as FhirMessage>::interaction(Interaction::CreateRequest.event_code()).unwrap();
     assert_eq!(create.entry("Flag").map(|e| e.name), Some("flag"));
     assert!(create.entry("OperationOutcome").is_none());
+}
+
+#[test]
+fn a_contained_resource_that_conforms_to_no_profile_is_reported_once_as_itself() {
+    let create = create("2016-06-01", "2026-01-02T10:00:00+00:00").unwrap();
+    let xml = Message::CreateRequest(create).to_xml();
+    let start = xml.find("<birthDate ").expect("the patient's birth date");
+    let end = start + xml[start..].find("/>").unwrap() + 2;
+    let without = format!("{}{}", &xml[..start], &xml[end..]);
+    let read = Message::parse(without.as_bytes()).unwrap();
+    assert!(read
+        .warnings
+        .iter()
+        .any(|w| w.message.contains("conforms to none")));
+    let issues: Vec<_> = validate(&read.value, &ValidateOptions::default())
+        .into_iter()
+        .map(|i| (i.spine_code, i.path, i.message))
+        .collect();
+    assert_eq!(
+        issues,
+        [(
+            "MESSAGE_NOT_WELL_FORMED",
+            "Bundle.entry[1].resource.Flag.contained[0].Patient".to_owned(),
+            "the contained Patient conforms to none of its profiles".to_owned()
+        )],
+        "no second finding for the birth date it lacks"
+    );
 }

@@ -8,6 +8,7 @@
 //! - [`json`] (feature `json`): FHIR DSTU2 JSON through serde, for the same
 //!   derived types.
 //! - [`FhirMessage`]: a whole message Bundle, read and written.
+//! - [`spine`]: Spine's rules, for the messages of any generated set.
 //! - [`oracle`]: the round-trip oracle of the tests and fuzz targets.
 //! - [`strategy`] (feature `proptest`): proptest strategies of the
 //!   primitives, used by `#[derive(FhirArbitrary)]`.
@@ -54,6 +55,7 @@ pub mod message;
 mod non_empty;
 pub mod oracle;
 pub mod primitive;
+pub mod spine;
 #[cfg(feature = "proptest")]
 #[cfg_attr(docsrs, doc(cfg(feature = "proptest")))]
 pub mod strategy;

@@ -7,8 +7,8 @@ use std::borrow::Cow;
 use std::cell::OnceCell;
 
 use crate::xml::{
-    parse_document, value_attribute, ErrorCode, Issue, Node, Parsed, ReadOptions, Reader, Result,
-    WriteOptions, Writer,
+    parse_document, value_attribute, Document, ErrorCode, Issue, Node, NodeId, Parsed, ReadOptions,
+    Reader, Result, WriteOptions, Writer,
 };
 
 /// A message type: one interaction's message, or the enum of all of them.
@@ -57,6 +57,14 @@ pub trait FhirMessage: Sized {
     /// The profiles of the interaction with this event code (its entries and
     /// what they contain): tried first for a resource that claims no profile.
     fn profiles(event: &str) -> &'static [&'static str];
+    /// Spine's response code `code` (or the current code that replaced
+    /// it, for a legacy one) in the message type's response-code table,
+    /// which `#[fhir(response_codes = "…")]` names; `None` for a code not
+    /// in it, and for every code of a type without one.
+    fn response_code(code: &str) -> Option<crate::spine::ResponseCode> {
+        let _ = code;
+        None
+    }
     /// The profiles a reference element (`MessageHeader.author`) of a
     /// resource of `profile` may point at, when the definitions say.
     fn reference_targets(profile: &str, path: &str) -> Option<&'static [&'static str]>;
@@ -204,6 +212,16 @@ pub fn write_message<M: FhirMessage>(message: &M, options: &WriteOptions) -> Str
     let mut w = Writer::new(*options);
     message.write_message(&mut w);
     w.finish()
+}
+
+/// A message as the tree its XML would parse to, built without writing or
+/// parsing text (see [`Writer::tree`]), with the resources in it that
+/// conform to none of the profiles allowed where they are (kept as read by
+/// lenient reading).
+pub fn write_tree<M: FhirMessage>(message: &M) -> (Document<'static>, Vec<NodeId>) {
+    let mut w = Writer::tree();
+    message.write_message(&mut w);
+    w.finish_tree()
 }
 
 /// The event code of the first entry's MessageHeader, and its element.

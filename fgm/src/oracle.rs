@@ -3,11 +3,14 @@
 
 use std::fmt::Debug;
 
-use crate::xml::ReadOptions;
+use crate::xml::{parse_document, Node, ReadOptions};
 use crate::FhirMessage;
 
 /// A message (of any generated crate) written, read back (with `options`)
-/// and written again must read back equal, and write the same bytes twice.
+/// and written again must read back equal, and write the same bytes twice;
+/// and the tree the writer builds without text
+/// ([`write_tree`](crate::message::write_tree), what Spine's rules walk) is
+/// the tree the written text parses to.
 pub fn check_message<M: FhirMessage + PartialEq + Debug>(
     message: &M,
     options: &ReadOptions,
@@ -26,6 +29,63 @@ pub fn check_message<M: FhirMessage + PartialEq + Debug>(
         return Err(format!(
             "write(read(write(m))) differs from write(m)\n{written}\n{again}"
         ));
+    }
+    let unlimited = ReadOptions::default()
+        .with_max_bytes(usize::MAX)
+        .with_max_nodes(u32::MAX);
+    let parsed = parse_document(written.as_bytes(), &unlimited)
+        .map_err(|e| format!("the written form does not parse: {e}\n{written}"))?;
+    let (built, _) = crate::message::write_tree(message);
+    same_tree(parsed.root_element(), built.root_element())
+        .map_err(|e| format!("the tree written differs from the text written: {e}\n{written}"))
+}
+
+/// Two trees hold the same elements (names, namespaces, attributes in
+/// order) and text, positions aside.
+fn same_tree(parsed: Node, built: Node) -> Result<(), String> {
+    let name = |n: Node| {
+        let tag = n.tag_name();
+        format!("{{{}}}{}", tag.namespace().unwrap_or(""), tag.name())
+    };
+    if parsed.is_text() || built.is_text() {
+        return match (parsed.text(), built.text()) {
+            (a, b) if parsed.is_text() && built.is_text() && a == b => Ok(()),
+            (a, b) => Err(format!("text {a:?} against {b:?}")),
+        };
+    }
+    if name(parsed) != name(built) {
+        return Err(format!("<{}> against <{}>", name(parsed), name(built)));
+    }
+    let attributes = |n: Node| -> Vec<(String, String)> {
+        n.attributes()
+            .map(|a| (a.name().to_owned(), a.value().to_owned()))
+            .collect()
+    };
+    if attributes(parsed) != attributes(built) {
+        return Err(format!(
+            "<{}> has attributes {:?} against {:?}",
+            name(parsed),
+            attributes(parsed),
+            attributes(built)
+        ));
+    }
+    let content = |c: &Node| c.is_element() || c.is_text();
+    let (ours, theirs) = (
+        parsed.children().filter(content).count(),
+        built.children().filter(content).count(),
+    );
+    if ours != theirs {
+        return Err(format!(
+            "<{}> has {ours} children against {theirs}",
+            name(parsed)
+        ));
+    }
+    for (p, b) in parsed
+        .children()
+        .filter(content)
+        .zip(built.children().filter(content))
+    {
+        same_tree(p, b)?;
     }
     Ok(())
 }

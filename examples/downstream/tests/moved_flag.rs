@@ -6,6 +6,7 @@
 //! `answers`, exactly the answers.
 
 use fgm::primitive::Instant;
+use fgm::spine::Severity;
 use fgm::xml::FhirElement;
 use fgm::FhirMessage;
 use fgm_types::messages::Message;
@@ -14,7 +15,7 @@ use fgm_types::spine::{
     answers, read_reply, respond, validate, OutcomeOf, ReplyError, SpineReplyOf, ValidateOptions,
     ValidationIssue,
 };
-use fgm_types::valuesets::{FgmDeleteReasonCodes10, IssueSeverity};
+use fgm_types::valuesets::FgmDeleteReasonCodes10;
 
 /// The regenerated types.
 #[allow(
@@ -50,7 +51,7 @@ fn as_moved(message: &Message) -> moved::messages::Message {
     converted
 }
 
-fn findings(issues: &[ValidationIssue]) -> Vec<(&str, IssueSeverity, u16, &str, &str)> {
+fn findings(issues: &[ValidationIssue]) -> Vec<(&str, Severity, u16, &str, &str)> {
     issues
         .iter()
         .map(|i| {
@@ -211,7 +212,7 @@ fn a_response_is_judged_as_a_response() {
     assert_eq!(issues.len(), 1, "{issues:?}");
     assert_eq!(
         (issues[0].spine_code, issues[0].severity),
-        ("INVALID_NHS_NUMBER", IssueSeverity::Warning)
+        ("INVALID_NHS_NUMBER", Severity::Warning)
     );
 }
 

@@ -152,6 +152,11 @@ impl Emitter {
                     .map_or(r.as_str(), |j| j.event_code.as_str());
                 quote!(responds_to = #request,)
             });
+            // Spine's rules report under the table, where there is one.
+            let response_codes = m
+                .code_enums
+                .is_some()
+                .then(|| quote!(response_codes = "RESPONSE_CODES",));
             let mut profiles: Vec<&str> = Vec::new();
             for e in &i.entries {
                 for url in std::iter::once(&e.profile).chain(e.contained.iter().map(|c| &c.profile))
@@ -202,6 +207,7 @@ impl Emitter {
                     #endpoint
                     success_status = #success_status,
                     #responds_to
+                    #response_codes
                     any_resource = "super::resources::AnyResource",
                     profiles = #profiles
                 )]

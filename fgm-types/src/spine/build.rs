@@ -22,7 +22,6 @@
 
 use std::fmt;
 
-use super::validate::{resource_in, value_at};
 use super::{
     asid_endpoint, in_hand, meta, new_id, now, validate, ValidateOptions, ValidationIssue,
 };
@@ -737,8 +736,8 @@ fn moves_to<M: FhirMessage>(xml: &str) -> Result<Vec<(String, String)>, BuildErr
     let event = root
         .child_named("entry")
         .and_then(|e| e.child_named("resource"))
-        .and_then(resource_in)
-        .and_then(|header| value_at(header, &["event", "code"]))
+        .and_then(|r| r.first_element_child())
+        .and_then(|header| header.value_at(&["event", "code"]))
         .unwrap_or_default();
     let carried = M::profiles(event);
     let mut moves: Vec<(String, String)> = Vec::new();

@@ -3,45 +3,30 @@
 //! [`validate`] a message the way Spine does, and turn every outcome into the
 //! Spine response and HTTP status ([`respond`]) — and back ([`read_reply`]).
 //!
-//! The business rules here are Spine's, from NHS Digital's FGM RIS guide,
-//! written by hand: NHS number check digits, the under-18 rule, the risk
-//! indicator and delete reasons, ASID endpoints.
+//! The rules themselves ([`validate`], [`NhsNumber`], [`over_18`], ASID
+//! endpoints) are `fgm::spine`'s, for any generated message type, and are
+//! re-exported here; the builders, responses and reply reading are for
+//! this crate's messages.
 
 pub mod build;
-mod nhs_number;
 mod reply;
 mod summary;
-mod validate;
 
-pub use nhs_number::{NhsNumber, NhsNumberError};
+pub use fgm::spine::{
+    asid_endpoint, is_asid_endpoint, over_18, validate, NhsNumber, NhsNumberError, ResponseCode,
+    Severity, ValidateOptions, ValidationIssue, ASID_PREFIX,
+};
 pub use reply::{
     answers, fhir_text, read_reply, refusal, refuse, respond, Flag, Outcome, OutcomeOf, Reply,
     ReplyError, SpineError, SpineReply, SpineReplyOf,
 };
 pub use summary::{flag_nhs_number, message_id, summary, RequestSummary};
-pub use validate::{over_18, validate, ValidateOptions, ValidationIssue};
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::datatypes::Meta;
 use crate::messages::RESPONSE_CODES;
 use fgm::primitive::{Id, Instant, Uri};
-
-/// The prefix of an ASID endpoint.
-pub const ASID_PREFIX: &str = "urn:nhs:addressing:asid:";
-
-/// The ASID endpoint URI for an ASID (digits only).
-pub fn asid_endpoint(asid: &str) -> Option<Uri> {
-    (!asid.is_empty() && asid.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| Uri::new(format!("{ASID_PREFIX}{asid}")).expect("a valid uri"))
-}
-
-/// Whether an endpoint is `urn:nhs:addressing:asid:<digits>`.
-pub fn is_asid_endpoint(endpoint: &str) -> bool {
-    endpoint
-        .strip_prefix(ASID_PREFIX)
-        .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
-}
 
 /// A new resource id: a random version-4 UUID (from the operating system's
 /// randomness) in its usual lower-case hyphenated text form.
@@ -124,17 +109,5 @@ mod tests {
         assert_eq!(civil_from_days(0), (1970, 1, 1));
         assert_eq!(civil_from_days(11_016), (2000, 2, 29));
         assert_eq!(civil_from_days(19_723), (2024, 1, 1));
-    }
-
-    #[test]
-    fn asid_endpoints() {
-        assert_eq!(
-            asid_endpoint("990101234567").unwrap().as_str(),
-            "urn:nhs:addressing:asid:990101234567"
-        );
-        assert!(asid_endpoint("99x").is_none());
-        assert!(is_asid_endpoint("urn:nhs:addressing:asid:047192794544"));
-        assert!(!is_asid_endpoint("urn:nhs:addressing:asid:"));
-        assert!(!is_asid_endpoint("https://spine"));
     }
 }

@@ -24,7 +24,6 @@
 
 use std::fmt;
 
-use super::validate::{resource_in, value_at};
 use super::{in_hand, new_id, now, response_code};
 use crate::messages::ResponseCodeInfo;
 use crate::valuesets::IssueSeverity;
@@ -119,7 +118,7 @@ fn header_of<'a, 'i>(bundle: Node<'a, 'i>) -> Option<Node<'a, 'i>> {
     bundle
         .child_named("entry")
         .and_then(|e| e.child_named("resource"))
-        .and_then(resource_in)
+        .and_then(|r| r.first_element_child())
         .filter(|r| r.tag_name().name() == "MessageHeader")
 }
 
@@ -129,11 +128,11 @@ fn written<M: FhirMessage>(xml: &str) -> Result<Written, ReplyError> {
     let bundle = doc.root_element();
     let header = header_of(bundle)
         .ok_or_else(|| ReplyError::Unexpected("the message has no MessageHeader".to_owned()))?;
-    let event = value_at(header, &["event", "code"]).unwrap_or_default();
+    let event = header.value_at(&["event", "code"]).unwrap_or_default();
     let spec = M::interaction(event).ok_or_else(|| {
         ReplyError::Unexpected(format!("event code `{event}` names no interaction"))
     })?;
-    let text = |names: &[&'static str]| value_at(header, names).map(str::to_owned);
+    let text = |names: &[&'static str]| header.value_at(names).map(str::to_owned);
     let party = |what: &'static str| {
         (
             text(&[what, "endpoint"]).unwrap_or_default(),
@@ -142,7 +141,7 @@ fn written<M: FhirMessage>(xml: &str) -> Result<Written, ReplyError> {
     };
     Ok(Written {
         spec,
-        bundle_profile: value_at(bundle, &["meta", "profile"]).map(str::to_owned),
+        bundle_profile: bundle.value_at(&["meta", "profile"]).map(str::to_owned),
         id: text(&["id"]),
         source: party("source"),
         destination: party("destination"),
@@ -305,7 +304,7 @@ pub fn respond<M: FhirMessage, F: FhirElement>(
         let xml = fw.finish();
         let id = fgm::xml::parse_document(xml.as_bytes(), &fgm::xml::ReadOptions::default())
             .ok()
-            .and_then(|doc| value_at(doc.root_element(), &["id"]).map(str::to_owned));
+            .and_then(|doc| doc.root_element().value_at(&["id"]).map(str::to_owned));
         (xml, id)
     });
     let mut outcome_xml = Writer::fragment(WriteOptions::default());
@@ -477,9 +476,9 @@ fn matches(req: &Written, resp: &Written) -> Result<(), ReplyError> {
 /// The error (or warning) an OperationOutcome `issue` element carries, or
 /// `None` when it has no severity or details code.
 fn spine_error(http_status: u16, issue: Node) -> Option<SpineError> {
-    let code = value_at(issue, &["details", "coding", "code"])?.to_owned();
-    let severity = value_at(issue, &["severity"])?.parse().ok()?;
-    let text = |names: &[&'static str]| value_at(issue, names).map(str::to_owned);
+    let code = issue.value_at(&["details", "coding", "code"])?.to_owned();
+    let severity = issue.value_at(&["severity"])?.parse().ok()?;
+    let text = |names: &[&'static str]| issue.value_at(names).map(str::to_owned);
     Some(SpineError {
         current: response_code(&code).map(|r| r.code),
         http_status,
@@ -574,7 +573,7 @@ pub fn read_reply<M: FhirMessage, F: FhirElement>(
         .enumerate()
         .filter_map(|(i, e)| {
             e.child_named("resource")
-                .and_then(resource_in)
+                .and_then(|r| r.first_element_child())
                 .map(|r| (i, r))
         })
         .collect();

@@ -15,6 +15,9 @@
 use std::collections::HashMap;
 use std::fmt;
 
+mod build;
+pub(crate) use build::Builder;
+
 /// Strings at or past this offset are in the document's own buffer (text
 /// the input holds escaped), not in the input.
 const OWNED: u32 = 1 << 31;
@@ -599,6 +602,16 @@ impl<'a, 'i: 'a> Node<'a, 'i> {
     /// This node and its siblings after it.
     pub fn next_siblings(&self) -> impl Iterator<Item = Node<'a, 'i>> + 'a {
         std::iter::successors(Some(*self), Node::next_sibling)
+    }
+
+    /// The `value` attribute of the element at the path of child names
+    /// below this one (`&["period", "start"]`): how FHIR holds a primitive.
+    pub fn value_at(&self, names: &[&str]) -> Option<&'a str> {
+        let mut at = *self;
+        for name in names {
+            at = at.child_named(name)?;
+        }
+        at.attribute("value")
     }
 
     /// The byte offset in the input where the node starts (its `<`, or its

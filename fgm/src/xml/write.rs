@@ -1,7 +1,8 @@
 //! The one XML writer: canonical FHIR XML, in the FHIR namespace, escaped,
 //! compact or pretty.
 
-use super::FHIR_NS;
+use super::tree::Builder;
+use super::{Document, NodeId, FHIR_NS};
 
 /// How to write (default: compact, no XML declaration).
 ///
@@ -39,8 +40,11 @@ struct Frame {
     has_children: bool,
 }
 
-/// Writes XML into a string.
+/// Writes XML into a string, or (made by [`Writer::tree`]) builds the
+/// document tree the XML would parse to.
 pub struct Writer {
+    /// With [`Writer::tree`]: the events go here, and nothing to `out`.
+    tree: Option<Box<Builder>>,
     out: String,
     pretty: bool,
     stack: Vec<Frame>,
@@ -60,6 +64,7 @@ impl Writer {
             }
         }
         Writer {
+            tree: None,
             out,
             pretty: options.pretty,
             // Deeper and longer than FGM messages nest: allocated once.
@@ -79,8 +84,41 @@ impl Writer {
         w
     }
 
+    /// A writer that writes no text but builds the [`Document`] the XML
+    /// would parse to (all its strings owned, every position 0): what a
+    /// value in hand looks like as a tree, without writing and parsing it.
+    /// [`Writer::finish_tree`] gives it.
+    pub fn tree() -> Writer {
+        Writer {
+            tree: Some(Box::new(Builder::new())),
+            ..Writer::new(WriteOptions::default())
+        }
+    }
+
+    /// The tree a [`Writer::tree`] built, every element closed, and the
+    /// elements [`Writer::nonconforming`] marked; for a text writer, the
+    /// root alone.
+    pub fn finish_tree(self) -> (Document<'static>, Vec<NodeId>) {
+        self.tree
+            .unwrap_or_else(|| Box::new(Builder::new()))
+            .finish()
+    }
+
+    /// Says that the next element written is a resource kept as read
+    /// because it conforms to none of the profiles allowed where it is: a
+    /// tree writer marks it; a text writer writes nothing for it.
+    #[doc(hidden)]
+    pub fn nonconforming(&mut self) {
+        if let Some(tree) = &mut self.tree {
+            tree.mark_next();
+        }
+    }
+
     /// Writes XML that is already well-formed and escaped (a narrative `div`).
     pub fn raw(&mut self, xml: &str) {
+        if let Some(tree) = &mut self.tree {
+            return tree.raw(xml);
+        }
         self.close_start_tag();
         self.indent();
         self.out.push_str(xml);
@@ -118,6 +156,9 @@ impl Writer {
     /// Opens element `name`; the first element of the document declares the
     /// FHIR namespace.
     pub fn start(&mut self, name: &str) {
+        if let Some(tree) = &mut self.tree {
+            return tree.start(name, None);
+        }
         self.open(name);
         self.stack.push(Frame {
             name_end: self.out.len(),
@@ -144,12 +185,18 @@ impl Writer {
 
     /// Opens element `name` declaring namespace `ns` (the XHTML `div`).
     pub fn start_ns(&mut self, name: &str, ns: &str) {
+        if let Some(tree) = &mut self.tree {
+            return tree.start(name, Some(ns));
+        }
         self.start(name);
         self.attr("xmlns", ns);
     }
 
     /// Adds an attribute to the element just opened.
     pub fn attr(&mut self, name: &str, value: &str) {
+        if let Some(tree) = &mut self.tree {
+            return tree.attr(name, value);
+        }
         debug_assert!(self
             .stack
             .last()
@@ -159,12 +206,18 @@ impl Writer {
 
     /// Text content.
     pub fn text(&mut self, text: &str) {
+        if let Some(tree) = &mut self.tree {
+            return tree.text(text);
+        }
         self.close_start_tag();
         escape_into(&mut self.out, text, false);
     }
 
     /// Closes the innermost open element.
     pub fn end(&mut self) {
+        if let Some(tree) = &mut self.tree {
+            return tree.end();
+        }
         let frame = self.stack.pop().expect("an element is open");
         if frame.has_children {
             self.indent();
@@ -179,6 +232,11 @@ impl Writer {
 
     /// `<name value="…"/>`: a primitive element.
     pub fn value_element(&mut self, name: &str, value: &str) {
+        if let Some(tree) = &mut self.tree {
+            tree.start(name, None);
+            tree.attr("value", value);
+            return tree.end();
+        }
         // Opened and closed at once: nothing to remember on the stack.
         self.open(name);
         push_attribute(&mut self.out, "value", value);

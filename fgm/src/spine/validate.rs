@@ -16,13 +16,24 @@
 
 use std::fmt;
 
-use crate::messages::{Direction, RESPONSE_CODES};
-use crate::valuesets::{FgmDeleteReasonCodes10, IssueSeverity};
-use fgm::primitive::{is_leap_year, Date};
-use fgm::xml::{parse_document, ErrorCode, Node};
-use fgm::FhirMessage;
+use crate::primitive::{is_leap_year, Date};
+use crate::xml::{Node, NodeId};
+use crate::FhirMessage;
 
-use super::{in_hand, is_asid_endpoint, response_code, NhsNumber};
+use super::{is_asid_endpoint, NhsNumber, ResponseCode, Severity};
+
+/// The value set of the delete reasons Spine accepts, and its codes.
+const DELETE_REASONS: (&str, [&str; 3]) = (
+    "http://fhir.nhs.net/ValueSet/fgm-delete-reason-codes-1-0",
+    ["0", "1", "2"],
+);
+
+/// Whether a message goes to Spine or comes back.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    Request,
+    Response,
+}
 
 /// What to check beyond the defaults.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -56,7 +67,7 @@ impl ValidateOptions {
 pub struct ValidationIssue {
     /// Error, warning or information.
     #[cfg_attr(feature = "serde", serde(serialize_with = "severity_code"))]
-    pub severity: IssueSeverity,
+    pub severity: Severity,
     /// The Spine response code (`INVALID_NHS_NUMBER`).
     pub spine_code: &'static str,
     /// The HTTP status Spine answers that code with.
@@ -70,7 +81,7 @@ pub struct ValidationIssue {
 /// A severity as its FHIR code.
 #[cfg(feature = "serde")]
 fn severity_code<S: serde::Serializer>(
-    severity: &IssueSeverity,
+    severity: &Severity,
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(severity.code())
@@ -79,7 +90,7 @@ fn severity_code<S: serde::Serializer>(
 impl ValidationIssue {
     /// Whether Spine would reject the message for it.
     pub fn is_error(&self) -> bool {
-        matches!(self.severity, IssueSeverity::Fatal | IssueSeverity::Error)
+        self.severity.is_error()
     }
 }
 
@@ -128,7 +139,7 @@ pub fn over_18(birth_date: &str, on: &str) -> Option<bool> {
 /// `2024-05-10`, `2024-05-10T09:00:00+01:00`) by their date parts, at the
 /// precision of the less precise: `2024` and `2024-05-10` are equal, so a
 /// partial date is never before or after a day it contains.
-pub(crate) fn date_order(a: &str, b: &str) -> std::cmp::Ordering {
+pub fn date_order(a: &str, b: &str) -> std::cmp::Ordering {
     fn date(s: &str) -> &[u8] {
         &s.as_bytes()[..s.len().min(10)]
     }
@@ -137,29 +148,17 @@ pub(crate) fn date_order(a: &str, b: &str) -> std::cmp::Ordering {
     a[..n].cmp(&b[..n])
 }
 
-/// The `value` attribute of the element at `names` below `node`.
-pub(super) fn value_at<'a>(node: Node<'a, '_>, names: &[&'static str]) -> Option<&'a str> {
-    let mut at = node;
-    for name in names {
-        at = at.child_named(name)?;
-    }
-    at.attribute("value")
-}
-
-/// The resource held by an entry's `resource` or by a `contained`.
-pub(super) fn resource_in<'a, 'i>(wrapper: Node<'a, 'i>) -> Option<Node<'a, 'i>> {
-    wrapper.first_element_child()
-}
-
 /// The NHS number identifier system.
 const NHS_NUMBER_SYSTEM: &str = "http://fhir.nhs.net/Id/nhs-number";
 
 struct Validator {
+    /// The message type's response-code table.
+    codes: fn(&str) -> Option<ResponseCode>,
     direction: Direction,
     issues: Vec<ValidationIssue>,
-    /// The paths of the resources that conform to none of the profiles
-    /// allowed where they are (kept as read by lenient reading).
-    non_conforming: Vec<String>,
+    /// The resources that conform to none of the profiles allowed where
+    /// they are (kept as read by lenient reading).
+    non_conforming: Vec<NodeId>,
 }
 
 impl Validator {
@@ -167,27 +166,33 @@ impl Validator {
     /// own severity, in a response as a warning.
     fn report(&mut self, code: &'static str, path: String, message: String) {
         let severity = match self.direction {
-            Direction::Request => response_code(code).expect("a code of the table").severity,
-            Direction::Response => IssueSeverity::Warning,
+            Direction::Request => self.row(code).severity,
+            Direction::Response => Severity::Warning,
         };
         self.report_as(severity, code, path, message);
     }
 
-    fn report_as(
-        &mut self,
-        severity: IssueSeverity,
-        code: &'static str,
-        path: String,
-        message: String,
-    ) {
-        let row = response_code(code).expect("a code of the response-code table");
+    fn report_as(&mut self, severity: Severity, code: &'static str, path: String, message: String) {
+        let http_status = self.row(code).http_status;
         self.issues.push(ValidationIssue {
             severity,
-            spine_code: row.code,
-            http_status: row.http_status,
+            spine_code: code,
+            http_status,
             path,
             message,
         });
+    }
+
+    /// The row of one of the rules' own codes: the message type's, or (for
+    /// a type generated without the table) an error answered with 400.
+    fn row(&self, code: &'static str) -> ResponseCode {
+        (self.codes)(code).unwrap_or(ResponseCode {
+            code,
+            system: "",
+            http_status: 400,
+            severity: Severity::Error,
+            legacy: None,
+        })
     }
 
     /// `bdl-6`, when asked: each entry has a fullUrl.
@@ -207,7 +212,7 @@ impl Validator {
 
     fn endpoints(&mut self, header: Node) {
         for what in ["source", "destination"] {
-            let endpoint = value_at(header, &[what, "endpoint"]).unwrap_or_default();
+            let endpoint = header.value_at(&[what, "endpoint"]).unwrap_or_default();
             if !is_asid_endpoint(endpoint) {
                 self.report(
                     "MESSAGE_NOT_WELL_FORMED",
@@ -231,9 +236,9 @@ impl Validator {
     fn parameters(&mut self, at: &str, parameters: Node) {
         for (i, p) in parameters.children_named("parameter").enumerate() {
             let path = format!("{at}.parameter[{i}]");
-            match value_at(p, &["name"]) {
+            match p.value_at(&["name"]) {
                 Some("RiskIndicator") => {
-                    let risk = value_at(p, &["valueString"]).unwrap_or_default();
+                    let risk = p.value_at(&["valueString"]).unwrap_or_default();
                     if risk != "FGM" {
                         self.report(
                             "INVALID_PARAMETER",
@@ -244,7 +249,7 @@ impl Validator {
                 }
                 Some("NHSNumber") => self.nhs_number(
                     format!("{path}.valueString"),
-                    value_at(p, &["valueString"]).unwrap_or_default(),
+                    p.value_at(&["valueString"]).unwrap_or_default(),
                 ),
                 Some("FGMDeleteReason") => self.delete_reason(
                     format!("{path}.valueCodeableConcept"),
@@ -256,12 +261,12 @@ impl Validator {
     }
 
     fn delete_reason(&mut self, path: String, reason: Option<Node>) {
-        let system = FgmDeleteReasonCodes10::VALUE_SET;
+        let (system, known) = DELETE_REASONS;
         let codes: Vec<&str> = reason
             .into_iter()
             .flat_map(|r| r.children_named("coding"))
-            .filter(|c| value_at(*c, &["system"]) == Some(system))
-            .filter_map(|c| value_at(c, &["code"]))
+            .filter(|c| c.value_at(&["system"]) == Some(system))
+            .filter_map(|c| c.value_at(&["code"]))
             .collect();
         match codes.as_slice() {
             [] => self.report(
@@ -269,7 +274,7 @@ impl Validator {
                 path,
                 format!("no delete reason: a coding of {system} is required"),
             ),
-            [code, ..] if code.parse::<FgmDeleteReasonCodes10>().is_err() => self.report(
+            [code, ..] if !known.contains(code) => self.report(
                 "INVALID_PARAMETER",
                 path,
                 format!("`{code}` is not a delete reason of {system} (0, 1 or 2)"),
@@ -285,12 +290,12 @@ impl Validator {
         let mut practice = false;
         let mut birth_date = None;
         for (i, contained) in flag.children_named("contained").enumerate() {
-            let Some(resource) = resource_in(contained) else {
+            let Some(resource) = contained.first_element_child() else {
                 continue;
             };
             let rtype = resource.tag_name().name();
             let path = format!("{at}.contained[{i}].{rtype}");
-            if self.non_conforming.contains(&path) {
+            if self.non_conforming.contains(&resource.id()) {
                 // Reported once, as itself, not again as a missing part.
                 patient |= rtype == "Patient";
                 practice |= rtype == "Organization";
@@ -325,7 +330,7 @@ impl Validator {
                     .to_owned(),
             );
         }
-        if let (Some(on), Some(start)) = (create, value_at(flag, &["period", "start"])) {
+        if let (Some(on), Some(start)) = (create, flag.value_at(&["period", "start"])) {
             self.assessment_date(&format!("{at}.period.start"), start, on, birth_date);
         }
     }
@@ -359,16 +364,16 @@ impl Validator {
     ) -> Option<&'a str> {
         let identifiers: Vec<Node> = patient.children_named("identifier").collect();
         for (i, id) in identifiers.iter().enumerate() {
-            if value_at(*id, &["system"]) == Some(NHS_NUMBER_SYSTEM) {
+            if id.value_at(&["system"]) == Some(NHS_NUMBER_SYSTEM) {
                 let at = match identifiers.len() {
                     1 => format!("{path}.identifier.value"),
                     _ => format!("{path}.identifier[{i}].value"),
                 };
-                self.nhs_number(at, value_at(*id, &["value"]).unwrap_or_default());
+                self.nhs_number(at, id.value_at(&["value"]).unwrap_or_default());
             }
         }
         let on = create?;
-        let Some(birth_date) = value_at(patient, &["birthDate"]) else {
+        let Some(birth_date) = patient.value_at(&["birthDate"]) else {
             self.report(
                 "MESSAGE_NOT_WELL_FORMED",
                 path.to_owned(),
@@ -414,13 +419,13 @@ impl Validator {
             else {
                 continue;
             };
-            let system = value_at(coding, &["system"]).unwrap_or_default();
-            let Some(code) = value_at(coding, &["code"]) else {
+            let system = coding.value_at(&["system"]).unwrap_or_default();
+            let Some(code) = coding.value_at(&["code"]) else {
                 continue;
             };
-            match RESPONSE_CODES.iter().find(|r| r.code == code) {
+            match (self.codes)(code).filter(|r| r.code == code) {
                 Some(row) if row.system != system => self.report_as(
-                    IssueSeverity::Information,
+                    Severity::Information,
                     "RESPONSE_MESSAGE_VALIDATION_ERROR",
                     format!("{path}.system"),
                     format!(
@@ -430,10 +435,10 @@ impl Validator {
                 ),
                 Some(_) => {}
                 None => self.report_as(
-                    IssueSeverity::Warning,
+                    Severity::Warning,
                     "RESPONSE_MESSAGE_VALIDATION_ERROR",
                     format!("{path}.code"),
-                    match response_code(code) {
+                    match (self.codes)(code) {
                         Some(row) => format!("`{code}` is a legacy code, now {}", row.code),
                         None => format!("`{code}` is not a Spine response code"),
                     },
@@ -446,7 +451,8 @@ impl Validator {
 /// Checks a message the way Spine does: any generated message type, of
 /// this crate or of one that generates its own.
 ///
-/// The rules find their elements by FHIR name in the message as written
+/// The rules find their elements by FHIR name in the tree the message
+/// writes (built by the writer without text: [`crate::message::write_tree`])
 /// (the header's `source` and `destination`, a `Parameters.parameter` by
 /// its `name` discriminator, a flag's contained `Patient` and
 /// `Organization`, an `OperationOutcome`'s codings), never by a Rust type
@@ -456,33 +462,20 @@ impl Validator {
 /// the profiles allowed there (kept as read by lenient reading) is reported
 /// as such.
 pub fn validate<M: FhirMessage>(message: &M, options: &ValidateOptions) -> Vec<ValidationIssue> {
-    let xml = message.to_xml();
-    let lenient = in_hand();
-    let non_conforming = match M::parse_with(&xml, &lenient) {
-        Ok(read) => read
-            .warnings
-            .into_iter()
-            .filter(|w| w.code == ErrorCode::Profile && w.message.contains("conforms to none"))
-            .map(|w| w.path)
-            .collect(),
-        Err(_) => Vec::new(),
-    };
+    let (doc, non_conforming) = crate::message::write_tree(message);
     let mut v = Validator {
+        codes: M::response_code,
         direction: Direction::Request,
         issues: Vec::new(),
         non_conforming,
     };
-    let doc = match parse_document(xml.as_bytes(), &lenient) {
-        Ok(doc) => doc,
-        Err(e) => {
-            v.report("MESSAGE_NOT_WELL_FORMED", e.path, e.message);
-            return v.issues;
-        }
-    };
     let entries: Vec<Node> = doc.root_element().children_named("entry").collect();
     let resources: Vec<Option<Node>> = entries
         .iter()
-        .map(|e| e.child_named("resource").and_then(resource_in))
+        .map(|e| {
+            e.child_named("resource")
+                .and_then(|r| r.first_element_child())
+        })
         .collect();
     let Some(Some(header)) = resources.first().copied() else {
         return v.issues;
@@ -495,7 +488,7 @@ pub fn validate<M: FhirMessage>(message: &M, options: &ValidateOptions) -> Vec<V
     let create = (v.direction == Direction::Request).then(|| match &options.on_date {
         Some(d) => d.as_str().to_owned(),
         None => {
-            let timestamp = value_at(header, &["timestamp"]).unwrap_or_default();
+            let timestamp = header.value_at(&["timestamp"]).unwrap_or_default();
             timestamp.get(..10).unwrap_or(timestamp).to_owned()
         }
     });

@@ -1,0 +1,185 @@
+//! The third way to make the tree: from a writer's events, for a value
+//! already in hand (the typed message Spine's rules walk), with no text
+//! written and none parsed. Every string is the document's own; no node
+//! has a position in an input (each starts at 0).
+
+use super::{AttrData, Document, Kind, NodeData, NodeId, Span, OWNED};
+use crate::xml::{parse_document, ReadOptions, FHIR_NS};
+
+/// Builds a [`Document`] from `start` / `attr` / `text` / `end` events, as
+/// [`Writer::tree`](crate::xml::Writer::tree) sends them.
+pub(crate) struct Builder {
+    doc: Document<'static>,
+    /// The open elements, innermost last.
+    open: Vec<u32>,
+    /// The namespace of each open element.
+    namespaces: Vec<u32>,
+    /// The elements marked as resources that conform to no profile.
+    marked: Vec<NodeId>,
+    /// Whether the next element opened is to be marked.
+    mark_next: bool,
+}
+
+impl Builder {
+    /// The root alone, the FHIR namespace known as namespace 1.
+    pub(crate) fn new() -> Builder {
+        let mut b = Builder {
+            doc: Document {
+                text: "",
+                owned: String::with_capacity(2048),
+                nodes: Vec::with_capacity(256),
+                attrs: Vec::with_capacity(256),
+                namespaces: Vec::new(),
+            },
+            open: vec![0],
+            namespaces: vec![0],
+            marked: Vec::new(),
+            mark_next: false,
+        };
+        b.doc.nodes.push(NodeData {
+            tag: NodeData::tag(Kind::Root, 0),
+            parent: 0,
+            end: 1,
+            name: Span::EMPTY,
+            attrs_end: 0,
+            start: 0,
+        });
+        b.namespace(FHIR_NS);
+        b
+    }
+
+    fn own(&mut self, s: &str) -> Span {
+        let start = self.doc.owned.len();
+        self.doc.owned.push_str(s);
+        Span {
+            start: OWNED + start as u32,
+            end: OWNED + self.doc.owned.len() as u32,
+        }
+    }
+
+    /// The number of namespace `uri`, added when new.
+    fn namespace(&mut self, uri: &str) -> u32 {
+        let known = self
+            .doc
+            .namespaces
+            .iter()
+            .position(|&n| self.doc.str(n) == uri);
+        match known {
+            Some(i) => i as u32 + 1,
+            None => {
+                let span = self.own(uri);
+                self.doc.namespaces.push(span);
+                self.doc.namespaces.len() as u32
+            }
+        }
+    }
+
+    fn push(&mut self, kind: Kind, namespace: u32, name: Span) -> u32 {
+        let id = self.doc.nodes.len() as u32;
+        self.doc.nodes.push(NodeData {
+            tag: NodeData::tag(kind, namespace),
+            parent: *self.open.last().expect("the root stays open"),
+            end: id + 1,
+            name,
+            attrs_end: self.doc.attrs.len() as u32,
+            start: 0,
+        });
+        id
+    }
+
+    /// Opens element `name`, in namespace `ns` or in its parent's (the
+    /// root element: the FHIR namespace).
+    pub(crate) fn start(&mut self, name: &str, ns: Option<&str>) {
+        let namespace = match ns {
+            Some(uri) => self.namespace(uri),
+            None if self.open.len() == 1 => 1,
+            None => *self.namespaces.last().expect("the root's entry"),
+        };
+        let name = self.own(name);
+        let id = self.push(Kind::Element, namespace, name);
+        if std::mem::take(&mut self.mark_next) {
+            self.marked.push(NodeId(id));
+        }
+        self.open.push(id);
+        self.namespaces.push(namespace);
+    }
+
+    /// An attribute of the element just opened.
+    pub(crate) fn attr(&mut self, name: &str, value: &str) {
+        let (name, value) = (self.own(name), self.own(value));
+        self.doc.attrs.push(AttrData {
+            name,
+            value,
+            namespace: 0,
+        });
+        let last = self.doc.nodes.last_mut().expect("an element is open");
+        last.attrs_end = self.doc.attrs.len() as u32;
+    }
+
+    /// Text content.
+    pub(crate) fn text(&mut self, text: &str) {
+        let span = self.own(text);
+        self.push(Kind::Text, 0, span);
+    }
+
+    /// Closes the innermost open element.
+    pub(crate) fn end(&mut self) {
+        if self.open.len() > 1 {
+            let id = self.open.pop().expect("checked") as usize;
+            self.namespaces.pop();
+            self.doc.nodes[id].end = self.doc.nodes.len() as u32;
+        }
+    }
+
+    /// Marks the next element opened (a resource kept as read because it
+    /// conforms to none of the profiles allowed where it is).
+    pub(crate) fn mark_next(&mut self) {
+        self.mark_next = true;
+    }
+
+    /// XML already written (kept unknown content, a narrative `div`),
+    /// parsed and added in its place: its elements in the namespaces it
+    /// declares, the others in the enclosing element's.
+    pub(crate) fn raw(&mut self, xml: &str) {
+        let namespace = *self.namespaces.last().expect("the root's entry");
+        let uri = match namespace {
+            0 => FHIR_NS.to_owned(),
+            n => self.doc.str(self.doc.namespaces[n as usize - 1]).to_owned(),
+        };
+        let wrapped = format!("<r xmlns=\"{uri}\">{xml}</r>");
+        let unlimited = ReadOptions::default()
+            .with_max_bytes(usize::MAX)
+            .with_max_nodes(u32::MAX);
+        // What the types hold is well-formed: a fragment that is not is
+        // left out rather than guessed at.
+        if let Ok(fragment) = parse_document(wrapped.as_bytes(), &unlimited) {
+            for child in fragment.root_element().children() {
+                self.copy(child);
+            }
+        }
+    }
+
+    fn copy(&mut self, node: crate::xml::Node) {
+        if node.is_text() {
+            self.text(node.text().unwrap_or_default());
+        } else if node.is_element() {
+            self.start(node.tag_name().name(), node.tag_name().namespace());
+            for a in node.attributes() {
+                self.attr(a.name(), a.value());
+            }
+            for child in node.children() {
+                self.copy(child);
+            }
+            self.end();
+        }
+    }
+
+    /// The document, every element closed, and the elements marked.
+    pub(crate) fn finish(mut self) -> (Document<'static>, Vec<NodeId>) {
+        while self.open.len() > 1 {
+            self.end();
+        }
+        self.doc.nodes[0].end = self.doc.nodes.len() as u32;
+        (self.doc, self.marked)
+    }
+}
