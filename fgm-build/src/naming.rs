@@ -1,5 +1,5 @@
 //! Mechanical names: every Rust name derives from a FHIR name by these rules
-//! (the README's type-mapping table states them for users).
+//! (docs/type-mapping.md states them for users).
 
 /// Splits a FHIR name into words: at non-alphanumerics, at a lower-to-upper
 /// step (`userSelected`), and before the last capital of an acronym

@@ -172,7 +172,7 @@ enum Command {
 enum Format {
     /// Lines of text: warnings, then accepted or each rejection.
     Text,
-    /// One JSON object per file (schema in the README).
+    /// One JSON object per file (schema in docs/cli.md).
     Json,
     /// The HTTP status and the response Bundle Spine would answer a request with.
     Outcome,
@@ -670,7 +670,7 @@ fn print_text(name: &str, verdict: &Verdict, out: &mut Out) -> Result<(), Failur
 }
 
 /// One file's result, as `fgm validate --json` prints it (one object per
-/// line; the schema is in the README).
+/// line; the schema is in docs/cli.md).
 #[derive(serde::Serialize)]
 struct FileRecord<'a> {
     /// The file as named on the command line; `<stdin>` for `-`.

@@ -233,7 +233,12 @@ fn message(cx: &mut Ctxt, name: &Ident, event: &str, fields: &[&syn::Field]) -> 
 fn union(cx: &mut Ctxt, input: &DeriveInput, data: &syn::DataEnum) -> TokenStream {
     let name = &input.ident;
     let pt = quote!(_fgm::proptest);
-    attr::parse(cx, &input.attrs, keys::ENUM, "an enum");
+    attr::parse(
+        cx,
+        &input.attrs,
+        &[keys::ENUM, keys::MESSAGE_ENUM].concat(),
+        "an enum",
+    );
     let all_unit = data
         .variants
         .iter()

@@ -96,7 +96,7 @@ pub mod keys {
     /// A field of a message struct.
     pub const MESSAGE_FIELD: &[&str] = &["bundle", "entry", "resource", "profile"];
     /// The enum of all messages, and its variants.
-    pub const MESSAGE_ENUM: &[&str] = &["crate"];
+    pub const MESSAGE_ENUM: &[&str] = &["crate", "response_codes"];
 }
 
 /// The keys of every `#[fhir(...)]` on one item.

@@ -457,7 +457,8 @@ fn response_code(cx: &mut Ctxt, table: Option<&attr::Spanned>) -> TokenStream {
 
 fn expand_enum(cx: &mut Ctxt, input: &DeriveInput, data: &syn::DataEnum) -> TokenStream {
     let name = &input.ident;
-    attr::parse(cx, &input.attrs, keys::MESSAGE_ENUM, "a message enum");
+    let a = attr::parse(cx, &input.attrs, keys::MESSAGE_ENUM, "a message enum");
+    let table = response_code(cx, a.response_codes.as_ref());
     let rt = quote!(_fgm);
     let mut reads = Vec::new();
     let mut writes = Vec::new();
@@ -494,6 +495,20 @@ fn expand_enum(cx: &mut Ctxt, input: &DeriveInput, data: &syn::DataEnum) -> Toke
         json_writes
             .push(quote!(#name::#ident(m) => #rt::json::__serde::Serialize::serialize(m, s),));
     }
+    // The enum's own table, or else the first of its messages' that has
+    // the code.
+    let response_code = if table.is_empty() {
+        quote! {
+            fn response_code(code: &str) -> ::core::option::Option<#rt::spine::ResponseCode> {
+                #(if let ::core::option::Option::Some(row) = <#types as #rt::FhirMessage>::response_code(code) {
+                    return ::core::option::Option::Some(row);
+                })*
+                ::core::option::Option::None
+            }
+        }
+    } else {
+        table
+    };
     quote! {
         impl #rt::FhirMessage for #name {
             fn accepts(event: &str) -> bool {
@@ -505,12 +520,7 @@ fn expand_enum(cx: &mut Ctxt, input: &DeriveInput, data: &syn::DataEnum) -> Toke
                 &[]
             }
 
-            fn response_code(code: &str) -> ::core::option::Option<#rt::spine::ResponseCode> {
-                #(if let ::core::option::Option::Some(row) = <#types as #rt::FhirMessage>::response_code(code) {
-                    return ::core::option::Option::Some(row);
-                })*
-                ::core::option::Option::None
-            }
+            #response_code
 
             fn interaction(event: &str) -> ::core::option::Option<&'static #rt::message::InteractionSpec> {
                 #(if let ::core::option::Option::Some(spec) = <#types as #rt::FhirMessage>::interaction(event) {

@@ -6,7 +6,7 @@
 //! renumbering such a change would need. What the chain does not prove (a
 //! truncation of the newest entries, a rewrite of the whole chain by
 //! someone holding the store) needs its head anchored outside the store:
-//! [`Head`] is what to log or export (the README's "The audit" says how).
+//! [`Head`] is what to log or export (docs/serving.md, "The audit", says how).
 
 use std::fmt;
 

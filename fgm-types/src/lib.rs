@@ -43,10 +43,27 @@ pub mod definitions {
     include!(concat!(env!("OUT_DIR"), "/definitions.rs"));
 }
 
-/// The README's examples, run as doctests.
+/// The workspace README's example, run as a doctest.
 #[cfg(doctest)]
-#[doc = include_str!("../README.md")]
+#[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
+
+/// The guides' examples (`docs/` in the workspace), run as doctests.
+#[cfg(doctest)]
+pub mod guides {
+    /// Reading and writing messages.
+    #[doc = include_str!("../../docs/reading-and-writing.md")]
+    pub struct ReadingAndWriting;
+    /// FHIR JSON.
+    #[doc = include_str!("../../docs/json.md")]
+    pub struct Json;
+    /// Spine's rules.
+    #[doc = include_str!("../../docs/spine.md")]
+    pub struct Spine;
+    /// Profile bumps.
+    #[doc = include_str!("../../docs/profile-bumps.md")]
+    pub struct ProfileBumps;
+}
 
 /// What the generator reported when it built these types: each repair of a
 /// defect in the definitions, one per line.

@@ -440,17 +440,17 @@ fn hostile_json_is_refused_within_the_limits() {
     }
 }
 
-/// The fenced block of `lang` after the README's FHIR JSON heading.
+/// The fenced block of `lang` after the JSON guide's heading.
 fn readme_block(readme: &str, lang: &str) -> String {
-    let section = &readme[readme.find("## FHIR JSON").expect("the section")..];
+    let section = &readme[readme.find("# FHIR JSON").expect("the section")..];
     let start = section.find(&format!("```{lang}\n")).expect("the block") + lang.len() + 4;
     let end = section[start..].find("\n```").expect("its end");
     section[start..start + end].to_owned()
 }
 
 #[test]
-fn the_readme_example_is_the_same_message_in_both_forms() {
-    let readme = include_str!("../../README.md");
+fn the_guide_example_is_the_same_message_in_both_forms() {
+    let readme = include_str!("../../docs/json.md");
     let xml = readme_block(readme, "xml");
     let json = readme_block(readme, "json");
     let pretty = fgm::xml::WriteOptions::default()

@@ -220,6 +220,10 @@ impl Emitter {
                 }
             }
         });
+        let enum_codes = m
+            .code_enums
+            .is_some()
+            .then(|| quote!(#[fhir(response_codes = "RESPONSE_CODES")]));
         let message_variants = names.iter().map(|n| {
             let d = doc_of(&format!("A {n} message."));
             quote!(#d #n(#n),)
@@ -235,6 +239,7 @@ impl Emitter {
                 /// Any FGM RIS message, chosen by its MessageHeader event code.
                 #[derive(Debug, Clone, PartialEq, Eq, #rt::FhirMessage)]
                 #[derive(#rt::FhirArbitrary)]
+                #enum_codes
                 pub enum Message {
                     #(#message_variants)*
                 }

@@ -148,6 +148,27 @@ pub fn date_order(a: &str, b: &str) -> std::cmp::Ordering {
     a[..n].cmp(&b[..n])
 }
 
+/// An entry's resource (`Bundle.entry[1].resource.Flag`): its index and
+/// resource type, its FHIR path written only into what is reported.
+#[derive(Clone, Copy)]
+struct Entry<'a>(usize, &'a str);
+
+impl Entry<'_> {
+    /// The resource's FHIR path, and `rest` after it.
+    fn path(&self, rest: &[&str]) -> String {
+        let index = self.0.to_string();
+        let head = ["Bundle.entry[", &index, "].resource.", self.1];
+        head.iter().chain(rest).copied().collect()
+    }
+}
+
+/// The resource an entry holds.
+fn resource_of<'a, 'i>(entry: Node<'a, 'i>) -> Option<Node<'a, 'i>> {
+    entry
+        .child_named("resource")
+        .and_then(|r| r.first_element_child())
+}
+
 /// The NHS number identifier system.
 const NHS_NUMBER_SYSTEM: &str = "http://fhir.nhs.net/Id/nhs-number";
 
@@ -195,17 +216,15 @@ impl Validator {
         })
     }
 
-    /// `bdl-6`, when asked: each entry has a fullUrl.
-    fn bundle(&mut self, entries: &[Node], options: &ValidateOptions) {
-        if options.full_url {
-            for (i, entry) in entries.iter().enumerate() {
-                if entry.child_named("fullUrl").is_none() {
-                    self.report(
-                        "MESSAGE_NOT_WELL_FORMED",
-                        format!("Bundle.entry[{i}]"),
-                        "bdl-6: an entry with a resource has a fullUrl".to_owned(),
-                    );
-                }
+    /// `bdl-6`: each entry has a fullUrl.
+    fn full_urls<'a, 'i: 'a>(&mut self, entries: impl Iterator<Item = Node<'a, 'i>>) {
+        for (i, entry) in entries.enumerate() {
+            if entry.child_named("fullUrl").is_none() {
+                self.report(
+                    "MESSAGE_NOT_WELL_FORMED",
+                    format!("Bundle.entry[{i}]"),
+                    "bdl-6: an entry with a resource has a fullUrl".to_owned(),
+                );
             }
         }
     }
@@ -225,34 +244,35 @@ impl Validator {
         }
     }
 
-    fn nhs_number(&mut self, path: String, number: &str) {
+    /// An NHS number, at a path made only when it is reported.
+    fn nhs_number(&mut self, path: impl FnOnce() -> String, number: &str) {
         if let Err(e) = NhsNumber::parse(number) {
-            self.report("INVALID_NHS_NUMBER", path, e.to_string());
+            self.report("INVALID_NHS_NUMBER", path(), e.to_string());
         }
     }
 
     /// The parameters of a query or a delete, found by their slice
     /// discriminator (`name`), whatever the profile's version.
-    fn parameters(&mut self, at: &str, parameters: Node) {
+    fn parameters(&mut self, at: Entry, parameters: Node) {
         for (i, p) in parameters.children_named("parameter").enumerate() {
-            let path = format!("{at}.parameter[{i}]");
+            let path = |leaf: &str| at.path(&[".parameter[", &i.to_string(), "].", leaf]);
             match p.value_at(&["name"]) {
                 Some("RiskIndicator") => {
                     let risk = p.value_at(&["valueString"]).unwrap_or_default();
                     if risk != "FGM" {
                         self.report(
                             "INVALID_PARAMETER",
-                            format!("{path}.valueString"),
+                            path("valueString"),
                             format!("the risk indicator is `{risk}`; the only one is `FGM`"),
                         );
                     }
                 }
                 Some("NHSNumber") => self.nhs_number(
-                    format!("{path}.valueString"),
+                    || path("valueString"),
                     p.value_at(&["valueString"]).unwrap_or_default(),
                 ),
                 Some("FGMDeleteReason") => self.delete_reason(
-                    format!("{path}.valueCodeableConcept"),
+                    || path("valueCodeableConcept"),
                     p.child_named("valueCodeableConcept"),
                 ),
                 _ => {}
@@ -260,23 +280,22 @@ impl Validator {
         }
     }
 
-    fn delete_reason(&mut self, path: String, reason: Option<Node>) {
+    fn delete_reason(&mut self, path: impl FnOnce() -> String, reason: Option<Node>) {
         let (system, known) = DELETE_REASONS;
-        let codes: Vec<&str> = reason
+        let first = reason
             .into_iter()
             .flat_map(|r| r.children_named("coding"))
             .filter(|c| c.value_at(&["system"]) == Some(system))
-            .filter_map(|c| c.value_at(&["code"]))
-            .collect();
-        match codes.as_slice() {
-            [] => self.report(
+            .find_map(|c| c.value_at(&["code"]));
+        match first {
+            None => self.report(
                 "INVALID_PARAMETER",
-                path,
+                path(),
                 format!("no delete reason: a coding of {system} is required"),
             ),
-            [code, ..] if !known.contains(code) => self.report(
+            Some(code) if !known.contains(&code) => self.report(
                 "INVALID_PARAMETER",
-                path,
+                path(),
                 format!("`{code}` is not a delete reason of {system} (0, 1 or 2)"),
             ),
             _ => {}
@@ -285,7 +304,7 @@ impl Validator {
 
     /// A flag: its contained patient (NHS number; in a create, her birth
     /// date and the under-18 rule) and, in a create, her GP practice.
-    fn flag(&mut self, at: &str, flag: Node, create: Option<&str>) {
+    fn flag(&mut self, at: Entry, flag: Node, create: Option<&str>) {
         let mut patient = false;
         let mut practice = false;
         let mut birth_date = None;
@@ -294,14 +313,14 @@ impl Validator {
                 continue;
             };
             let rtype = resource.tag_name().name();
-            let path = format!("{at}.contained[{i}].{rtype}");
+            let path = || at.path(&[".contained[", &i.to_string(), "].", rtype]);
             if self.non_conforming.contains(&resource.id()) {
                 // Reported once, as itself, not again as a missing part.
                 patient |= rtype == "Patient";
                 practice |= rtype == "Organization";
                 self.report(
                     "MESSAGE_NOT_WELL_FORMED",
-                    path,
+                    path(),
                     format!("the contained {rtype} conforms to none of its profiles"),
                 );
                 continue;
@@ -309,7 +328,7 @@ impl Validator {
             match rtype {
                 "Patient" => {
                     patient = true;
-                    birth_date = birth_date.or(self.patient(&path, resource, create));
+                    birth_date = birth_date.or(self.patient(&path(), resource, create));
                 }
                 "Organization" => practice = true,
                 _ => {}
@@ -318,20 +337,20 @@ impl Validator {
         if !patient {
             self.report(
                 "MESSAGE_NOT_WELL_FORMED",
-                at.to_owned(),
+                at.path(&[]),
                 "the flag contains no patient".to_owned(),
             );
         }
         if create.is_some() && !practice {
             self.report(
                 "MESSAGE_NOT_WELL_FORMED",
-                at.to_owned(),
+                at.path(&[]),
                 "a create's flag contains the patient's GP practice (Spine-GP-Organization-1-0)"
                     .to_owned(),
             );
         }
         if let (Some(on), Some(start)) = (create, flag.value_at(&["period", "start"])) {
-            self.assessment_date(&format!("{at}.period.start"), start, on, birth_date);
+            self.assessment_date(&at.path(&[".period.start"]), start, on, birth_date);
         }
     }
 
@@ -362,10 +381,10 @@ impl Validator {
         patient: Node<'a, '_>,
         create: Option<&str>,
     ) -> Option<&'a str> {
-        let identifiers: Vec<Node> = patient.children_named("identifier").collect();
-        for (i, id) in identifiers.iter().enumerate() {
+        let count = patient.children_named("identifier").count();
+        for (i, id) in patient.children_named("identifier").enumerate() {
             if id.value_at(&["system"]) == Some(NHS_NUMBER_SYSTEM) {
-                let at = match identifiers.len() {
+                let at = || match count {
                     1 => format!("{path}.identifier.value"),
                     _ => format!("{path}.identifier[{i}].value"),
                 };
@@ -410,9 +429,10 @@ impl Validator {
 
     /// Findings in an OperationOutcome Spine sent: the SMSP code for a
     /// response that fails validation, as a warning (or information).
-    fn outcome(&mut self, at: &str, outcome: Node) {
+    fn outcome(&mut self, at: Entry, outcome: Node) {
         for (i, issue) in outcome.children_named("issue").enumerate() {
-            let path = format!("{at}.issue[{i}].details.coding");
+            let path =
+                |leaf: &str| at.path(&[".issue[", &i.to_string(), "].details.coding.", leaf]);
             let Some(coding) = issue
                 .child_named("details")
                 .and_then(|d| d.child_named("coding"))
@@ -427,17 +447,22 @@ impl Validator {
                 Some(row) if row.system != system => self.report_as(
                     Severity::Information,
                     "RESPONSE_MESSAGE_VALIDATION_ERROR",
-                    format!("{path}.system"),
-                    format!(
-                        "{code} belongs to {}, sent under {system} (the profile fixes that system)",
-                        row.system
-                    ),
+                    path("system"),
+                    [
+                        code,
+                        " belongs to ",
+                        row.system,
+                        ", sent under ",
+                        system,
+                        " (the profile fixes that system)",
+                    ]
+                    .concat(),
                 ),
                 Some(_) => {}
                 None => self.report_as(
                     Severity::Warning,
                     "RESPONSE_MESSAGE_VALIDATION_ERROR",
-                    format!("{path}.code"),
+                    path("code"),
                     match (self.codes)(code) {
                         Some(row) => format!("`{code}` is a legacy code, now {}", row.code),
                         None => format!("`{code}` is not a Spine response code"),
@@ -469,39 +494,40 @@ pub fn validate<M: FhirMessage>(message: &M, options: &ValidateOptions) -> Vec<V
         issues: Vec::new(),
         non_conforming,
     };
-    let entries: Vec<Node> = doc.root_element().children_named("entry").collect();
-    let resources: Vec<Option<Node>> = entries
-        .iter()
-        .map(|e| {
-            e.child_named("resource")
-                .and_then(|r| r.first_element_child())
-        })
-        .collect();
-    let Some(Some(header)) = resources.first().copied() else {
+    let entries = || doc.root_element().children_named("entry");
+    let Some(header) = entries().next().and_then(resource_of) else {
         return v.issues;
     };
     if header.child_named("response").is_some() {
         v.direction = Direction::Response;
     }
-    v.bundle(&entries, options);
+    if options.full_url {
+        v.full_urls(entries());
+    }
     v.endpoints(header);
     let create = (v.direction == Direction::Request).then(|| match &options.on_date {
-        Some(d) => d.as_str().to_owned(),
+        Some(d) => d.as_str(),
         None => {
             let timestamp = header.value_at(&["timestamp"]).unwrap_or_default();
-            timestamp.get(..10).unwrap_or(timestamp).to_owned()
+            timestamp.get(..10).unwrap_or(timestamp)
         }
     });
-    for (i, resource) in resources.iter().enumerate().skip(1) {
-        let Some(resource) = *resource else { continue };
-        let at = format!("Bundle.entry[{i}].resource.{}", resource.tag_name().name());
-        match resource.tag_name().name() {
-            "Parameters" => v.parameters(&at, resource),
-            "Flag" => v.flag(&at, resource, create.as_deref()),
-            "OperationOutcome" => v.outcome(&at, resource),
-            _ => {}
+    for (i, entry) in entries().enumerate().skip(1) {
+        let Some(resource) = resource_of(entry) else {
+            continue;
+        };
+        let rtype = resource.tag_name().name();
+        if !matches!(rtype, "Parameters" | "Flag" | "OperationOutcome") {
+            continue;
+        }
+        let at = Entry(i, rtype);
+        match rtype {
+            "Parameters" => v.parameters(at, resource),
+            "Flag" => v.flag(at, resource, create),
+            _ => v.outcome(at, resource),
         }
     }
+    crate::xml::recycle(doc);
     v.issues
 }
 

@@ -34,6 +34,7 @@ pub use read::{
 };
 #[doc(hidden)]
 pub use tree::check_scan;
+pub(crate) use tree::recycle;
 pub use tree::{Attribute, Children, Document, Node, NodeId, TagName};
 pub use write::{escape_into, WriteOptions, Writer};
 

@@ -42,7 +42,7 @@ pub enum Mode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ReadOptions {
-    /// Strict or lenient (default lenient: see the README).
+    /// Strict or lenient (default lenient: see docs/reading-and-writing.md).
     pub mode: Mode,
     /// Largest input accepted, in bytes (default 4 MiB; a real FGM message
     /// is a few kilobytes). Values above [`MAX_BYTES`] count as

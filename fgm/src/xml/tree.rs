@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 mod build;
-pub(crate) use build::Builder;
+pub(crate) use build::{recycle, Builder};
 
 /// Strings at or past this offset are in the document's own buffer (text
 /// the input holds escaped), not in the input.

@@ -44,7 +44,7 @@ struct Frame {
 /// document tree the XML would parse to.
 pub struct Writer {
     /// With [`Writer::tree`]: the events go here, and nothing to `out`.
-    tree: Option<Box<Builder>>,
+    tree: Option<Builder>,
     out: String,
     pretty: bool,
     stack: Vec<Frame>,
@@ -89,9 +89,14 @@ impl Writer {
     /// value in hand looks like as a tree, without writing and parsing it.
     /// [`Writer::finish_tree`] gives it.
     pub fn tree() -> Writer {
+        // No text buffers: nothing is written to them.
         Writer {
-            tree: Some(Box::new(Builder::new())),
-            ..Writer::new(WriteOptions::default())
+            tree: Some(Builder::new()),
+            out: String::new(),
+            pretty: false,
+            stack: Vec::new(),
+            names: String::new(),
+            root_written: true,
         }
     }
 
@@ -99,9 +104,7 @@ impl Writer {
     /// elements [`Writer::nonconforming`] marked; for a text writer, the
     /// root alone.
     pub fn finish_tree(self) -> (Document<'static>, Vec<NodeId>) {
-        self.tree
-            .unwrap_or_else(|| Box::new(Builder::new()))
-            .finish()
+        self.tree.unwrap_or_else(Builder::new).finish()
     }
 
     /// Says that the next element written is a resource kept as read
@@ -233,9 +236,7 @@ impl Writer {
     /// `<name value="…"/>`: a primitive element.
     pub fn value_element(&mut self, name: &str, value: &str) {
         if let Some(tree) = &mut self.tree {
-            tree.start(name, None);
-            tree.attr("value", value);
-            return tree.end();
+            return tree.value_element(name, value);
         }
         // Opened and closed at once: nothing to remember on the stack.
         self.open(name);

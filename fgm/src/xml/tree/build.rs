@@ -10,31 +10,48 @@ use crate::xml::{parse_document, ReadOptions, FHIR_NS};
 /// [`Writer::tree`](crate::xml::Writer::tree) sends them.
 pub(crate) struct Builder {
     doc: Document<'static>,
-    /// The open elements, innermost last.
-    open: Vec<u32>,
-    /// The namespace of each open element.
-    namespaces: Vec<u32>,
+    /// The open elements and their namespaces, innermost last.
+    open: Vec<(u32, u32)>,
     /// The elements marked as resources that conform to no profile.
     marked: Vec<NodeId>,
     /// Whether the next element opened is to be marked.
     mark_next: bool,
+    /// `value`, the name of most attributes, held once.
+    value: Span,
+}
+
+thread_local! {
+    /// The buffers of the last tree given back ([`recycle`]), for the next
+    /// one built on this thread: a tree per validation costs no allocation.
+    static SPARE: std::cell::Cell<Option<Document<'static>>> = const { std::cell::Cell::new(None) };
+}
+
+/// Gives a tree's buffers back for the next [`Builder`] on this thread.
+pub(crate) fn recycle(mut doc: Document<'static>) {
+    doc.owned.clear();
+    doc.nodes.clear();
+    doc.attrs.clear();
+    doc.namespaces.clear();
+    SPARE.set(Some(doc));
 }
 
 impl Builder {
     /// The root alone, the FHIR namespace known as namespace 1.
     pub(crate) fn new() -> Builder {
+        let doc = SPARE.take().unwrap_or_else(|| Document {
+            text: "",
+            // An FGM message: some 150 nodes, 100 values, 2 KiB of text.
+            owned: String::with_capacity(2048),
+            nodes: Vec::with_capacity(192),
+            attrs: Vec::with_capacity(128),
+            namespaces: Vec::new(),
+        });
         let mut b = Builder {
-            doc: Document {
-                text: "",
-                owned: String::with_capacity(2048),
-                nodes: Vec::with_capacity(256),
-                attrs: Vec::with_capacity(256),
-                namespaces: Vec::new(),
-            },
-            open: vec![0],
-            namespaces: vec![0],
+            doc,
+            open: Vec::with_capacity(16),
             marked: Vec::new(),
             mark_next: false,
+            value: Span::EMPTY,
         };
         b.doc.nodes.push(NodeData {
             tag: NodeData::tag(Kind::Root, 0),
@@ -44,7 +61,9 @@ impl Builder {
             attrs_end: 0,
             start: 0,
         });
+        b.open.push((0, 0));
         b.namespace(FHIR_NS);
+        b.value = b.own("value");
         b
     }
 
@@ -78,7 +97,7 @@ impl Builder {
         let id = self.doc.nodes.len() as u32;
         self.doc.nodes.push(NodeData {
             tag: NodeData::tag(kind, namespace),
-            parent: *self.open.last().expect("the root stays open"),
+            parent: self.open.last().expect("the root stays open").0,
             end: id + 1,
             name,
             attrs_end: self.doc.attrs.len() as u32,
@@ -92,21 +111,46 @@ impl Builder {
     pub(crate) fn start(&mut self, name: &str, ns: Option<&str>) {
         let namespace = match ns {
             Some(uri) => self.namespace(uri),
-            None if self.open.len() == 1 => 1,
-            None => *self.namespaces.last().expect("the root's entry"),
+            None => self.inherited_namespace(),
         };
+        let id = self.element(name, namespace);
+        self.open.push((id, namespace));
+    }
+
+    /// The namespace an element takes from its parent (the root element:
+    /// the FHIR namespace).
+    fn inherited_namespace(&self) -> u32 {
+        match self.open[..] {
+            [_root] => 1,
+            [.., (_, namespace)] => namespace,
+            [] => unreachable!("the root stays open"),
+        }
+    }
+
+    /// A new element node, marked if asked.
+    fn element(&mut self, name: &str, namespace: u32) -> u32 {
         let name = self.own(name);
         let id = self.push(Kind::Element, namespace, name);
         if std::mem::take(&mut self.mark_next) {
             self.marked.push(NodeId(id));
         }
-        self.open.push(id);
-        self.namespaces.push(namespace);
+        id
+    }
+
+    /// `<name value="…"/>`: a primitive element, opened and closed at once.
+    pub(crate) fn value_element(&mut self, name: &str, value: &str) {
+        let namespace = self.inherited_namespace();
+        self.element(name, namespace);
+        self.attr("value", value);
     }
 
     /// An attribute of the element just opened.
     pub(crate) fn attr(&mut self, name: &str, value: &str) {
-        let (name, value) = (self.own(name), self.own(value));
+        let name = match name {
+            "value" => self.value,
+            _ => self.own(name),
+        };
+        let value = self.own(value);
         self.doc.attrs.push(AttrData {
             name,
             value,
@@ -125,9 +169,8 @@ impl Builder {
     /// Closes the innermost open element.
     pub(crate) fn end(&mut self) {
         if self.open.len() > 1 {
-            let id = self.open.pop().expect("checked") as usize;
-            self.namespaces.pop();
-            self.doc.nodes[id].end = self.doc.nodes.len() as u32;
+            let (id, _) = self.open.pop().expect("checked");
+            self.doc.nodes[id as usize].end = self.doc.nodes.len() as u32;
         }
     }
 
@@ -141,7 +184,7 @@ impl Builder {
     /// parsed and added in its place: its elements in the namespaces it
     /// declares, the others in the enclosing element's.
     pub(crate) fn raw(&mut self, xml: &str) {
-        let namespace = *self.namespaces.last().expect("the root's entry");
+        let namespace = self.open.last().expect("the root stays open").1;
         let uri = match namespace {
             0 => FHIR_NS.to_owned(),
             n => self.doc.str(self.doc.namespaces[n as usize - 1]).to_owned(),
