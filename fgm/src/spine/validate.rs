@@ -154,12 +154,32 @@ pub fn date_order(a: &str, b: &str) -> std::cmp::Ordering {
 struct Entry<'a>(usize, &'a str);
 
 impl Entry<'_> {
-    /// The resource's FHIR path, and `rest` after it.
+    /// The resource's FHIR path, and `rest` after it (a number in `rest`
+    /// written with [`index`]).
     fn path(&self, rest: &[&str]) -> String {
-        let index = self.0.to_string();
-        let head = ["Bundle.entry[", &index, "].resource.", self.1];
-        head.iter().chain(rest).copied().collect()
+        let mut path = String::with_capacity(64);
+        path.push_str("Bundle.entry[");
+        path.push_str(index(self.0, &mut [0; 20]));
+        path.push_str("].resource.");
+        path.push_str(self.1);
+        rest.iter().for_each(|part| path.push_str(part));
+        path
     }
+}
+
+/// `i` in decimal, written into `buffer` (no formatter for the paths of
+/// findings).
+fn index(mut i: usize, buffer: &mut [u8; 20]) -> &str {
+    let mut at = buffer.len();
+    loop {
+        at -= 1;
+        buffer[at] = b'0' + (i % 10) as u8;
+        i /= 10;
+        if i == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&buffer[at..]).expect("ASCII digits")
 }
 
 /// The resource an entry holds.
@@ -255,7 +275,7 @@ impl Validator {
     /// discriminator (`name`), whatever the profile's version.
     fn parameters(&mut self, at: Entry, parameters: Node) {
         for (i, p) in parameters.children_named("parameter").enumerate() {
-            let path = |leaf: &str| at.path(&[".parameter[", &i.to_string(), "].", leaf]);
+            let path = |leaf: &str| at.path(&[".parameter[", index(i, &mut [0; 20]), "].", leaf]);
             match p.value_at(&["name"]) {
                 Some("RiskIndicator") => {
                     let risk = p.value_at(&["valueString"]).unwrap_or_default();
@@ -313,7 +333,7 @@ impl Validator {
                 continue;
             };
             let rtype = resource.tag_name().name();
-            let path = || at.path(&[".contained[", &i.to_string(), "].", rtype]);
+            let path = || at.path(&[".contained[", index(i, &mut [0; 20]), "].", rtype]);
             if self.non_conforming.contains(&resource.id()) {
                 // Reported once, as itself, not again as a missing part.
                 patient |= rtype == "Patient";
@@ -431,8 +451,9 @@ impl Validator {
     /// response that fails validation, as a warning (or information).
     fn outcome(&mut self, at: Entry, outcome: Node) {
         for (i, issue) in outcome.children_named("issue").enumerate() {
-            let path =
-                |leaf: &str| at.path(&[".issue[", &i.to_string(), "].details.coding.", leaf]);
+            let path = |leaf: &str| {
+                at.path(&[".issue[", index(i, &mut [0; 20]), "].details.coding.", leaf])
+            };
             let Some(coding) = issue
                 .child_named("details")
                 .and_then(|d| d.child_named("coding"))
@@ -534,6 +555,13 @@ pub fn validate<M: FhirMessage>(message: &M, options: &ValidateOptions) -> Vec<V
 #[cfg(test)]
 mod tests {
     use super::over_18;
+
+    #[test]
+    fn indexes_in_decimal() {
+        for i in [0, 7, 10, 99, 123_456, usize::MAX] {
+            assert_eq!(super::index(i, &mut [0; 20]), i.to_string());
+        }
+    }
 
     #[test]
     fn the_eighteenth_birthday() {

@@ -4,7 +4,7 @@
 //! has a position in an input (each starts at 0).
 
 use super::{AttrData, Document, Kind, NodeData, NodeId, Span, OWNED};
-use crate::xml::{parse_document, ReadOptions, FHIR_NS};
+use crate::xml::{parse_document, ReadOptions, FHIR_NS, MAX_DEPTH};
 
 /// Builds a [`Document`] from `start` / `attr` / `text` / `end` events, as
 /// [`Writer::tree`](crate::xml::Writer::tree) sends them.
@@ -186,19 +186,28 @@ impl Builder {
     pub(crate) fn raw(&mut self, xml: &str) {
         let namespace = self.open.last().expect("the root stays open").1;
         let uri = match namespace {
-            0 => FHIR_NS.to_owned(),
-            n => self.doc.str(self.doc.namespaces[n as usize - 1]).to_owned(),
+            0 => FHIR_NS,
+            n => self.doc.str(self.doc.namespaces[n as usize - 1]),
         };
-        let wrapped = format!("<r xmlns=\"{uri}\">{xml}</r>");
+        let mut wrapped = String::with_capacity(xml.len() + uri.len() + 20);
+        for part in ["<r xmlns=\"", uri, "\">", xml, "</r>"] {
+            wrapped.push_str(part);
+        }
+        // What the types hold is well-formed, and almost always what the
+        // one-pass scanner reads; a fragment that is not is left out
+        // rather than guessed at.
         let unlimited = ReadOptions::default()
             .with_max_bytes(usize::MAX)
             .with_max_nodes(u32::MAX);
-        // What the types hold is well-formed: a fragment that is not is
-        // left out rather than guessed at.
-        if let Ok(fragment) = parse_document(wrapped.as_bytes(), &unlimited) {
-            for child in fragment.root_element().children() {
-                self.copy(child);
-            }
+        let fragment = match super::scan(&wrapped, u32::MAX, MAX_DEPTH) {
+            Some(fragment) => fragment,
+            None => match parse_document(wrapped.as_bytes(), &unlimited) {
+                Ok(fragment) => fragment,
+                Err(_) => return,
+            },
+        };
+        for child in fragment.root_element().children() {
+            self.copy(child);
         }
     }
 
