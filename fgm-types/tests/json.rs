@@ -686,6 +686,19 @@ fn lenient_json_reading_warns_where_strict_refuses() {
             )
         ]
     );
+    // Each where its path leads: the resource's brace, the profile's value.
+    let line_of =
+        |needle: &str| json[..json.find(needle).unwrap()].matches('\n').count() as u32 + 1;
+    let places: Vec<_> = read.warnings.iter().map(|w| w.line).collect();
+    assert_eq!(
+        places,
+        [
+            line_of("\"resourceType\": \"OperationOutcome\"") - 1,
+            line_of("spine-operationoutcome-1-0 ")
+        ],
+        "{:?}",
+        read.warnings
+    );
     let err = strict_error(&json);
     assert_eq!(err.code, ErrorCode::Profile, "{err}");
     assert_eq!(
@@ -710,6 +723,12 @@ fn a_dangling_reference_is_refused_in_json_as_in_xml() {
         e.path, "Bundle.entry[0].resource.MessageHeader.response.details.reference",
         "{e}"
     );
+    // At the reference's value in the JSON.
+    let at = input.find("\"reference\"").unwrap() + "\"reference\":".len();
+    let at = at + input[at..].find('"').unwrap();
+    let line = input[..at].matches('\n').count() as u32 + 1;
+    let column = input[..at].rsplit('\n').next().unwrap().chars().count() as u32 + 1;
+    assert_eq!((e.line, e.column), (line, column), "{e}");
     let unchecked = ReadOptions::default().with_check_references(false);
     let read = Message::from_json_with(input, &unchecked).unwrap().value;
     assert!(fgm::oracle::check_message_json(&read, &unchecked).is_ok());

@@ -30,12 +30,13 @@
 //! space around it, an entry out of order. It keeps nothing it does not
 //! know (JSON has no room for XML overflow), so it refuses unknown content
 //! rather than drop it; a resource that fits none of the profiles is an
-//! error too. Warnings carry the FHIR path, line and column 0.
+//! error too. Warnings carry the FHIR path, and the line and column the
+//! path leads to.
 //!
 //! `Message::from_json` resolves references as XML reading does (its
 //! `check_references`), by the one reference check run on the message
-//! written as XML: those errors and warnings carry the FHIR path, line
-//! and column 0.
+//! written as XML: those errors and warnings carry the FHIR path, and the
+//! line and column the path leads to in the JSON.
 //!
 //! Writing refuses (an [`Issue`] with code `unsupported`) a value holding
 //! content that lenient XML reading kept as XML (an [`Overflow`] that is not
@@ -50,6 +51,7 @@
 //!
 //! [`Overflow`]: crate::xml::Overflow
 
+mod locate;
 mod primitive;
 mod state;
 
@@ -104,10 +106,13 @@ pub fn read_str<'de, T: Deserialize<'de>>(
     let result = T::deserialize(&mut de).and_then(|v| de.end().map(|()| v));
     let state = session.finish();
     match result {
-        Ok(value) => Ok(Parsed {
-            value,
-            warnings: state.warnings,
-        }),
+        Ok(value) => {
+            let mut warnings = state.warnings;
+            for w in warnings.iter_mut().filter(|w| w.line == 0) {
+                (w.line, w.column) = locate::locate(input, &w.path).unwrap_or((0, 0));
+            }
+            Ok(Parsed { value, warnings })
+        }
         Err(e) => {
             let (code, path, message, at) = match state.failure {
                 Some(Failure {
@@ -954,17 +959,19 @@ pub fn read_message_bytes<'de, M: crate::FhirMessage + Deserialize<'de>>(
 ) -> Result<Parsed<M>> {
     let mut parsed = read_bytes::<M>(input, options)?;
     if options.check_references {
-        check_references(&parsed.value, options, &mut parsed.warnings)?;
+        let text = std::str::from_utf8(input).unwrap_or_default();
+        check_references(&parsed.value, text, options, &mut parsed.warnings)?;
     }
     Ok(parsed)
 }
 
 /// The reference rules of a message read from JSON, checked by the one
 /// reference check of XML reading on the message written as XML: an error
-/// or warning keeps its code and FHIR path; its line and column (which are
-/// the XML's) become 0, unknown.
+/// or warning keeps its code and FHIR path, and gets the line and column
+/// its path leads to in the JSON `text`.
 fn check_references<M: crate::FhirMessage>(
     message: &M,
+    text: &str,
     options: &ReadOptions,
     warnings: &mut Vec<Issue>,
 ) -> Result<()> {
@@ -974,10 +981,13 @@ fn check_references<M: crate::FhirMessage>(
             ErrorCode::DanglingReference | ErrorCode::ReferenceTarget
         )
     };
-    let unplaced = |issue: Issue| Issue {
-        line: 0,
-        column: 0,
-        ..issue
+    let placed = |issue: Issue| {
+        let (line, column) = locate::locate(text, &issue.path).unwrap_or((0, 0));
+        Issue {
+            line,
+            column,
+            ..issue
+        }
     };
     let xml = message.to_xml();
     match crate::message::read_message::<M>(xml.as_bytes(), options) {
@@ -987,11 +997,11 @@ fn check_references<M: crate::FhirMessage>(
                     .warnings
                     .into_iter()
                     .filter(|w| is_reference(w.code))
-                    .map(unplaced),
+                    .map(placed),
             );
             Ok(())
         }
-        Err(e) => Err(unplaced(e)),
+        Err(e) => Err(placed(e)),
     }
 }
 

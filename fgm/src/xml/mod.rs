@@ -28,6 +28,7 @@ mod write;
 
 pub use error::{Error, ErrorCode, Issue, Result};
 pub use overflow::{Overflow, XmlContent, XmlTree};
+pub(crate) use read::line_column;
 pub(crate) use read::{fhir_path, value_attribute};
 pub use read::{
     locate, parse_document, Checkpoint, Mode, ReadOptions, Reader, MAX_BYTES, MAX_DEPTH,

@@ -325,7 +325,7 @@ fn tree_too_deep(doc: &Document, max: usize) -> Option<(u32, u32)> {
 
 /// The line and column (1-based, columns in characters) of byte `offset`
 /// of `text`, counted from the start.
-fn line_column(text: &str, offset: usize) -> (u32, u32) {
+pub(crate) fn line_column(text: &str, offset: usize) -> (u32, u32) {
     let before = &text[..offset];
     let start = before.rfind('\n').map_or(0, |p| p + 1);
     (
