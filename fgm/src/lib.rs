@@ -48,6 +48,7 @@
 // The derives name the runtime `::fgm`, here as anywhere.
 extern crate self as fgm;
 
+mod choice;
 mod code;
 #[cfg(feature = "json")]
 pub mod json;

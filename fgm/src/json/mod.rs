@@ -63,6 +63,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::Value;
 
+use crate::choice::Plan;
 use crate::xml::{ErrorCode, Issue, Mode, Parsed, ReadOptions, Result};
 use crate::NonEmpty;
 
@@ -825,64 +826,45 @@ fn choose<'de, T, E: de::Error>(
     variants: &[(&'static str, &'static str)],
     read: fn(&'de RawValue, usize) -> std::result::Result<T, E>,
 ) -> std::result::Result<T, E> {
-    if let Some(i) = variants
-        .iter()
-        .position(|v| v.0 == rtype && claimed.contains(&v.1))
-    {
-        return read(raw, i);
-    }
-    let mut candidates: Vec<usize> = (0..variants.len())
-        .filter(|&i| variants[i].0 == rtype)
-        .collect();
-    if candidates.is_empty() {
-        let expected: Vec<&str> = variants.iter().map(|v| v.0).collect();
-        return Err(fail(
-            ErrorCode::Profile,
-            format!(
-                "a {rtype} is not expected here (expected: {})",
-                expected.join(", ")
-            ),
-        ));
-    }
-    if let Some(&i) = candidates
-        .iter()
-        .find(|&&i| claimed.iter().any(|p| p.trim() == variants[i].1))
-    {
-        departure::<E>(
-            ErrorCode::Profile,
-            format!(
-                "the profile URL has white space around it; read as {}",
-                variants[i].1
-            ),
-        )?;
-        return read(raw, i);
-    }
-    if !claimed.is_empty() {
-        let known: Vec<&str> = candidates.iter().map(|&i| variants[i].1).collect();
-        departure::<E>(
-            ErrorCode::Profile,
-            format!(
-                "claims {}, none of the profiles expected here ({})",
-                claimed.join(", "),
-                known.join(", ")
-            ),
-        )?;
-    }
-    if candidates.len() > 1 {
-        candidates.sort_by_key(|&i| !state::is_preferred(variants[i].1));
-        for &i in &candidates {
-            let checkpoint = state::checkpoint();
-            state::set_mode(Mode::Strict);
-            match read(raw, i) {
-                Ok(value) => {
-                    state::restore_mode(&checkpoint);
-                    return Ok(value);
-                }
-                Err(_) => state::restore(&checkpoint),
+    let plan = crate::choice::plan(
+        rtype,
+        claimed.iter().copied(),
+        variants,
+        state::is_preferred,
+    );
+    match plan {
+        Plan::Read(i) => read(raw, i),
+        Plan::NotExpected(message) => Err(fail(ErrorCode::Profile, message)),
+        Plan::Trimmed(i) => {
+            departure::<E>(
+                ErrorCode::Profile,
+                crate::choice::trimmed_warning(variants[i].1).concat(),
+            )?;
+            read(raw, i)
+        }
+        Plan::Try {
+            warning,
+            candidates,
+        } => {
+            if let Some(warning) = warning {
+                departure::<E>(ErrorCode::Profile, warning)?;
             }
+            if candidates.len() > 1 {
+                for &i in &candidates {
+                    let checkpoint = state::checkpoint();
+                    state::set_mode(Mode::Strict);
+                    match read(raw, i) {
+                        Ok(value) => {
+                            state::restore_mode(&checkpoint);
+                            return Ok(value);
+                        }
+                        Err(_) => state::restore(&checkpoint),
+                    }
+                }
+            }
+            read(raw, candidates[0])
         }
     }
-    read(raw, candidates[0])
 }
 
 /// Reads a message's bundle held back: checks it is a Bundle whose first

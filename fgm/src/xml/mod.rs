@@ -39,6 +39,7 @@ pub(crate) use tree::recycle;
 pub use tree::{Attribute, Children, Document, Node, NodeId, TagName};
 pub use write::{escape_into, WriteOptions, Writer};
 
+use crate::choice::{self, Plan};
 use crate::primitive::*;
 use crate::{Open, ValueSetCode};
 
@@ -290,80 +291,49 @@ fn choose_resource<'a, 'i, T>(
     variants: &[(&'static str, &'static str)],
     read: fn(&mut Reader<'a, 'i>, Node<'a, 'i>, usize) -> Result<T>,
 ) -> Result<T> {
+    // The first claim, which the reference check asks for again.
+    r.note_claim(resource, Reader::claimed_profiles(resource).next());
     let rtype = resource.tag_name().name();
-    // The first variant of this type whose profile the resource claims, in
-    // one walk over the claims that stops once the first variant of the
-    // type is named; and the first claim, which the reference check asks
-    // for again.
-    let first_of_type = variants.iter().position(|v| v.0 == rtype);
-    let mut first_claim = None;
-    let mut claimed: Option<usize> = None;
-    for claim in Reader::claimed_profiles(resource) {
-        first_claim.get_or_insert(claim);
-        if let Some(i) = variants.iter().position(|v| v.0 == rtype && v.1 == claim) {
-            claimed = Some(claimed.map_or(i, |c| c.min(i)));
-            if Some(i) == first_of_type {
-                break;
-            }
+    let preferred = |profile: &str| r.is_preferred(profile);
+    let plan = choice::plan(
+        rtype,
+        Reader::claimed_profiles(resource),
+        variants,
+        preferred,
+    );
+    match plan {
+        Plan::Read(i) => read(r, resource, i),
+        Plan::NotExpected(message) => r.fail(resource, ErrorCode::Profile, message),
+        Plan::Trimmed(i) => {
+            r.departure_in_parts(
+                resource,
+                ErrorCode::Profile,
+                &choice::trimmed_warning(variants[i].1),
+            )?;
+            read(r, resource, i)
         }
-    }
-    r.note_claim(resource, first_claim);
-    if let Some(i) = claimed {
-        return read(r, resource, i);
-    }
-    let of_type = || (0..variants.len()).filter(move |&i| variants[i].0 == rtype);
-    if of_type().next().is_none() {
-        let expected: Vec<&str> = variants.iter().map(|v| v.0).collect();
-        return r.fail(
-            resource,
-            ErrorCode::Profile,
-            format!(
-                "a {rtype} is not expected here (expected: {})",
-                expected.join(", ")
-            ),
-        );
-    }
-    if let Some(i) =
-        of_type().find(|&i| Reader::claimed_profiles(resource).any(|p| p.trim() == variants[i].1))
-    {
-        r.departure_in_parts(
-            resource,
-            ErrorCode::Profile,
-            &[
-                "the profile URL has white space around it; read as ",
-                variants[i].1,
-            ],
-        )?;
-        return read(r, resource, i);
-    }
-    let mut candidates: Vec<usize> = of_type().collect();
-    let claimed: Vec<&str> = Reader::claimed_profiles(resource).collect();
-    if !claimed.is_empty() {
-        let known: Vec<&str> = candidates.iter().map(|&i| variants[i].1).collect();
-        r.departure(
-            resource,
-            ErrorCode::Profile,
-            format!(
-                "claims {}, none of the profiles expected here ({})",
-                claimed.join(", "),
-                known.join(", ")
-            ),
-        )?;
-    }
-    if candidates.len() > 1 {
-        candidates.sort_by_key(|&i| !r.is_preferred(variants[i].1));
-        for &i in &candidates {
-            let checkpoint = r.checkpoint();
-            let mode = r.mode();
-            r.set_mode(Mode::Strict);
-            match read(r, resource, i) {
-                Ok(value) => {
-                    r.set_mode(mode);
-                    return Ok(value);
+        Plan::Try {
+            warning,
+            candidates,
+        } => {
+            if let Some(warning) = warning {
+                r.departure(resource, ErrorCode::Profile, warning)?;
+            }
+            if candidates.len() > 1 {
+                for &i in &candidates {
+                    let checkpoint = r.checkpoint();
+                    let mode = r.mode();
+                    r.set_mode(Mode::Strict);
+                    match read(r, resource, i) {
+                        Ok(value) => {
+                            r.set_mode(mode);
+                            return Ok(value);
+                        }
+                        Err(_) => r.restore(checkpoint),
+                    }
                 }
-                Err(_) => r.restore(checkpoint),
             }
+            read(r, resource, candidates[0])
         }
     }
-    read(r, resource, candidates[0])
 }

@@ -1070,7 +1070,7 @@ impl<'a, 'i> Reader<'a, 'i> {
     }
 
     /// The claimed `meta.profile` values of a resource element.
-    pub fn claimed_profiles(resource: Node<'a, 'i>) -> impl Iterator<Item = &'a str> {
+    pub fn claimed_profiles(resource: Node<'a, 'i>) -> impl Iterator<Item = &'a str> + Clone {
         // Written out: the adapters' version costs several times as much,
         // and every resource read asks.
         let mut metas = resource.children();
