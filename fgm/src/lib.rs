@@ -5,12 +5,12 @@
 //!   [`Open`] codes of extensible bindings; [`NonEmpty`] vectors (`1..*`).
 //! - [`xml`]: the one XML reader and writer the derives call, with its
 //!   options, errors and warnings ([`xml::ReadOptions`], [`xml::Issue`]).
-//! - [`json`] (feature `json`): FHIR DSTU2 JSON through serde, for the same
+//! - `json` (feature `json`): FHIR DSTU2 JSON through serde, for the same
 //!   derived types.
 //! - [`FhirMessage`]: a whole message Bundle, read and written.
 //! - [`spine`]: Spine's rules, for the messages of any generated set.
 //! - [`oracle`]: the round-trip oracle of the tests and fuzz targets.
-//! - [`strategy`] (feature `proptest`): proptest strategies of the
+//! - `strategy` (feature `proptest`): proptest strategies of the
 //!   primitives, used by `#[derive(FhirArbitrary)]`.
 //!
 //! The derives ([`FhirXml`], [`FhirMessage`](derive@FhirMessage),
