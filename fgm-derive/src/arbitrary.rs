@@ -13,6 +13,7 @@ use syn::{Data, DeriveInput, Fields, Ident, Type};
 use crate::attr::{self, keys, Attrs, Ctxt};
 use crate::shape::{container, is_own, Container};
 
+/// The `Arbitrary` impl of a type (gated on fgm's `proptest` feature).
 pub fn expand(input: &DeriveInput) -> Result<TokenStream, syn::Error> {
     let mut cx = Ctxt::default();
     if !input.generics.params.is_empty() {

@@ -136,6 +136,7 @@ pub struct Attrs {
     pub json_array: Option<Span>,
 }
 
+/// A non-empty string value.
 fn string(meta: &ParseNestedMeta) -> syn::Result<Spanned> {
     let lit: LitStr = meta.value()?.parse()?;
     if lit.value().is_empty() {
@@ -165,180 +166,147 @@ pub fn parse(cx: &mut Ctxt, attrs: &[Attribute], allowed: &[&str], place: &str) 
                     allowed.join(", ")
                 )));
             }
-            let span = meta.path.get_ident().map_or_else(Span::call_site, |i| i.span());
-            let once = |seen: bool| {
-                if seen {
-                    Err(meta.error(format!("duplicate fhir attribute `{key}`")))
-                } else {
-                    Ok(())
-                }
-            };
-            match key.as_str() {
-                "crate" => {
-                    once(out.krate.is_some())?;
-                    let lit: LitStr = meta.value()?.parse()?;
-                    out.krate = Some(lit.parse().map_err(|_| {
-                        syn::Error::new(
-                            lit.span(),
-                            "expected the runtime's path, as in `crate = \"::fgm\"`",
-                        )
-                    })?);
-                }
-                "element" => {
-                    once(out.element.is_some())?;
-                    out.element = Some(string(&meta)?);
-                }
-                "attribute" => {
-                    once(out.attribute.is_some())?;
-                    out.attribute = Some(span);
-                }
-                "choice" => {
-                    once(out.choice.is_some())?;
-                    out.choice = Some(span);
-                }
-                "overflow" => {
-                    once(out.overflow.is_some())?;
-                    out.overflow = Some(span);
-                }
-                "resources" => {
-                    once(out.resources.is_some())?;
-                    out.resources = Some(span);
-                }
-                "profiles" => {
-                    once(out.profiles.is_some())?;
-                    out.profiles = Some(string(&meta)?);
-                }
-                "nonconforming" => {
-                    once(out.nonconforming.is_some())?;
-                    out.nonconforming = Some(span);
-                }
-                "bundle" => {
-                    once(out.bundle.is_some())?;
-                    out.bundle = Some(span);
-                }
-                "resource" => {
-                    once(out.resource.is_some())?;
-                    out.resource = Some(string(&meta)?);
-                }
-                "profile" => {
-                    once(out.profile.is_some())?;
-                    out.profile = Some(string(&meta)?);
-                }
-                "event" => {
-                    once(out.event.is_some())?;
-                    out.event = Some(string(&meta)?);
-                }
-                "entry" => {
-                    once(out.entry.is_some())?;
-                    out.entry = Some(string(&meta)?);
-                }
-                "event_system" => {
-                    once(out.event_system.is_some())?;
-                    out.event_system = Some(string(&meta)?);
-                }
-                "endpoint" => {
-                    once(out.endpoint.is_some())?;
-                    out.endpoint = Some(string(&meta)?);
-                }
-                "success_status" => {
-                    once(out.success_status.is_some())?;
-                    out.success_status = Some(string(&meta)?);
-                }
-                "responds_to" => {
-                    once(out.responds_to.is_some())?;
-                    out.responds_to = Some(string(&meta)?);
-                }
-                "response_codes" => {
-                    once(out.response_codes.is_some())?;
-                    out.response_codes = Some(string(&meta)?);
-                }
-                "any_resource" => {
-                    once(out.any_resource.is_some())?;
-                    out.any_resource = Some(string(&meta)?);
-                }
-                "arbitrary" => {
-                    once(out.arbitrary_empty.is_some())?;
-                    let value = string(&meta)?;
-                    if value.value != "empty" {
-                        return Err(syn::Error::new(
-                            value.span,
-                            "expected `arbitrary = \"empty\"` (generated values leave the field empty)",
-                        ));
-                    }
-                    out.arbitrary_empty = Some(span);
-                }
-                "json" => {
-                    once(out.json_array.is_some())?;
-                    let value = string(&meta)?;
-                    if value.value != "array" {
-                        return Err(syn::Error::new(
-                            value.span,
-                            "expected `json = \"array\"` (FHIR JSON writes the field as an array)",
-                        ));
-                    }
-                    out.json_array = Some(span);
-                }
-                "slice" => {
-                    once(out.slice.is_some())?;
-                    let (mut d, mut v) = (None, None);
-                    meta.parse_nested_meta(|inner| {
-                        if inner.path.is_ident("discriminator") {
-                            d = Some(string(&inner)?);
-                        } else if inner.path.is_ident("value") {
-                            v = Some(string(&inner)?);
-                        } else {
-                            return Err(inner.error("expected `discriminator = \"…\"` or `value = \"…\"` in `slice(...)`"));
-                        }
-                        Ok(())
-                    })?;
-                    match (d, v) {
-                        (Some(d), Some(v)) => out.slice = Some((d, v)),
-                        _ => {
-                            return Err(meta.error(
-                                "`slice` needs both `discriminator = \"…\"` and `value = \"…\"`",
-                            ))
-                        }
-                    }
-                }
-                "fixed" => {
-                    let (mut element, mut value, mut after) = (None, None, None);
-                    meta.parse_nested_meta(|inner| {
-                        if inner.path.is_ident("element") {
-                            element = Some(string(&inner)?);
-                        } else if inner.path.is_ident("value") {
-                            let lit: LitStr = inner.value()?.parse()?;
-                            value = Some(lit.value());
-                        } else if inner.path.is_ident("after") {
-                            after = Some(string(&inner)?);
-                        } else {
-                            return Err(inner.error(
-                                "expected `element`, `value` or `after` in `fixed(...)`",
-                            ));
-                        }
-                        Ok(())
-                    })?;
-                    match (element, value) {
-                        (Some(element), Some(value)) => out.fixed.push(Fixed {
-                            element,
-                            value,
-                            after,
-                        }),
-                        _ => {
-                            return Err(meta.error(
-                                "`fixed` needs `element = \"…\"` and `value = \"…\"`",
-                            ))
-                        }
-                    }
-                }
-                _ => unreachable!("checked against `allowed`"),
-            }
-            Ok(())
+            parse_key(&mut out, &meta, &key)
         });
         if let Err(e) = result {
             cx.push(e);
         }
     }
     out
+}
+
+/// Parses one allowed key into `out`.
+fn parse_key(out: &mut Attrs, meta: &ParseNestedMeta, key: &str) -> syn::Result<()> {
+    match key {
+        "crate" => once(meta, key, &mut out.krate, runtime_path),
+        "element" => once(meta, key, &mut out.element, string),
+        "attribute" => once(meta, key, &mut out.attribute, flag),
+        "choice" => once(meta, key, &mut out.choice, flag),
+        "overflow" => once(meta, key, &mut out.overflow, flag),
+        "resources" => once(meta, key, &mut out.resources, flag),
+        "profiles" => once(meta, key, &mut out.profiles, string),
+        "nonconforming" => once(meta, key, &mut out.nonconforming, flag),
+        "bundle" => once(meta, key, &mut out.bundle, flag),
+        "resource" => once(meta, key, &mut out.resource, string),
+        "profile" => once(meta, key, &mut out.profile, string),
+        "event" => once(meta, key, &mut out.event, string),
+        "entry" => once(meta, key, &mut out.entry, string),
+        "event_system" => once(meta, key, &mut out.event_system, string),
+        "endpoint" => once(meta, key, &mut out.endpoint, string),
+        "success_status" => once(meta, key, &mut out.success_status, string),
+        "responds_to" => once(meta, key, &mut out.responds_to, string),
+        "response_codes" => once(meta, key, &mut out.response_codes, string),
+        "any_resource" => once(meta, key, &mut out.any_resource, string),
+        "arbitrary" => once(meta, key, &mut out.arbitrary_empty, |m| {
+            keyword(
+                m,
+                "empty",
+                "expected `arbitrary = \"empty\"` (generated values leave the field empty)",
+            )
+        }),
+        "json" => once(meta, key, &mut out.json_array, |m| {
+            keyword(
+                m,
+                "array",
+                "expected `json = \"array\"` (FHIR JSON writes the field as an array)",
+            )
+        }),
+        "slice" => once(meta, key, &mut out.slice, slice),
+        "fixed" => {
+            out.fixed.push(fixed(meta)?);
+            Ok(())
+        }
+        _ => unreachable!("checked against `allowed`"),
+    }
+}
+
+/// Sets a key that may be given once, from `value`.
+fn once<T>(
+    meta: &ParseNestedMeta,
+    key: &str,
+    slot: &mut Option<T>,
+    value: impl FnOnce(&ParseNestedMeta) -> syn::Result<T>,
+) -> syn::Result<()> {
+    if slot.is_some() {
+        return Err(meta.error(format!("duplicate fhir attribute `{key}`")));
+    }
+    *slot = Some(value(meta)?);
+    Ok(())
+}
+
+/// A key without a value: where it was written.
+fn flag(meta: &ParseNestedMeta) -> syn::Result<Span> {
+    Ok(meta
+        .path
+        .get_ident()
+        .map_or_else(Span::call_site, |i| i.span()))
+}
+
+/// A key whose one allowed value is `expected`: where the key was written.
+fn keyword(meta: &ParseNestedMeta, expected: &str, message: &str) -> syn::Result<Span> {
+    let value = string(meta)?;
+    if value.value != expected {
+        return Err(syn::Error::new(value.span, message));
+    }
+    flag(meta)
+}
+
+/// `crate = "::path"`.
+fn runtime_path(meta: &ParseNestedMeta) -> syn::Result<syn::Path> {
+    let lit: LitStr = meta.value()?.parse()?;
+    lit.parse().map_err(|_| {
+        syn::Error::new(
+            lit.span(),
+            "expected the runtime's path, as in `crate = \"::fgm\"`",
+        )
+    })
+}
+
+/// `slice(discriminator = "…", value = "…")`.
+fn slice(meta: &ParseNestedMeta) -> syn::Result<(Spanned, Spanned)> {
+    let (mut d, mut v) = (None, None);
+    meta.parse_nested_meta(|inner| {
+        if inner.path.is_ident("discriminator") {
+            d = Some(string(&inner)?);
+        } else if inner.path.is_ident("value") {
+            v = Some(string(&inner)?);
+        } else {
+            return Err(
+                inner.error("expected `discriminator = \"…\"` or `value = \"…\"` in `slice(...)`")
+            );
+        }
+        Ok(())
+    })?;
+    match (d, v) {
+        (Some(d), Some(v)) => Ok((d, v)),
+        _ => Err(meta.error("`slice` needs both `discriminator = \"…\"` and `value = \"…\"`")),
+    }
+}
+
+/// `fixed(element = "…", value = "…", after = "…")`, repeatable.
+fn fixed(meta: &ParseNestedMeta) -> syn::Result<Fixed> {
+    let (mut element, mut value, mut after) = (None, None, None);
+    meta.parse_nested_meta(|inner| {
+        if inner.path.is_ident("element") {
+            element = Some(string(&inner)?);
+        } else if inner.path.is_ident("value") {
+            let lit: LitStr = inner.value()?.parse()?;
+            value = Some(lit.value());
+        } else if inner.path.is_ident("after") {
+            after = Some(string(&inner)?);
+        } else {
+            return Err(inner.error("expected `element`, `value` or `after` in `fixed(...)`"));
+        }
+        Ok(())
+    })?;
+    match (element, value) {
+        (Some(element), Some(value)) => Ok(Fixed {
+            element,
+            value,
+            after,
+        }),
+        _ => Err(meta.error("`fixed` needs `element = \"…\"` and `value = \"…\"`")),
+    }
 }
 
 /// The runtime's path a type's derives name: its `#[fhir(crate = "…")]`,

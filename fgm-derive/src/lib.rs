@@ -107,6 +107,7 @@ mod arbitrary;
 mod attr;
 mod json;
 mod message;
+mod model;
 mod shape;
 mod xml;
 
@@ -118,10 +119,23 @@ use syn::{parse_macro_input, DeriveInput};
 #[proc_macro_derive(FhirXml, attributes(fhir))]
 pub fn derive_fhir_xml(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
-    xml::expand(&input)
+    expand_fhir_xml(&input)
         .map(|items| attr::in_runtime(&input.attrs, items))
         .unwrap_or_else(|errors| errors.to_compile_error())
         .into()
+}
+
+/// `FhirXml`: the type's model, then its FHIR JSON impls (gated on fgm's
+/// `json` feature) and its XML reader and writer.
+fn expand_fhir_xml(input: &DeriveInput) -> Result<proc_macro2::TokenStream, syn::Error> {
+    let model = model::parse(input)?;
+    let json = json::expand(&model);
+    let xml = xml::expand(&model);
+    Ok(quote::quote! {
+        #json
+
+        #xml
+    })
 }
 
 /// Derives `FhirMessage` for a message struct (a bundle and its typed

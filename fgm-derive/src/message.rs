@@ -21,10 +21,12 @@
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-use syn::{Data, DeriveInput, Fields, GenericArgument, PathArguments, Type};
+use syn::{Data, DeriveInput, Fields, Ident, Type};
 
 use crate::attr::{self, keys, Ctxt};
+use crate::shape::{entry_container, Container};
 
+/// `FhirMessage` for a message struct or the enum of all messages.
 pub fn expand(input: &DeriveInput) -> Result<TokenStream, syn::Error> {
     let mut cx = Ctxt::default();
     if !input.generics.params.is_empty() {
@@ -51,32 +53,66 @@ pub fn expand(input: &DeriveInput) -> Result<TokenStream, syn::Error> {
     Ok(out)
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Card {
-    One,
-    Option,
-    Vec,
+/// A message struct: its attributes, its bundle and its entries.
+struct Message<'a> {
+    name: &'a Ident,
+    event: String,
+    /// The resource enum every entry's resource is read as.
+    any: syn::Path,
+    profiles: Vec<String>,
+    /// `FhirMessage::response_code`, when the message has a table.
+    response_code: TokenStream,
+    event_system: String,
+    endpoint: String,
+    success_status: u16,
+    responds_to: Option<String>,
+    bundle: &'a Ident,
+    bundle_ty: &'a Type,
+    /// In field order; the first is the MessageHeader.
+    entries: Vec<Entry<'a>>,
 }
 
-fn card(ty: &Type) -> (Card, &Type) {
-    if let Type::Path(p) = ty {
-        if let Some(last) = p.path.segments.last() {
-            let kind = match last.ident.to_string().as_str() {
-                "Option" => Some(Card::Option),
-                "Vec" => Some(Card::Vec),
-                _ => None,
-            };
-            if let (Some(kind), PathArguments::AngleBracketed(args)) = (kind, &last.arguments) {
-                if let Some(GenericArgument::Type(inner)) = args.args.first() {
-                    return (kind, inner);
-                }
-            }
-        }
-    }
-    (Card::One, ty)
+/// An entry field: its container, the resource type, and the variant of
+/// the resource enum holding it.
+struct Entry<'a> {
+    ident: &'a Ident,
+    container: Container,
+    inner: &'a Type,
+    variant: Ident,
+    resource: String,
+    profile: String,
 }
 
+/// A message struct's inherent helpers, `FhirMessage` and FHIR JSON.
 fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -> TokenStream {
+    let Some(m) = message(cx, input, &fields) else {
+        return TokenStream::new();
+    };
+    let name = m.name;
+    let from_bundle = from_bundle(&m);
+    let to_bundle = to_bundle(&m);
+    let fhir_message = fhir_message(&m);
+    let json = message_json(&m);
+    quote! {
+        impl #name {
+            #from_bundle
+
+            #to_bundle
+        }
+
+        #fhir_message
+
+        #json
+    }
+}
+
+/// The model of a message struct, or `None` (with the errors in `cx`) when
+/// it lacks what the emitted code needs.
+fn message<'a>(
+    cx: &mut Ctxt,
+    input: &'a DeriveInput,
+    fields: &[&'a syn::Field],
+) -> Option<Message<'a>> {
     let name = &input.ident;
     let a = attr::parse(cx, &input.attrs, keys::MESSAGE, "a message struct");
     let profiles: Vec<String> = a
@@ -89,23 +125,51 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
             name,
             "a message struct needs `#[fhir(event = \"…\", any_resource = \"path::AnyResource\")]`",
         );
-        return TokenStream::new();
+        return None;
     };
-    let event = &event.value;
-    let any: syn::Path = match syn::parse_str(&any.value) {
-        Ok(p) => p,
-        Err(_) => {
-            cx.error_at(
-                any.span,
-                "`any_resource` must be a path to the resource enum",
-            );
-            return TokenStream::new();
-        }
+    let Ok(any) = syn::parse_str::<syn::Path>(&any.value) else {
+        cx.error_at(
+            any.span,
+            "`any_resource` must be a path to the resource enum",
+        );
+        return None;
     };
     let response_code = response_code(cx, a.response_codes.as_ref());
+    let (bundle, bundle_ty, entries) = message_fields(cx, name, fields)?;
+    let text = |v: &Option<attr::Spanned>| v.as_ref().map(|s| s.value.clone()).unwrap_or_default();
+    let success_status: u16 = match &a.success_status {
+        None => 200,
+        Some(s) => s.value.parse().unwrap_or_else(|_| {
+            cx.error_at(s.span, "`success_status` must be an HTTP status (`200`)");
+            200
+        }),
+    };
+    Some(Message {
+        name,
+        event: event.value.clone(),
+        any,
+        profiles,
+        response_code,
+        event_system: text(&a.event_system),
+        endpoint: text(&a.endpoint),
+        success_status,
+        responds_to: a.responds_to.map(|r| r.value),
+        bundle,
+        bundle_ty,
+        entries,
+    })
+}
+
+/// The bundle field and the entry fields: one bundle, and at least the
+/// header entry, which is required.
+fn message_fields<'a>(
+    cx: &mut Ctxt,
+    name: &Ident,
+    fields: &[&'a syn::Field],
+) -> Option<(&'a Ident, &'a Type, Vec<Entry<'a>>)> {
     let mut bundle = None;
-    let mut entries = Vec::new();
-    for f in &fields {
+    let mut entries: Vec<Entry> = Vec::new();
+    for f in fields {
         let ident = f.ident.as_ref().expect("named");
         let fa = attr::parse(cx, &f.attrs, keys::MESSAGE_FIELD, "a message field");
         match (fa.bundle, fa.entry) {
@@ -115,13 +179,15 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
                 }
             }
             (None, Some(variant)) => {
-                let (card, inner) = card(&f.ty);
-                let variant = format_ident!("{}", variant.value);
-                let info = (
-                    fa.resource.map(|r| r.value).unwrap_or_default(),
-                    fa.profile.map(|p| p.value).unwrap_or_default(),
-                );
-                entries.push((ident, card, inner, variant, info));
+                let (container, inner) = entry_container(&f.ty);
+                entries.push(Entry {
+                    ident,
+                    container,
+                    inner,
+                    variant: format_ident!("{}", variant.value),
+                    resource: fa.resource.map(|r| r.value).unwrap_or_default(),
+                    profile: fa.profile.map(|p| p.value).unwrap_or_default(),
+                });
             }
             (Some(_), Some(_)) => cx.error(ident, "a field is either the `bundle` or an `entry`"),
             (None, None) => cx.error(
@@ -130,214 +196,200 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
             ),
         }
     }
-    let Some((bundle_ident, bundle_ty)) = bundle else {
+    let Some((bundle, bundle_ty)) = bundle else {
         cx.error(name, "a message needs a `#[fhir(bundle)]` field");
-        return TokenStream::new();
+        return None;
     };
-    if entries.is_empty() {
+    let Some(header) = entries.first() else {
         cx.error(name, "a message needs at least its header entry");
-        return TokenStream::new();
-    }
-    if entries[0].1 != Card::One {
+        return None;
+    };
+    if header.container != Container::One {
         cx.error(
-            entries[0].0,
+            header.ident,
             "the first entry (the MessageHeader) must be required",
         );
     }
+    Some((bundle, bundle_ty, entries))
+}
+
+/// The local holding the `i`-th entry's resources as they are read.
+fn entry_slot(i: usize) -> Ident {
+    format_ident!("__e{}", i)
+}
+
+/// `__from_bundle` and `__from_bundle_with`: the fields from a bundle's
+/// entries, each envelope kept with its field.
+fn from_bundle(m: &Message) -> TokenStream {
     let rt = quote!(_fgm);
-    let text = |v: &Option<attr::Spanned>| v.as_ref().map(|s| s.value.clone()).unwrap_or_default();
-    let (event_system, endpoint) = (text(&a.event_system), text(&a.endpoint));
-    let success_status: u16 = match &a.success_status {
-        None => 200,
-        Some(s) => s.value.parse().unwrap_or_else(|_| {
-            cx.error_at(s.span, "`success_status` must be an HTTP status (`200`)");
-            200
-        }),
-    };
-    let responds_to = match &a.responds_to {
-        Some(r) => {
-            let r = &r.value;
-            quote!(::core::option::Option::Some(#r))
-        }
-        None => quote!(::core::option::Option::None),
-    };
-    let interaction_name = name.to_string();
-    let entry_infos = entries.iter().map(|(ident, _, _, _, (resource, profile))| {
-        let field = ident.to_string();
-        quote!(#rt::message::EntryInfo { name: #field, resource: #resource, profile: #profile })
-    });
-    let locals = entries.iter().enumerate().map(|(i, (_, card, inner, _, _))| {
-        let v = format_ident!("__e{}", i);
-        match card {
-            Card::Vec => quote!(let mut #v: ::std::vec::Vec<#inner> = ::std::vec::Vec::new();),
+    let (name, any, bundle, bundle_ty) = (m.name, &m.any, m.bundle, m.bundle_ty);
+    let locals = m.entries.iter().enumerate().map(|(i, e)| {
+        let (v, inner) = (entry_slot(i), e.inner);
+        match e.container {
+            Container::Vec => quote!(let mut #v: ::std::vec::Vec<#inner> = ::std::vec::Vec::new();),
             // Boxed until the message is built: the resource moves once.
             _ => quote!(let mut #v: ::core::option::Option<::std::boxed::Box<#inner>> = ::core::option::Option::None;),
         }
     });
-    let arms = entries.iter().enumerate().map(|(i, (_, card, _, variant, _))| {
-        let v = format_ident!("__e{}", i);
-        match (i, card) {
+    let arms = m.entries.iter().enumerate().map(|(i, e)| {
+        let (v, variant) = (entry_slot(i), &e.variant);
+        match (i, e.container) {
             (0, _) => quote! {
                 #any::#variant(x) if __i == 0 => { #v = ::core::option::Option::Some(x); 0 }
                 #any::#variant(_) => return ::core::result::Result::Err(report.fail(#rt::message::EntryProblem::HeaderNotFirst(__i))),
             },
-            (_, Card::Vec) => quote!(#any::#variant(x) => { #v.push(*x); #i }),
+            (_, Container::Vec) => quote!(#any::#variant(x) => { #v.push(*x); #i }),
             _ => quote!(#any::#variant(x) if #v.is_none() => { #v = ::core::option::Option::Some(x); #i }),
         }
     });
-    let inits = entries.iter().enumerate().map(|(i, (ident, card, _, variant, _))| {
-        let v = format_ident!("__e{}", i);
-        let what = variant.to_string();
-        match card {
-            Card::One => quote! {
+    let inits = m.entries.iter().enumerate().map(|(i, e)| {
+        let (v, ident) = (entry_slot(i), e.ident);
+        let what = e.variant.to_string();
+        match e.container {
+            Container::Option => quote!(#ident: #v.map(|x| *x),),
+            Container::Vec => quote!(#ident: #v,),
+            // `entry_container` gives no `NonEmpty`.
+            Container::One | Container::NonEmpty => quote! {
                 #ident: match #v {
                     ::core::option::Option::Some(x) => *x,
                     ::core::option::Option::None => return ::core::result::Result::Err(report.fail(#rt::message::EntryProblem::Missing(#what))),
                 },
             },
-            Card::Option => quote!(#ident: #v.map(|x| *x),),
-            Card::Vec => quote!(#ident: #v,),
         }
-    });
-    // Each resource as a writer of its element, in field order.
-    let writers = entries.iter().map(|(ident, card, _, _, (resource, _))| {
-        let write = quote!(::std::boxed::Box::new(move |w: &mut #rt::xml::Writer| #rt::xml::FhirElement::write_element(x, w, #resource)));
-        match card {
-            Card::One => quote! { { let x = &self.#ident; __resources.push(#write); } },
-            Card::Option => quote! {
-                if let ::core::option::Option::Some(x) = &self.#ident { __resources.push(#write); }
-            },
-            Card::Vec => quote! {
-                for x in self.#ident.iter() { __resources.push(#write); }
-            },
-        }
-    });
-    let pushes = entries.iter().map(|(ident, card, _, variant, _)| match card {
-        Card::One => {
-            quote!(__resources.push(::core::option::Option::Some(#any::#variant(::std::boxed::Box::new(self.#ident.clone()))));)
-        }
-        Card::Option => quote! {
-            if let ::core::option::Option::Some(x) = &self.#ident {
-                __resources.push(::core::option::Option::Some(#any::#variant(::std::boxed::Box::new(x.clone()))));
-            }
-        },
-        Card::Vec => quote! {
-            for x in self.#ident.iter() {
-                __resources.push(::core::option::Option::Some(#any::#variant(::std::boxed::Box::new(x.clone()))));
-            }
-        },
     });
     quote! {
-        impl #name {
-            /// Splits a message's bundle into the fields (for the derived
-            /// readers, XML and JSON).
-            #[doc(hidden)]
-            pub fn __from_bundle<R: #rt::message::EntryReport>(
-                #bundle_ident: #bundle_ty,
-                report: &mut R,
-            ) -> ::core::result::Result<Self, R::Error> {
-                #name::__from_bundle_with(#bundle_ident, report, |m| m)
-            }
-
-            /// [`Self::__from_bundle`], the message handed to `wrap` where
-            /// it is built.
-            #[doc(hidden)]
-            pub fn __from_bundle_with<R: #rt::message::EntryReport, T>(
-                mut #bundle_ident: #bundle_ty,
-                report: &mut R,
-                wrap: impl ::core::ops::FnOnce(Self) -> T,
-            ) -> ::core::result::Result<T, R::Error> {
-                #(#locals)*
-                // Each entry's envelope goes with its field: entries are kept in
-                // field order, which is where writing puts the resources back.
-                // In order (the usual case), they stay where they are.
-                let mut __slots: ::std::vec::Vec<usize> = ::std::vec::Vec::with_capacity(#bundle_ident.entry.len());
-                let mut __last = 0usize;
-                for (__i, __entry) in #bundle_ident.entry.iter_mut().enumerate() {
-                    let ::core::option::Option::Some(__resource) = __entry.resource.take() else {
-                        return ::core::result::Result::Err(report.fail(#rt::message::EntryProblem::WithoutResource(__i)));
-                    };
-                    let __slot: usize = match __resource {
-                        #(#arms)*
-                        other => {
-                            return ::core::result::Result::Err(report.fail(#rt::message::EntryProblem::Unexpected {
-                                index: __i,
-                                resource_type: other.resource_type().to_owned(),
-                                profile: other.profile().unwrap_or("-").to_owned(),
-                            }));
-                        }
-                    };
-                    if __slot < __last {
-                        report.out_of_order(__i)?;
-                    }
-                    __last = __last.max(__slot);
-                    __slots.push(__slot);
-                }
-                // Envelopes that carry nothing are not kept: writing makes
-                // them anew, one per resource.
-                let __empty = ::core::default::Default::default();
-                if #bundle_ident.entry.iter().all(|e| *e == __empty) {
-                    #bundle_ident.entry.clear();
-                } else if !__slots.is_sorted() {
-                    let mut __keyed: ::std::vec::Vec<_> = __slots
-                        .into_iter()
-                        .zip(::core::mem::take(&mut #bundle_ident.entry))
-                        .collect();
-                    // Stable: in each field, the entries' own order.
-                    __keyed.sort_by_key(|(slot, _)| *slot);
-                    #bundle_ident.entry = __keyed.into_iter().map(|(_, e)| e).collect();
-                }
-                ::core::result::Result::Ok(wrap(#name {
-                    #bundle_ident,
-                    #(#inits)*
-                }))
-            }
-
-            /// The message's bundle, every resource in its entry (for the
-            /// derived writers, XML and JSON).
-            #[doc(hidden)]
-            pub fn __to_bundle(&self) -> #bundle_ty {
-                let mut __resources: ::std::vec::Vec<::core::option::Option<#any>> = ::std::vec::Vec::new();
-                #(#pushes)*
-                let __plan = #rt::message::entry_plan(
-                    self.#bundle_ident.entry.iter().map(|e| e.resource.is_some()),
-                    __resources.len(),
-                );
-                let mut __bundle = self.#bundle_ident.clone();
-                let mut __envelopes = ::core::mem::take(&mut __bundle.entry);
-                __bundle.entry = __plan
-                    .into_iter()
-                    .map(|(envelope, resource)| {
-                        let mut __entry = envelope
-                            .map(|e| ::core::mem::take(&mut __envelopes[e]))
-                            .unwrap_or_default();
-                        if let ::core::option::Option::Some(r) = resource {
-                            __entry.resource = __resources[r].take();
-                        }
-                        __entry
-                    })
-                    .collect();
-                __bundle
-            }
+        /// Splits a message's bundle into the fields (for the derived
+        /// readers, XML and JSON).
+        #[doc(hidden)]
+        pub fn __from_bundle<R: #rt::message::EntryReport>(
+            #bundle: #bundle_ty,
+            report: &mut R,
+        ) -> ::core::result::Result<Self, R::Error> {
+            #name::__from_bundle_with(#bundle, report, |m| m)
         }
 
+        /// [`Self::__from_bundle`], the message handed to `wrap` where
+        /// it is built.
+        #[doc(hidden)]
+        pub fn __from_bundle_with<R: #rt::message::EntryReport, T>(
+            mut #bundle: #bundle_ty,
+            report: &mut R,
+            wrap: impl ::core::ops::FnOnce(Self) -> T,
+        ) -> ::core::result::Result<T, R::Error> {
+            #(#locals)*
+            // Each entry's envelope goes with its field: entries are kept in
+            // field order, which is where writing puts the resources back.
+            // In order (the usual case), they stay where they are.
+            let mut __slots: ::std::vec::Vec<usize> = ::std::vec::Vec::with_capacity(#bundle.entry.len());
+            let mut __last = 0usize;
+            for (__i, __entry) in #bundle.entry.iter_mut().enumerate() {
+                let ::core::option::Option::Some(__resource) = __entry.resource.take() else {
+                    return ::core::result::Result::Err(report.fail(#rt::message::EntryProblem::WithoutResource(__i)));
+                };
+                let __slot: usize = match __resource {
+                    #(#arms)*
+                    other => {
+                        return ::core::result::Result::Err(report.fail(#rt::message::EntryProblem::Unexpected {
+                            index: __i,
+                            resource_type: other.resource_type().to_owned(),
+                            profile: other.profile().unwrap_or("-").to_owned(),
+                        }));
+                    }
+                };
+                if __slot < __last {
+                    report.out_of_order(__i)?;
+                }
+                __last = __last.max(__slot);
+                __slots.push(__slot);
+            }
+            // Envelopes that carry nothing are not kept: writing makes
+            // them anew, one per resource.
+            let __empty = ::core::default::Default::default();
+            if #bundle.entry.iter().all(|e| *e == __empty) {
+                #bundle.entry.clear();
+            } else if !__slots.is_sorted() {
+                let mut __keyed: ::std::vec::Vec<_> = __slots
+                    .into_iter()
+                    .zip(::core::mem::take(&mut #bundle.entry))
+                    .collect();
+                // Stable: in each field, the entries' own order.
+                __keyed.sort_by_key(|(slot, _)| *slot);
+                #bundle.entry = __keyed.into_iter().map(|(_, e)| e).collect();
+            }
+            ::core::result::Result::Ok(wrap(#name {
+                #bundle,
+                #(#inits)*
+            }))
+        }
+    }
+}
+
+/// `__to_bundle`: the bundle with every resource in its entry.
+fn to_bundle(m: &Message) -> TokenStream {
+    let rt = quote!(_fgm);
+    let (any, bundle, bundle_ty) = (&m.any, m.bundle, m.bundle_ty);
+    let pushes = m.entries.iter().map(|e| {
+        let (ident, variant) = (e.ident, &e.variant);
+        match e.container {
+            Container::Option => quote! {
+                if let ::core::option::Option::Some(x) = &self.#ident {
+                    __resources.push(::core::option::Option::Some(#any::#variant(::std::boxed::Box::new(x.clone()))));
+                }
+            },
+            Container::Vec => quote! {
+                for x in self.#ident.iter() {
+                    __resources.push(::core::option::Option::Some(#any::#variant(::std::boxed::Box::new(x.clone()))));
+                }
+            },
+            Container::One | Container::NonEmpty => {
+                quote!(__resources.push(::core::option::Option::Some(#any::#variant(::std::boxed::Box::new(self.#ident.clone()))));)
+            }
+        }
+    });
+    quote! {
+        /// The message's bundle, every resource in its entry (for the
+        /// derived writers, XML and JSON).
+        #[doc(hidden)]
+        pub fn __to_bundle(&self) -> #bundle_ty {
+            let mut __resources: ::std::vec::Vec<::core::option::Option<#any>> = ::std::vec::Vec::new();
+            #(#pushes)*
+            let __plan = #rt::message::entry_plan(
+                self.#bundle.entry.iter().map(|e| e.resource.is_some()),
+                __resources.len(),
+            );
+            let mut __bundle = self.#bundle.clone();
+            let mut __envelopes = ::core::mem::take(&mut __bundle.entry);
+            __bundle.entry = __plan
+                .into_iter()
+                .map(|(envelope, resource)| {
+                    let mut __entry = envelope
+                        .map(|e| ::core::mem::take(&mut __envelopes[e]))
+                        .unwrap_or_default();
+                    if let ::core::option::Option::Some(r) = resource {
+                        __entry.resource = __resources[r].take();
+                    }
+                    __entry
+                })
+                .collect();
+            __bundle
+        }
+    }
+}
+
+/// `FhirMessage` for a message struct.
+fn fhir_message(m: &Message) -> TokenStream {
+    let rt = quote!(_fgm);
+    let (name, event, any, bundle_ty) = (m.name, &m.event, &m.any, m.bundle_ty);
+    let (profiles, response_code) = (&m.profiles, &m.response_code);
+    let interaction = interaction(m);
+    let write_message = write_message(m);
+    quote! {
         impl #rt::FhirMessage for #name {
             fn accepts(event: &str) -> bool {
                 event == #event
             }
 
-            fn interaction(event: &str) -> ::core::option::Option<&'static #rt::message::InteractionSpec> {
-                static SPEC: #rt::message::InteractionSpec = #rt::message::InteractionSpec {
-                    name: #interaction_name,
-                    event: #event,
-                    event_system: #event_system,
-                    endpoint: #endpoint,
-                    success_status: #success_status,
-                    responds_to: #responds_to,
-                    entries: &[#(#entry_infos),*],
-                };
-                (event == #event).then_some(&SPEC)
-            }
+            #interaction
 
             fn response_to(request_event: &str) -> ::core::option::Option<&'static #rt::message::InteractionSpec> {
                 <#name as #rt::FhirMessage>::interaction(#event)
@@ -372,33 +424,96 @@ fn expand_struct(cx: &mut Ctxt, input: &DeriveInput, fields: Vec<&syn::Field>) -
                 #name::__from_bundle_with(__bundle, &mut #rt::message::XmlEntries { reader: r, bundle: node }, wrap)
             }
 
-            fn write_message(&self, w: &mut #rt::xml::Writer) {
-                // What `__to_bundle` builds, written from the fields in
-                // place: envelopes without a resource take the next, in
-                // order; the resources left get envelopes of their own.
-                let mut __resources: ::std::vec::Vec<::std::boxed::Box<dyn Fn(&mut #rt::xml::Writer) + '_>> =
-                    ::std::vec::Vec::new();
-                #(#writers)*
-                let __plan = #rt::message::entry_plan(
-                    self.#bundle_ident.entry.iter().map(|e| e.resource.is_some()),
-                    __resources.len(),
-                );
-                let __empty = #rt::message::default_like(&self.#bundle_ident.entry);
-                self.#bundle_ident.__write_element_with(w, "Bundle", "entry", __plan.len(), &mut |w, i| {
-                    let (envelope, resource) = __plan[i];
-                    let envelope = envelope.map_or(&__empty, |e| &self.#bundle_ident.entry[e]);
-                    match resource {
-                        ::core::option::Option::Some(r) => envelope.__write_element_with(w, "entry", "resource", 1, &mut |w, _| {
-                            w.start("resource");
-                            (__resources[r])(w);
-                            w.end();
-                        }),
-                        ::core::option::Option::None => #rt::xml::FhirElement::write_element(envelope, w, "entry"),
-                    }
-                });
+            #write_message
+        }
+    }
+}
+
+/// `FhirMessage::interaction`: the message's one `InteractionSpec`.
+fn interaction(m: &Message) -> TokenStream {
+    let rt = quote!(_fgm);
+    let (event, event_system, endpoint) = (&m.event, &m.event_system, &m.endpoint);
+    let success_status = m.success_status;
+    let responds_to = match &m.responds_to {
+        Some(r) => quote!(::core::option::Option::Some(#r)),
+        None => quote!(::core::option::Option::None),
+    };
+    let interaction_name = m.name.to_string();
+    let entry_infos = m.entries.iter().map(|e| {
+        let (field, resource, profile) = (e.ident.to_string(), &e.resource, &e.profile);
+        quote!(#rt::message::EntryInfo { name: #field, resource: #resource, profile: #profile })
+    });
+    quote! {
+        fn interaction(event: &str) -> ::core::option::Option<&'static #rt::message::InteractionSpec> {
+            static SPEC: #rt::message::InteractionSpec = #rt::message::InteractionSpec {
+                name: #interaction_name,
+                event: #event,
+                event_system: #event_system,
+                endpoint: #endpoint,
+                success_status: #success_status,
+                responds_to: #responds_to,
+                entries: &[#(#entry_infos),*],
+            };
+            (event == #event).then_some(&SPEC)
+        }
+    }
+}
+
+/// `FhirMessage::write_message`: what `__to_bundle` builds, written from
+/// the fields in place.
+fn write_message(m: &Message) -> TokenStream {
+    let rt = quote!(_fgm);
+    let bundle = m.bundle;
+    // Each resource as a writer of its element, in field order.
+    let writers = m.entries.iter().map(|e| {
+        let (ident, resource) = (e.ident, &e.resource);
+        let write = quote!(::std::boxed::Box::new(move |w: &mut #rt::xml::Writer| #rt::xml::FhirElement::write_element(x, w, #resource)));
+        match e.container {
+            Container::Option => quote! {
+                if let ::core::option::Option::Some(x) = &self.#ident { __resources.push(#write); }
+            },
+            Container::Vec => quote! {
+                for x in self.#ident.iter() { __resources.push(#write); }
+            },
+            Container::One | Container::NonEmpty => {
+                quote! { { let x = &self.#ident; __resources.push(#write); } }
             }
         }
+    });
+    quote! {
+        fn write_message(&self, w: &mut #rt::xml::Writer) {
+            // What `__to_bundle` builds, written from the fields in
+            // place: envelopes without a resource take the next, in
+            // order; the resources left get envelopes of their own.
+            let mut __resources: ::std::vec::Vec<::std::boxed::Box<dyn Fn(&mut #rt::xml::Writer) + '_>> =
+                ::std::vec::Vec::new();
+            #(#writers)*
+            let __plan = #rt::message::entry_plan(
+                self.#bundle.entry.iter().map(|e| e.resource.is_some()),
+                __resources.len(),
+            );
+            let __empty = #rt::message::default_like(&self.#bundle.entry);
+            self.#bundle.__write_element_with(w, "Bundle", "entry", __plan.len(), &mut |w, i| {
+                let (envelope, resource) = __plan[i];
+                let envelope = envelope.map_or(&__empty, |e| &self.#bundle.entry[e]);
+                match resource {
+                    ::core::option::Option::Some(r) => envelope.__write_element_with(w, "entry", "resource", 1, &mut |w, _| {
+                        w.start("resource");
+                        (__resources[r])(w);
+                        w.end();
+                    }),
+                    ::core::option::Option::None => #rt::xml::FhirElement::write_element(envelope, w, "entry"),
+                }
+            });
+        }
+    }
+}
 
+/// FHIR JSON for a message struct: its bundle.
+fn message_json(m: &Message) -> TokenStream {
+    let rt = quote!(_fgm);
+    let (name, bundle_ty) = (m.name, m.bundle_ty);
+    quote! {
         #rt::if_json! {
             impl #rt::json::__serde::Serialize for #name {
                 fn serialize<S: #rt::json::__serde::Serializer>(&self, s: S) -> ::core::result::Result<S::Ok, S::Error> {
@@ -455,46 +570,57 @@ fn response_code(cx: &mut Ctxt, table: Option<&attr::Spanned>) -> TokenStream {
     }
 }
 
+/// `FhirMessage` for the enum of all messages: each call goes to the
+/// variant whose message accepts the event.
 fn expand_enum(cx: &mut Ctxt, input: &DeriveInput, data: &syn::DataEnum) -> TokenStream {
     let name = &input.ident;
     let a = attr::parse(cx, &input.attrs, keys::MESSAGE_ENUM, "a message enum");
     let table = response_code(cx, a.response_codes.as_ref());
-    let rt = quote!(_fgm);
-    let mut reads = Vec::new();
-    let mut writes = Vec::new();
-    let mut events = Vec::new();
-    let mut types = Vec::new();
-    let mut json_reads = Vec::new();
-    let mut json_writes = Vec::new();
+    let mut variants = Vec::new();
     for v in &data.variants {
         attr::parse(cx, &v.attrs, keys::MESSAGE_ENUM, "a message variant");
-        let ty = match &v.fields {
-            Fields::Unnamed(f) if f.unnamed.len() == 1 => &f.unnamed[0].ty,
-            _ => {
-                cx.error(
-                    &v.ident,
-                    "each variant must carry one message: `Variant(Message)`",
-                );
-                continue;
+        match &v.fields {
+            Fields::Unnamed(f) if f.unnamed.len() == 1 => {
+                variants.push((&v.ident, &f.unnamed[0].ty))
             }
-        };
-        let ident = &v.ident;
-        types.push(ty);
-        events.push(quote!(<#ty as #rt::FhirMessage>::accepts(event)));
-        reads.push(quote! {
+            _ => cx.error(
+                &v.ident,
+                "each variant must carry one message: `Variant(Message)`",
+            ),
+        }
+    }
+    let fhir_message = enum_fhir_message(name, &variants, table);
+    let json = enum_json(name, &variants);
+    quote! {
+        #fhir_message
+
+        #json
+    }
+}
+
+/// `FhirMessage` for the enum of all messages, from its (variant, message
+/// type) pairs and its own response-code table (or none).
+fn enum_fhir_message(
+    name: &Ident,
+    variants: &[(&Ident, &Type)],
+    table: TokenStream,
+) -> TokenStream {
+    let rt = quote!(_fgm);
+    let types = variants.iter().map(|(_, ty)| ty).collect::<Vec<_>>();
+    let events = types
+        .iter()
+        .map(|ty| quote!(<#ty as #rt::FhirMessage>::accepts(event)))
+        .collect::<Vec<_>>();
+    let reads = variants.iter().map(|(ident, ty)| {
+        quote! {
             e if <#ty as #rt::FhirMessage>::accepts(e) => {
                 <#ty as #rt::FhirMessage>::__read_message_with(r, node, e, |m| wrap(#name::#ident(m)))
             }
-        });
-        writes.push(quote!(#name::#ident(m) => #rt::FhirMessage::write_message(m, w),));
-        json_reads.push(quote! {
-            if <#ty as #rt::FhirMessage>::accepts(&__event) {
-                return #rt::json::read_message::<#ty, D::Error>(__raw, &__event).map(#name::#ident);
-            }
-        });
-        json_writes
-            .push(quote!(#name::#ident(m) => #rt::json::__serde::Serialize::serialize(m, s),));
-    }
+        }
+    });
+    let writes = variants
+        .iter()
+        .map(|(ident, _)| quote!(#name::#ident(m) => #rt::FhirMessage::write_message(m, w),));
     // The enum's own table, or else the first of its messages' that has
     // the code.
     let response_code = if table.is_empty() {
@@ -569,7 +695,23 @@ fn expand_enum(cx: &mut Ctxt, input: &DeriveInput, data: &syn::DataEnum) -> Toke
                 }
             }
         }
+    }
+}
 
+/// FHIR JSON for the enum of all messages: the variant by the event code.
+fn enum_json(name: &Ident, variants: &[(&Ident, &Type)]) -> TokenStream {
+    let rt = quote!(_fgm);
+    let json_reads = variants.iter().map(|(ident, ty)| {
+        quote! {
+            if <#ty as #rt::FhirMessage>::accepts(&__event) {
+                return #rt::json::read_message::<#ty, D::Error>(__raw, &__event).map(#name::#ident);
+            }
+        }
+    });
+    let json_writes = variants.iter().map(
+        |(ident, _)| quote!(#name::#ident(m) => #rt::json::__serde::Serialize::serialize(m, s),),
+    );
+    quote! {
         #rt::if_json! {
             impl #rt::json::__serde::Serialize for #name {
                 fn serialize<S: #rt::json::__serde::Serializer>(&self, s: S) -> ::core::result::Result<S::Ok, S::Error> {

@@ -48,3 +48,13 @@ pub fn is_own(ty: &Type, name: &syn::Ident) -> bool {
         _ => false,
     }
 }
+
+/// A message entry's container: as [`container`], except that a
+/// `NonEmpty<T>` entry is one value of that type (entries repeat only as
+/// `Vec<T>`), so that it never gives [`Container::NonEmpty`].
+pub fn entry_container(ty: &Type) -> (Container, &Type) {
+    match container(ty) {
+        (Container::NonEmpty, _) => (Container::One, ty),
+        other => other,
+    }
+}
