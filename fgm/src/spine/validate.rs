@@ -17,7 +17,7 @@
 use std::fmt;
 
 use crate::primitive::{is_leap_year, Date};
-use crate::xml::{Node, NodeId};
+use crate::xml::{fhir_path, Node, NodeId};
 use crate::FhirMessage;
 
 use super::{is_asid_endpoint, NhsNumber, ResponseCode, Severity};
@@ -154,32 +154,22 @@ pub fn date_order(a: &str, b: &str) -> std::cmp::Ordering {
 struct Entry<'a>(usize, &'a str);
 
 impl Entry<'_> {
-    /// The resource's FHIR path, and `rest` after it (a number in `rest`
-    /// written with [`index`]).
-    fn path(&self, rest: &[&str]) -> String {
-        let mut path = String::with_capacity(64);
-        path.push_str("Bundle.entry[");
-        path.push_str(index(self.0, &mut [0; 20]));
-        path.push_str("].resource.");
-        path.push_str(self.1);
-        rest.iter().for_each(|part| path.push_str(part));
-        path
+    /// The resource's FHIR path, and the segments of `rest` after it (each
+    /// a name and its index, if any).
+    fn path(&self, rest: &[(&str, Option<usize>)]) -> String {
+        let head = [
+            ("Bundle", None),
+            ("entry", Some(self.0)),
+            ("resource", None),
+            (self.1, None),
+        ];
+        let segments: Vec<(&str, Option<u32>)> = head
+            .iter()
+            .chain(rest)
+            .map(|&(name, index)| (name, index.map(|i| i as u32)))
+            .collect();
+        fhir_path(&segments)
     }
-}
-
-/// `i` in decimal, written into `buffer` (no formatter for the paths of
-/// findings).
-fn index(mut i: usize, buffer: &mut [u8; 20]) -> &str {
-    let mut at = buffer.len();
-    loop {
-        at -= 1;
-        buffer[at] = b'0' + (i % 10) as u8;
-        i /= 10;
-        if i == 0 {
-            break;
-        }
-    }
-    std::str::from_utf8(&buffer[at..]).expect("ASCII digits")
 }
 
 /// The resource an entry holds.
@@ -275,7 +265,7 @@ impl Validator {
     /// discriminator (`name`), whatever the profile's version.
     fn parameters(&mut self, at: Entry, parameters: Node) {
         for (i, p) in parameters.children_named("parameter").enumerate() {
-            let path = |leaf: &str| at.path(&[".parameter[", index(i, &mut [0; 20]), "].", leaf]);
+            let path = |leaf: &str| at.path(&[("parameter", Some(i)), (leaf, None)]);
             match p.value_at(&["name"]) {
                 Some("RiskIndicator") => {
                     let risk = p.value_at(&["valueString"]).unwrap_or_default();
@@ -333,7 +323,7 @@ impl Validator {
                 continue;
             };
             let rtype = resource.tag_name().name();
-            let path = || at.path(&[".contained[", index(i, &mut [0; 20]), "].", rtype]);
+            let path = || at.path(&[("contained", Some(i)), (rtype, None)]);
             if self.non_conforming.contains(&resource.id()) {
                 // Reported once, as itself, not again as a missing part.
                 patient |= rtype == "Patient";
@@ -370,7 +360,12 @@ impl Validator {
             );
         }
         if let (Some(on), Some(start)) = (create, flag.value_at(&["period", "start"])) {
-            self.assessment_date(&at.path(&[".period.start"]), start, on, birth_date);
+            self.assessment_date(
+                &at.path(&[("period", None), ("start", None)]),
+                start,
+                on,
+                birth_date,
+            );
         }
     }
 
@@ -452,7 +447,12 @@ impl Validator {
     fn outcome(&mut self, at: Entry, outcome: Node) {
         for (i, issue) in outcome.children_named("issue").enumerate() {
             let path = |leaf: &str| {
-                at.path(&[".issue[", index(i, &mut [0; 20]), "].details.coding.", leaf])
+                at.path(&[
+                    ("issue", Some(i)),
+                    ("details", None),
+                    ("coding", None),
+                    (leaf, None),
+                ])
             };
             let Some(coding) = issue
                 .child_named("details")
@@ -555,13 +555,6 @@ pub fn validate<M: FhirMessage>(message: &M, options: &ValidateOptions) -> Vec<V
 #[cfg(test)]
 mod tests {
     use super::over_18;
-
-    #[test]
-    fn indexes_in_decimal() {
-        for i in [0, 7, 10, 99, 123_456, usize::MAX] {
-            assert_eq!(super::index(i, &mut [0; 20]), i.to_string());
-        }
-    }
 
     #[test]
     fn the_eighteenth_birthday() {

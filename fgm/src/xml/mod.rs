@@ -20,19 +20,22 @@
 //! # Ok::<(), fgm::xml::Error>(())
 //! ```
 
+mod document;
 mod error;
+mod options;
 mod overflow;
 mod read;
 mod tree;
 mod write;
 
+#[cfg(feature = "json")]
+pub(crate) use document::line_column;
+pub use document::{locate, parse_document};
 pub use error::{Error, ErrorCode, Issue, Result};
+pub use options::{Mode, ReadOptions, MAX_BYTES, MAX_DEPTH};
 pub use overflow::{Overflow, XmlContent, XmlTree};
-pub(crate) use read::line_column;
 pub(crate) use read::{fhir_path, value_attribute};
-pub use read::{
-    locate, parse_document, Checkpoint, Mode, ReadOptions, Reader, MAX_BYTES, MAX_DEPTH,
-};
+pub use read::{Checkpoint, Reader};
 #[doc(hidden)]
 pub use tree::check_scan;
 pub(crate) use tree::recycle;

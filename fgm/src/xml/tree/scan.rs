@@ -95,7 +95,7 @@ impl<'i> Scanner<'i> {
         if b.len() >= OWNED as usize {
             return None;
         }
-        let lt = crate::xml::read::count_bytes(text, b'<');
+        let lt = crate::xml::document::count_bytes(text, b'<');
         Some(Scanner {
             doc: Document {
                 text,
