@@ -56,6 +56,7 @@ pub mod message;
 mod non_empty;
 pub mod oracle;
 pub mod primitive;
+mod response;
 pub mod spine;
 #[cfg(feature = "proptest")]
 #[cfg_attr(docsrs, doc(cfg(feature = "proptest")))]

@@ -61,7 +61,7 @@ pub trait FhirMessage: Sized {
     /// it, for a legacy one) in the message type's response-code table,
     /// which `#[fhir(response_codes = "…")]` names; `None` for a code not
     /// in it, and for every code of a type without one.
-    fn response_code(code: &str) -> Option<crate::spine::ResponseCode> {
+    fn response_code(code: &str) -> Option<crate::response::ResponseCode> {
         let _ = code;
         None
     }
