@@ -3,8 +3,12 @@
 //!
 //! - [`primitive`]: the FHIR primitive types, each checked on construction;
 //!   [`Open`] codes of extensible bindings; [`NonEmpty`] vectors (`1..*`).
-//! - [`xml`]: the one XML reader and writer the derives call, with its
-//!   options, errors and warnings ([`xml::ReadOptions`], [`xml::Issue`]).
+//! - What reading gives and takes, whatever the format: [`ReadOptions`]
+//!   (strict or lenient, limits), [`Parsed`] values with their warnings,
+//!   [`Issue`]s with a code, a FHIR path, a line and column and the Spine
+//!   response code they earn (also at `fgm::xml::…`, where the XML reader's
+//!   users find them).
+//! - [`xml`]: the one XML reader and writer the derives call.
 //! - `json` (feature `json`): FHIR DSTU2 JSON through serde, for the same
 //!   derived types.
 //! - [`FhirMessage`]: a whole message Bundle, read and written.
@@ -50,10 +54,12 @@ extern crate self as fgm;
 
 mod choice;
 mod code;
+mod error;
 #[cfg(feature = "json")]
 pub mod json;
 pub mod message;
 mod non_empty;
+mod options;
 pub mod oracle;
 pub mod primitive;
 mod response;
@@ -64,9 +70,11 @@ pub mod strategy;
 pub mod xml;
 
 pub use code::{Open, UnknownCode, ValueSetCode};
+pub use error::{Error, ErrorCode, Issue, Parsed, Result};
 pub use fgm_derive::{FhirArbitrary, FhirMessage, FhirXml};
 pub use message::FhirMessage;
 pub use non_empty::NonEmpty;
+pub use options::{Mode, ReadOptions, MAX_BYTES, MAX_DEPTH};
 #[cfg(feature = "proptest")]
 #[doc(hidden)]
 pub use proptest;

@@ -4,9 +4,9 @@
 
 use roxmltree::ParsingOptions;
 
-use super::error::{ErrorCode, Issue, Result};
-use super::options::{ReadOptions, MAX_BYTES, MAX_DEPTH};
 use super::tree::{self, Document, Node};
+use crate::error::{ErrorCode, Issue, Result};
+use crate::options::{ReadOptions, MAX_BYTES, MAX_DEPTH};
 
 /// Checks the nesting depth on the raw text, before the (recursive) XML
 /// parser sees it: the line and column of the first element too deep.

@@ -21,8 +21,6 @@
 //! ```
 
 mod document;
-mod error;
-mod options;
 mod overflow;
 mod read;
 mod tree;
@@ -31,8 +29,10 @@ mod write;
 #[cfg(feature = "json")]
 pub(crate) use document::line_column;
 pub use document::{locate, parse_document};
-pub use error::{Error, ErrorCode, Issue, Result};
-pub use options::{Mode, ReadOptions, MAX_BYTES, MAX_DEPTH};
+// The format-neutral types, at the crate root, also here where the XML
+// reader's users have always found them.
+pub use crate::error::{Error, ErrorCode, Issue, Parsed, Result};
+pub use crate::options::{Mode, ReadOptions, MAX_BYTES, MAX_DEPTH};
 pub use overflow::{Overflow, XmlContent, XmlTree};
 pub(crate) use read::{fhir_path, value_attribute};
 pub use read::{Checkpoint, Reader};
@@ -191,15 +191,6 @@ impl<E: ValueSetCode> FhirElement for Open<E> {
     fn write_element(&self, w: &mut Writer, name: &str) {
         w.value_element(name, self.code());
     }
-}
-
-/// A value read, with the departures lenient mode accepted.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Parsed<T> {
-    /// The value.
-    pub value: T,
-    /// Warnings (empty in strict mode).
-    pub warnings: Vec<Issue>,
 }
 
 /// Reads one element from XML text (its root element, any name).

@@ -6,11 +6,11 @@ use std::cell::Cell;
 use std::fmt::Write as _;
 
 use super::document::{chars_in, newlines_and_ascii, width};
-use super::error::{ErrorCode, Issue, Result};
-use super::options::Mode;
 use super::overflow::Overflow;
 use super::tree::{Attribute, Document, NamespaceId, Node, NodeId};
 use super::FHIR_NS;
+use crate::error::{ErrorCode, Issue, Result};
+use crate::options::Mode;
 use crate::NonEmpty;
 
 /// A FHIR path from its segments, root first: element names joined with
@@ -739,8 +739,8 @@ pub(crate) fn value_attribute<'a>(node: Node<'a, '_>) -> Option<&'a str> {
 #[cfg(test)]
 mod tests {
     use super::super::document::{locate, parse_document, too_deep};
-    use super::super::options::{Mode, ReadOptions};
     use super::{is_joined, Reader};
+    use crate::options::{Mode, ReadOptions};
 
     fn parse(text: &str) -> super::Document<'_> {
         parse_document(text.as_bytes(), &ReadOptions::default()).unwrap()

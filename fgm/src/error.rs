@@ -169,3 +169,12 @@ pub type Error = Issue;
 
 /// Result of reading.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A value read, with the departures lenient mode accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parsed<T> {
+    /// The value.
+    pub value: T,
+    /// Warnings (empty in strict mode).
+    pub warnings: Vec<Issue>,
+}
