@@ -57,6 +57,7 @@ mod code;
 mod error;
 #[cfg(feature = "json")]
 pub mod json;
+mod markup;
 pub mod message;
 mod non_empty;
 mod options;

@@ -320,7 +320,7 @@ primitive!(
     /// XHTML namespace, kept in the canonical form the writer writes and
     /// the reader reads (as compact XML: the form it was given in, quoting
     /// and character references, is not kept).
-    Xhtml = "xhtml", crate::xml::check_xhtml, |value: Text| Text::from(crate::xml::canonical_xhtml(&value).expect("checked"))
+    Xhtml = "xhtml", crate::markup::check_xhtml, |value: Text| Text::from(crate::markup::canonical_xhtml(&value).expect("checked"))
 );
 
 /// Calls the macro `$m` with the primitive types whose lexical form is
@@ -342,11 +342,7 @@ macro_rules! number_primitives {
 }
 pub(crate) use number_primitives;
 
-/// Whether `c` matches the XML 1.0 `Char` production (the one rule, for the
-/// constructors and the XML scanner's character references).
-pub fn is_xml_char(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
-}
+pub use crate::markup::is_xml_char;
 
 /// The lexical rules, written out by hand (no regex engine). Each returns
 /// the rule broken, in words.

@@ -32,6 +32,7 @@ pub use document::{locate, parse_document};
 // The format-neutral types, at the crate root, also here where the XML
 // reader's users have always found them.
 pub use crate::error::{Error, ErrorCode, Issue, Parsed, Result};
+pub use crate::markup::escape_into;
 pub use crate::options::{Mode, ReadOptions, MAX_BYTES, MAX_DEPTH};
 pub use overflow::{Overflow, XmlContent, XmlTree};
 pub(crate) use read::{fhir_path, value_attribute};
@@ -40,16 +41,13 @@ pub use read::{Checkpoint, Reader};
 pub use tree::check_scan;
 pub(crate) use tree::recycle;
 pub use tree::{Attribute, Children, Document, Node, NodeId, TagName};
-pub use write::{escape_into, WriteOptions, Writer};
+pub use write::{WriteOptions, Writer};
 
 use crate::choice::{self, Plan};
 use crate::primitive::*;
 use crate::{Open, ValueSetCode};
 
-/// The FHIR XML namespace.
-pub const FHIR_NS: &str = "http://hl7.org/fhir";
-/// The XHTML namespace of the narrative `div`.
-pub const XHTML_NS: &str = "http://www.w3.org/1999/xhtml";
+pub use crate::markup::{FHIR_NS, XHTML_NS};
 
 /// A type that is one FHIR XML element: a primitive, a datatype, a backbone
 /// element, a resource, or a resource container (`contained`).
@@ -146,33 +144,6 @@ fn xhtml_text(node: Node) -> String {
     tree.namespace = Some(XHTML_NS.to_owned());
     tree.write(&mut w, None);
     w.finish()
-}
-
-/// The `div` of an `xhtml` value, parsed (no DTD), or the rule it breaks.
-fn parse_xhtml(text: &str) -> std::result::Result<Document<'_>, String> {
-    let options = roxmltree::ParsingOptions {
-        allow_dtd: false,
-        ..roxmltree::ParsingOptions::default()
-    };
-    let doc = roxmltree::Document::parse_with_options(text, options)
-        .map_err(|e| format!("it is not well-formed XML: {e}"))?;
-    let root = doc.root_element().tag_name();
-    if root.name() != "div" || root.namespace() != Some(XHTML_NS) {
-        return Err(format!(
-            "it is not one `div` element in the XHTML namespace {XHTML_NS}"
-        ));
-    }
-    Ok(Document::from_roxmltree(&doc))
-}
-
-/// The rule an `xhtml` value breaks, if any (what [`Xhtml::new`] checks).
-pub(crate) fn check_xhtml(text: &str) -> std::result::Result<(), String> {
-    parse_xhtml(text).map(drop)
-}
-
-/// An `xhtml` value in the form the writer writes and the reader reads.
-pub(crate) fn canonical_xhtml(text: &str) -> std::result::Result<String, String> {
-    parse_xhtml(text).map(|doc| xhtml_text(doc.root_element()))
 }
 
 /// Reads a code of a value set (what derived value-set enums call).

@@ -3,8 +3,9 @@
 
 use super::tree::Node;
 
-use super::write::{escape_into, push_attribute, Writer};
+use super::write::Writer;
 use super::FHIR_NS;
+use crate::markup::{escape_into, push_attribute};
 
 /// Unknown attributes and elements of one element, kept as read so that
 /// writing gives them back. Empty (the usual case), it is one null pointer

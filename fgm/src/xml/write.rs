@@ -3,6 +3,7 @@
 
 use super::tree::Builder;
 use super::{Document, NodeId, FHIR_NS};
+use crate::markup::{escape_into, push_attribute};
 
 /// How to write (default: compact, no XML declaration).
 ///
@@ -243,67 +244,6 @@ impl Writer {
         push_attribute(&mut self.out, "value", value);
         self.out.push_str("/>");
     }
-}
-
-/// Appends ` name="value"`, the value escaped.
-pub(super) fn push_attribute(out: &mut String, name: &str, value: &str) {
-    out.push(' ');
-    out.push_str(name);
-    out.push_str("=\"");
-    escape_into(out, value, true);
-    out.push('"');
-}
-
-/// Escapes for XML text or an attribute value; in attributes, tabs and line
-/// ends become character references so that they survive normalisation.
-pub fn escape_into(out: &mut String, s: &str, attribute: bool) {
-    // The bytes escaped in text (bit 1) and in attribute values (bit 2).
-    static SPECIAL: [u8; 256] = {
-        let mut t = [0u8; 256];
-        t[b'&' as usize] = 3;
-        t[b'<' as usize] = 3;
-        t[b'>' as usize] = 3;
-        t[b'\r' as usize] = 3;
-        t[b'"' as usize] = 2;
-        t[b'\t' as usize] = 2;
-        t[b'\n' as usize] = 2;
-        t
-    };
-    // Almost every value has nothing to escape: found without stopping
-    // early, so that the test vectorises, and copied whole.
-    let plain = if attribute {
-        !s.bytes().fold(false, |found, b| {
-            found | (b == b'&') | (b == b'<') | (b == b'>') | (b == b'"') | (b <= b'\r')
-        })
-    } else {
-        !s.bytes().fold(false, |found, b| {
-            found | (b == b'&') | (b == b'<') | (b == b'>') | (b == b'\r')
-        })
-    };
-    if plain {
-        out.push_str(s);
-        return;
-    }
-    let mask = if attribute { 2 } else { 1 };
-    let mut rest = s;
-    // Runs of plain text are copied whole; the characters escaped are ASCII.
-    while let Some(i) = rest
-        .bytes()
-        .position(|b| SPECIAL[usize::from(b)] & mask != 0)
-    {
-        out.push_str(&rest[..i]);
-        out.push_str(match rest.as_bytes()[i] {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' => "&quot;",
-            b'\t' => "&#9;",
-            b'\n' => "&#10;",
-            _ => "&#13;",
-        });
-        rest = &rest[i + 1..];
-    }
-    out.push_str(rest);
 }
 
 #[cfg(test)]

@@ -530,7 +530,7 @@ impl<'i> Scanner<'i> {
                     {
                         return None;
                     }
-                    char::from_u32(n).filter(|&c| crate::primitive::is_xml_char(c))?
+                    char::from_u32(n).filter(|&c| crate::markup::is_xml_char(c))?
                 }
             };
             owned.push(ch);
