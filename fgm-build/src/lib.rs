@@ -33,7 +33,7 @@
 //! The generated code refers to the runtime types (primitives, `Open`,
 //! `NonEmpty`, ...) and derives of the `fgm` crate, at `::fgm` unless
 //! [`Config::runtime_path`] says otherwise: a crate that generates its own
-//! types depends on `fgm` (and on `fgm-build` to build).
+//! types depends on `fgm-rs` (library `fgm`; and on `fgm-build` to build).
 #![forbid(unsafe_code)]
 // On docs.rs: each feature-gated item says which feature it needs.
 #![cfg_attr(docsrs, feature(doc_cfg))]
