@@ -41,53 +41,36 @@ pub fn check_message<M: FhirMessage + PartialEq + Debug>(
 }
 
 /// Two trees hold the same elements (names, namespaces, attributes in
-/// order) and text, positions aside.
+/// order) and text, positions aside; the first difference otherwise.
 fn same_tree(parsed: Node, built: Node) -> Result<(), String> {
-    let name = |n: Node| {
-        let tag = n.tag_name();
-        format!("{{{}}}{}", tag.namespace().unwrap_or(""), tag.name())
-    };
     if parsed.is_text() || built.is_text() {
         return match (parsed.text(), built.text()) {
             (a, b) if parsed.is_text() && built.is_text() && a == b => Ok(()),
             (a, b) => Err(format!("text {a:?} against {b:?}")),
         };
     }
-    if name(parsed) != name(built) {
-        return Err(format!("<{}> against <{}>", name(parsed), name(built)));
+    let (p, b) = (parsed.tag_name(), built.tag_name());
+    if p.name() != b.name() || p.namespace() != b.namespace() {
+        return Err(format!("<{p:?}> against <{b:?}>"));
     }
-    let attributes = |n: Node| -> Vec<(String, String)> {
-        n.attributes()
-            .map(|a| (a.name().to_owned(), a.value().to_owned()))
-            .collect()
-    };
-    if attributes(parsed) != attributes(built) {
-        return Err(format!(
-            "<{}> has attributes {:?} against {:?}",
-            name(parsed),
-            attributes(parsed),
-            attributes(built)
-        ));
+    let same_attributes = parsed.attributes().len() == built.attributes().len()
+        && parsed
+            .attributes()
+            .zip(built.attributes())
+            .all(|(x, y)| x.name() == y.name() && x.value() == y.value());
+    if !same_attributes {
+        return Err(format!("<{}>'s attributes differ", p.name()));
     }
     let content = |c: &Node| c.is_element() || c.is_text();
-    let (ours, theirs) = (
-        parsed.children().filter(content).count(),
-        built.children().filter(content).count(),
-    );
-    if ours != theirs {
-        return Err(format!(
-            "<{}> has {ours} children against {theirs}",
-            name(parsed)
-        ));
+    let mut ours = parsed.children().filter(content);
+    let mut theirs = built.children().filter(content);
+    loop {
+        match (ours.next(), theirs.next()) {
+            (None, None) => return Ok(()),
+            (Some(x), Some(y)) => same_tree(x, y)?,
+            _ => return Err(format!("<{}> has another number of children", p.name())),
+        }
     }
-    for (p, b) in parsed
-        .children()
-        .filter(content)
-        .zip(built.children().filter(content))
-    {
-        same_tree(p, b)?;
-    }
-    Ok(())
 }
 
 /// For any bytes: reading a message of type `M` never panics, and what
