@@ -122,10 +122,8 @@ fn header_of<'a, 'i>(bundle: Node<'a, 'i>) -> Option<Node<'a, 'i>> {
         .filter(|r| r.tag_name().name() == "MessageHeader")
 }
 
-/// Reads what [`Written`] holds from a message's XML.
-fn written<M: FhirMessage>(xml: &str) -> Result<Written, ReplyError> {
-    let doc = parse_document(xml.as_bytes(), &in_hand()).map_err(ReplyError::Read)?;
-    let bundle = doc.root_element();
+/// Reads what [`Written`] holds from a message's tree (its `Bundle`).
+fn written<M: FhirMessage>(bundle: Node) -> Result<Written, ReplyError> {
     let header = header_of(bundle)
         .ok_or_else(|| ReplyError::Unexpected("the message has no MessageHeader".to_owned()))?;
     let event = header.value_at(&["event", "code"]).unwrap_or_default();
@@ -149,9 +147,16 @@ fn written<M: FhirMessage>(xml: &str) -> Result<Written, ReplyError> {
     })
 }
 
+/// What [`Written`] holds of a message in hand, from the tree it writes
+/// (no text written or parsed).
+fn written_of<M: FhirMessage>(message: &M) -> Result<Written, ReplyError> {
+    let (doc, _) = fgm::message::write_tree(message);
+    written::<M>(doc.root_element())
+}
+
 /// A request as written, refusing a response.
 fn request_of<M: FhirMessage>(request: &M) -> Result<Written, ReplyError> {
-    let req = written::<M>(&request.to_xml())?;
+    let req = written_of(request)?;
     if req.spec.responds_to.is_some() {
         return Err(ReplyError::Unexpected(format!(
             "a {} is a response, not a request",
@@ -446,7 +451,7 @@ pub type SpineReply = SpineReplyOf<Flag>;
 /// interaction, and `response.identifier` naming the request's header.
 pub fn answers<M: FhirMessage>(request: &M, response: &M) -> Result<(), ReplyError> {
     let req = request_of(request)?;
-    let resp = written::<M>(&response.to_xml())?;
+    let resp = written_of(response)?;
     matches(&req, &resp)
 }
 
@@ -555,8 +560,11 @@ pub fn read_reply<M: FhirMessage, F: FhirElement>(
             return bare.map(SpineReplyOf::Error).ok_or(ReplyError::Read(e));
         }
     };
+    // One document for the header and for the flag's reader (whose
+    // positions are in this text).
     let xml = message.to_xml();
-    let resp = written::<M>(&xml)?;
+    let doc = parse_document(xml.as_bytes(), &in_hand()).map_err(ReplyError::Read)?;
+    let resp = written::<M>(doc.root_element())?;
     if let Some(request) = request {
         matches(&request_of(request)?, &resp)?;
     }
@@ -566,7 +574,6 @@ pub fn read_reply<M: FhirMessage, F: FhirElement>(
             resp.spec.name
         )));
     };
-    let doc = parse_document(xml.as_bytes(), &in_hand()).map_err(ReplyError::Read)?;
     let resources: Vec<(usize, Node)> = doc
         .root_element()
         .children_named("entry")
