@@ -257,10 +257,10 @@ impl fgm_spine::server::Handler for LocalStore {
             .value;
         let flag = Box::new(query_flag("9434765919", "2024-01-01").unwrap());
         let reply = respond(&asked, Outcome::LocalFlag(flag)).unwrap();
-        fgm_spine::server::Response {
-            status: reply.http_status,
-            body: fgm::FhirMessage::to_xml(&reply.message),
-        }
+        fgm_spine::server::Response::new(
+            reply.http_status,
+            fgm::FhirMessage::to_xml(&reply.message),
+        )
     }
 }
 

@@ -30,7 +30,9 @@ use fgm_types::spine::{self, Outcome, RequestSummary, ValidateOptions};
 
 use crate::audit::AuditEntry;
 use crate::clock::Clock;
-use crate::exchange::{audit_refusal, check_rules, error, read_request, reply, sender, Answered};
+use crate::exchange::{
+    audit_refusal, check_rules, error, read_request, reply, sender, store_failed, Answered,
+};
 use crate::identity::IdentityMap;
 use crate::server::{Handler, Request, Response, FAILURE};
 use crate::store::{Deletion, Record, Store, StoreError, Transaction};
@@ -94,19 +96,25 @@ impl Spine {
     pub fn answer(&self, request: &Request) -> Response {
         let mut entry = AuditEntry::received(&self.options.clock, request);
         let judged = self.judge(request, &mut entry);
-        let exchange = || -> Result<Response, StoreError> {
+        let exchange = |entry: &mut AuditEntry| -> Result<Response, StoreError> {
             let mut tx = self.store.begin()?;
             let answered = match judged {
                 Ok(message) => act(&mut *tx, &message, &entry.at)?,
                 Err(refused) => refused,
             };
             entry.record(&answered);
-            tx.append(entry)?;
+            let response = entry.describe(answered.response);
+            tx.append(entry.clone())?;
             tx.commit()?;
-            Ok(answered.response)
+            Ok(response)
         };
-        exchange()
-            .unwrap_or_else(|e| Response::refuse(FAILURE, &format!("the service failed: {e}")))
+        exchange(&mut entry).unwrap_or_else(|e| {
+            store_failed(
+                entry.describe(Response::new(0, String::new())).about,
+                "the service failed",
+                &e,
+            )
+        })
     }
 
     /// Reads and checks a request, noting what the audit records of it:
@@ -244,5 +252,9 @@ impl Handler for Spine {
 
     async fn refused(&self, request: Request, refusal: Response) -> Response {
         audit_refusal(&*self.store, &self.options.clock, None, request, refusal)
+    }
+
+    async fn ready(&self) -> Result<(), String> {
+        self.store.ping().map_err(|e| e.to_string())
     }
 }

@@ -4,13 +4,13 @@
 
 use fgm::primitive::Date;
 use fgm::xml::ReadOptions;
-use fgm_types::messages::Message;
+use fgm_types::messages::{Interaction, Message};
 use fgm_types::spine::{self, Outcome, RequestSummary, ValidateOptions};
 
 use crate::audit::AuditEntry;
 use crate::clock::Clock;
-use crate::server::{Request, Response, FAILURE};
-use crate::store::Store;
+use crate::server::{Exchange, Request, Response, FAILURE};
+use crate::store::{Store, StoreError};
 
 /// Reads a request as both servers do, noting in `entry` what it says of
 /// itself: the route (path, method, SOAPAction), the message, a request
@@ -137,6 +137,32 @@ impl AuditEntry {
         self.response_code = answered.code.clone();
         self.response_id = answered.response_id.clone();
     }
+
+    /// The answer, with what this entry says of the exchange (for the log
+    /// and the metrics).
+    pub(crate) fn describe(&self, mut response: Response) -> Response {
+        response.about.interaction = Interaction::ALL
+            .iter()
+            .copied()
+            .find(|i| i.name() == self.interaction);
+        response.about.code = self.response_code.clone();
+        response.about.message_id = self.request_id.clone();
+        response
+    }
+}
+
+/// The answer when the store failed an exchange: the service's own
+/// failure (500), with the cause, and what was known of the exchange.
+pub(crate) fn store_failed(about: Exchange, doing: &str, e: &StoreError) -> Response {
+    let failure = Response::refuse(FAILURE, &format!("{doing}: {e}"));
+    Response {
+        about: Exchange {
+            store_failed: true,
+            ..failure.about.clone()
+        }
+        .with_request(about),
+        ..failure
+    }
 }
 
 /// An error outcome with diagnostics.
@@ -159,10 +185,7 @@ pub(crate) fn reply(request: &Message, outcome: Outcome) -> Answered {
     };
     match spine::respond(request, outcome) {
         Ok(reply) => Answered {
-            response: Response {
-                status: reply.http_status,
-                body: reply.message.to_xml(),
-            },
+            response: Response::new(reply.http_status, reply.message.to_xml()),
             code,
             response_id: spine::message_id(&reply.message).map(str::to_owned),
         },
@@ -193,8 +216,9 @@ pub(crate) fn audit_refusal(
                 spine::SpineReply::Error(e) => Some(e.code),
                 _ => None,
             });
+    let refusal = entry.describe(refusal);
     match store.append(entry) {
         Ok(_) => refusal,
-        Err(e) => Response::refuse(FAILURE, &format!("the service failed: {e}")),
+        Err(e) => store_failed(refusal.about, "the service failed", &e),
     }
 }

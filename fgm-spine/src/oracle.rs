@@ -80,17 +80,11 @@ mod tests {
 
     #[test]
     fn a_500_and_text_are_caught() {
-        let text = Response {
-            status: 400,
-            body: "not FHIR".into(),
-        };
+        let text = Response::new(400, "not FHIR".into());
         assert!(check(&text).unwrap_err().contains("does not read back"));
         let failure = Response::refuse("GENERIC_SPINE_MINI_SERVICE_PROVIDER_SOFTWARE_FAILURE", "x");
         assert!(check(&failure).unwrap_err().contains("HTTP 500"));
-        let teapot = Response {
-            status: 418,
-            body: String::new(),
-        };
+        let teapot = Response::new(418, String::new());
         assert!(check(&teapot).is_err());
         assert!(check(&Response::refuse("MESSAGE_NOT_WELL_FORMED", "\u{1}")).is_ok());
         let r = request(&[5, b'<']);

@@ -31,6 +31,7 @@
 //!   when Spine had answered.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use fgm::xml::ReadOptions;
 use fgm_types::messages::{Interaction, Message};
@@ -39,9 +40,11 @@ use fgm_types::spine::{self, SpineReply, ValidateOptions};
 use crate::audit::{AuditEntry, ANSWERED_BY_SMSP, ANSWERED_BY_SPINE};
 use crate::client::{Client, ClientError};
 use crate::clock::Clock;
-use crate::exchange::{audit_refusal, check_rules, error, read_request, reply, Answered};
+use crate::exchange::{
+    audit_refusal, check_rules, error, read_request, reply, store_failed, Answered,
+};
 use crate::identity::IdentityMap;
-use crate::server::{Handler, Request, Response, FAILURE};
+use crate::server::{Handler, Request, Response, RoundTrip, FAILURE};
 use crate::store::Store;
 
 const INPUT: &str = "INPUT_MESSAGE_VALIDATION_ERROR";
@@ -96,18 +99,27 @@ impl Smsp {
     /// Answers a request (what the HTTP layer calls), auditing it.
     pub async fn answer(&self, request: &Request) -> Response {
         let mut entry = AuditEntry::received(&self.options.clock, request);
-        let (answered, by) = match self.judge(request, &mut entry) {
-            Ok(message) => self.forward(request, &message).await,
-            Err(refused) => (refused, ANSWERED_BY_SMSP),
+        let (answered, by, upstream) = match self.judge(request, &mut entry) {
+            Ok(message) => {
+                let started = Instant::now();
+                let (answered, by, outcome) = self.forward(request, &message).await;
+                let elapsed = started.elapsed();
+                (answered, by, Some(RoundTrip { outcome, elapsed }))
+            }
+            Err(refused) => (refused, ANSWERED_BY_SMSP, None),
         };
         entry.record(&answered);
         entry.answered_by = Some(by.to_owned());
+        let mut response = entry.describe(answered.response);
+        response.about.upstream = upstream;
         match self.store.append(entry) {
-            Ok(_) => answered.response,
-            Err(e) => Response::refuse(
-                FAILURE,
-                &format!("the SMSP could not audit this exchange: {e}"),
-            ),
+            Ok(_) => response,
+            Err(e) => {
+                let mut failed =
+                    store_failed(response.about, "the SMSP could not audit this exchange", &e);
+                failed.about.upstream = upstream;
+                failed
+            }
         }
     }
 
@@ -165,10 +177,15 @@ impl Smsp {
         Ok(message)
     }
 
-    /// Forwards a checked request to Spine; the answer, and who gave it.
-    async fn forward(&self, request: &Request, message: &Message) -> (Answered, &'static str) {
+    /// Forwards a checked request to Spine; the answer, who gave it, and
+    /// how the round trip went (a [`RoundTrip::outcome`]).
+    async fn forward(
+        &self,
+        request: &Request,
+        message: &Message,
+    ) -> (Answered, &'static str, &'static str) {
         let interaction = message.interaction();
-        match self.upstream.post(interaction, request.body.clone()).await {
+        let (answered, by) = match self.upstream.post(interaction, request.body.clone()).await {
             Ok((status, body)) if !is_gateway_error(status, &body) => {
                 match relay(message, status, body) {
                     Ok(answered) => (answered, ANSWERED_BY_SPINE),
@@ -198,7 +215,13 @@ impl Smsp {
                 reply(message, error(FAILURE, e.to_string())),
                 ANSWERED_BY_SMSP,
             ),
-        }
+        };
+        let outcome = match (by, answered.code.as_deref()) {
+            (ANSWERED_BY_SPINE, _) | (_, Some(RESPONSE)) => "answered",
+            (_, Some("COULD_NOT_CONNECT_TO_SPINE")) => "unreachable",
+            _ => "failed",
+        };
+        (answered, by, outcome)
     }
 }
 
@@ -248,7 +271,7 @@ fn relay(request: &Message, status: u16, body: bytes::Bytes) -> Result<Answered,
     let body =
         String::from_utf8(body.to_vec()).map_err(|_| "its answer is not UTF-8".to_owned())?;
     Ok(Answered {
-        response: Response { status, body },
+        response: Response::new(status, body),
         code,
         response_id,
     })
@@ -267,5 +290,9 @@ impl Handler for Smsp {
             request,
             refusal,
         )
+    }
+
+    async fn ready(&self) -> Result<(), String> {
+        self.store.ping().map_err(|e| e.to_string())
     }
 }

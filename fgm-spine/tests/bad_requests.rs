@@ -171,10 +171,7 @@ impl Handler for Faulty {
             panic!("a bug in a handler");
         }
         tokio::time::sleep(Duration::from_millis(300)).await;
-        Response {
-            status: 200,
-            body: "late".into(),
-        }
+        Response::new(200, "late".into())
     }
 }
 

@@ -39,10 +39,10 @@ struct Nonsense;
 
 impl Handler for Nonsense {
     async fn handle(&self, _: Request) -> Response {
-        Response {
-            status: 200,
-            body: "<Bundle xmlns=\"http://hl7.org/fhir\"><type value=\"message\"/></Bundle>".into(),
-        }
+        Response::new(
+            200,
+            "<Bundle xmlns=\"http://hl7.org/fhir\"><type value=\"message\"/></Bundle>".into(),
+        )
     }
 }
 

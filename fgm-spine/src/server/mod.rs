@@ -90,16 +90,76 @@ impl Request {
     }
 }
 
-/// An answer: the HTTP status and the FHIR XML body.
+/// An answer: the HTTP status and the FHIR XML body, and what the
+/// exchange was (for the log and the metrics; not sent).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Response {
     /// The HTTP status.
     pub status: u16,
     /// The body (a response Bundle or an OperationOutcome).
     pub body: String,
+    /// What the exchange was, as the handler knows it.
+    pub about: Exchange,
+}
+
+/// What an exchange was, as the handler knows it: what the server logs
+/// and counts of each request (never the body nor the NHS number: the
+/// audit holds those).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Exchange {
+    /// The interaction the request was routed to, when it was.
+    pub interaction: Option<Interaction>,
+    /// The Spine response code answered, if any.
+    pub code: Option<String>,
+    /// The request's MessageHeader id, when it was read.
+    pub message_id: Option<String>,
+    /// Why the service failed (an answer of 500), when it did.
+    pub failure: Option<String>,
+    /// Whether the store failed.
+    pub store_failed: bool,
+    /// The round trip to Spine, when an SMSP made one.
+    pub upstream: Option<RoundTrip>,
+}
+
+impl Exchange {
+    /// This exchange, with the request `of` names (its interaction and
+    /// message id).
+    pub fn with_request(self, of: Exchange) -> Exchange {
+        Exchange {
+            interaction: of.interaction,
+            message_id: of.message_id,
+            ..self
+        }
+    }
+}
+
+/// An SMSP's round trip to Spine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoundTrip {
+    /// `answered` (Spine sent an HTTP answer), `unreachable` (no
+    /// connection, a timeout or a gateway's error) or `failed` (another
+    /// client error).
+    pub outcome: &'static str,
+    /// How long it took.
+    pub elapsed: Duration,
 }
 
 impl Response {
+    /// An answer with nothing known of the exchange.
+    pub fn new(status: u16, body: String) -> Response {
+        Response {
+            status,
+            body,
+            about: Exchange::default(),
+        }
+    }
+
+    /// The answer with what the exchange was.
+    pub fn about(mut self, about: Exchange) -> Response {
+        self.about = about;
+        self
+    }
+
     /// The bare OperationOutcome for a request that cannot be read
     /// ([`fgm_types::spine::refusal`]): FHIR whatever the diagnostics hold
     /// (characters XML cannot carry are escaped). A code not in the table
@@ -111,7 +171,11 @@ impl Response {
             failure_row()
         });
         let (status, body) = fgm_types::spine::refusal(row, Some(diagnostics));
-        Response { status, body }
+        Response::new(status, body).about(Exchange {
+            code: Some(row.code.to_owned()),
+            failure: (status >= 500).then(|| diagnostics.to_owned()),
+            ..Exchange::default()
+        })
     }
 }
 
@@ -138,6 +202,12 @@ pub trait Handler: Send + Sync + 'static {
     ) -> impl Future<Output = Response> + Send {
         let _ = request;
         std::future::ready(refusal)
+    }
+
+    /// Whether it can answer requests (`GET /ready`): by default yes; the
+    /// servers ask their store.
+    fn ready(&self) -> impl Future<Output = Result<(), String>> + Send {
+        std::future::ready(Ok(()))
     }
 }
 

@@ -114,6 +114,8 @@ pub trait Store: Send + Sync + fmt::Debug {
     fn audit(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>>;
     /// Every record, deleted ones included, oldest first.
     fn records(&self) -> Result<Vec<Record>>;
+    /// Whether the store answers (`GET /ready`): a read of its schema.
+    fn ping(&self) -> Result<()>;
 
     /// Appends one entry in a transaction of its own; returns it chained.
     fn append(&self, entry: AuditEntry) -> Result<AuditEntry> {

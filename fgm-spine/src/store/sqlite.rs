@@ -225,6 +225,14 @@ impl Store for SqliteStore {
         Ok(entries)
     }
 
+    fn ping(&self) -> Result<()> {
+        self.lock()
+            .prepare_cached("SELECT seq FROM audit ORDER BY seq DESC LIMIT 1")
+            .and_then(|mut statement| statement.exists([]))
+            .map_err(while_("reading the audit's head"))?;
+        Ok(())
+    }
+
     fn records(&self) -> Result<Vec<Record>> {
         let connection = self.lock();
         let mut statement = connection
