@@ -19,7 +19,7 @@ use fgm_spine::identity::IdentityMap;
 use fgm_spine::report::{self, GroupBy, TransactionRow};
 use fgm_spine::server::{self, Handler, ServerOptions};
 use fgm_spine::smsp::{Smsp, SmspOptions};
-use fgm_spine::store::{SqliteStore, Store};
+use fgm_spine::store::{BoxFuture, Store};
 
 /// `fgm serve`: run the Spine double or an SMSP.
 #[derive(Debug, Args)]
@@ -75,10 +75,11 @@ pub struct SpineArgs {
     /// The address to listen on.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
-    /// The SQLite file the records and the audit are kept in (created if
-    /// absent).
-    #[arg(long, value_name = "FILE")]
-    pub store: PathBuf,
+    /// Where the records and the audit are kept: a SQLite file (created if
+    /// absent), or a `postgres://user@host:port/database` URL, which
+    /// several servers may share (migrated at start).
+    #[arg(long, value_name = "STORE")]
+    pub store: String,
     /// TLS.
     #[command(flatten)]
     pub tls: ServerTlsArgs,
@@ -111,10 +112,10 @@ pub struct SmspArgs {
     /// The Spine to forward to (`https://host:port`).
     #[arg(long, value_name = "URL")]
     pub upstream: String,
-    /// The SQLite file the SMSP's audit is kept in (created if absent); it
-    /// keeps no FGM data.
-    #[arg(long, value_name = "FILE")]
-    pub store: PathBuf,
+    /// Where the SMSP's audit is kept (it keeps no FGM data): a SQLite file
+    /// (created if absent), or a `postgres://` URL several SMSPs may share.
+    #[arg(long, value_name = "STORE")]
+    pub store: String,
     /// TLS towards local systems.
     #[command(flatten)]
     pub tls: ServerTlsArgs,
@@ -203,9 +204,9 @@ pub enum Audit {
 /// A store to read (the double's, an SMSP's or a client's log).
 #[derive(Debug, Args)]
 pub struct StoreArg {
-    /// The SQLite file.
-    #[arg(long, value_name = "FILE")]
-    pub store: PathBuf,
+    /// The SQLite file, or the `postgres://` URL.
+    #[arg(long, value_name = "STORE")]
+    pub store: String,
 }
 
 /// `fgm audit list`.
@@ -351,11 +352,18 @@ pub fn client_options(tls: &ClientTlsArgs) -> Result<ClientOptions, String> {
     Ok(options)
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, String> {
-    tokio::runtime::Builder::new_multi_thread()
+/// The process's runtime: a store's connections live on the runtime that
+/// opened it, so the server runs on the same one.
+fn runtime() -> Result<&'static tokio::runtime::Runtime, String> {
+    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    if let Some(runtime) = RUNTIME.get() {
+        return Ok(runtime);
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the runtime: {e}"))
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    Ok(RUNTIME.get_or_init(|| runtime))
 }
 
 fn serve_until_signal<H: Handler>(
@@ -388,19 +396,25 @@ fn clock(today: &Option<String>) -> Result<Clock, String> {
     }
 }
 
-fn open_store(path: &Path) -> Result<Arc<dyn Store>, String> {
-    Ok(Arc::new(
-        SqliteStore::open(path).map_err(|e| format!("{}: {e}", path.display()))?,
-    ))
+/// Opens (creating or migrating) the store a `--store` value names.
+fn open_store(spec: &str) -> Result<Arc<dyn Store>, String> {
+    runtime()?
+        .block_on(fgm_spine::store::open(spec))
+        .map_err(|e| format!("{spec}: {e}"))
 }
 
 /// Opens a store that must exist already (the reading commands never
-/// create one).
+/// create a SQLite file).
 fn existing_store(arg: &StoreArg) -> Result<Arc<dyn Store>, String> {
-    if !arg.store.is_file() {
-        return Err(format!("{}: no such store", arg.store.display()));
+    if !fgm_spine::store::is_postgres(&arg.store) && !Path::new(&arg.store).is_file() {
+        return Err(format!("{}: no such store", arg.store));
     }
     open_store(&arg.store)
+}
+
+/// Waits for a store call.
+fn wait<T>(call: BoxFuture<'_, fgm_spine::store::Result<T>>) -> Result<T, String> {
+    runtime()?.block_on(call).map_err(|e| e.to_string())
 }
 
 /// Says where the audit chain's head is, for the operator to anchor.
@@ -415,9 +429,7 @@ fn announce_head(name: &str, store: &dyn Store) -> Result<(), String> {
 /// A store's audit chain verified: its length, and its head or where it
 /// breaks.
 fn verify_chain(store: &dyn Store) -> Result<(usize, Result<audit::Head, audit::Break>), String> {
-    let entries = store
-        .audit(&AuditFilter::default())
-        .map_err(|e| e.to_string())?;
+    let entries = wait(store.audit(&AuditFilter::default()))?;
     Ok((entries.len(), audit::verify(&entries)))
 }
 
@@ -506,7 +518,7 @@ pub fn run_audit(args: AuditArgs) -> u8 {
                     to: args.to,
                 };
                 let store = existing_store(&args.store)?;
-                for entry in store.audit(&filter).map_err(|e| e.to_string())? {
+                for entry in wait(store.audit(&filter))? {
                     let line = if args.json {
                         serde_json::to_string(&entry).map_err(|e| e.to_string())?
                     } else {
@@ -550,7 +562,7 @@ pub fn run_report(args: ReportArgs) -> u8 {
                     None => Clock::system().today(),
                 };
                 let store = existing_store(&args.store)?;
-                let records = store.records().map_err(|e| e.to_string())?;
+                let records = wait(store.records())?;
                 let below = args.suppress_below.unwrap_or(0);
                 let rows: Vec<[String; 2]> = report::gp_practice(&records, &on)
                     .into_iter()
@@ -570,7 +582,7 @@ pub fn run_report(args: ReportArgs) -> u8 {
                     to: args.to,
                     ..AuditFilter::default()
                 };
-                let entries = store.audit(&filter).map_err(|e| e.to_string())?;
+                let entries = wait(store.audit(&filter))?;
                 let by = match args.by {
                     None => GroupBy::All,
                     Some(By::Organisation) => GroupBy::Organisation,
@@ -716,7 +728,11 @@ pub fn run_send(args: SendArgs) -> u8 {
             .map_err(|e| format!("{}: {e}", args.file.display()))?
             .value;
         let mut options = client_options(&args.tls)?;
-        options.log = args.log.as_deref().map(open_store).transpose()?;
+        options.log = args
+            .log
+            .as_deref()
+            .map(|log| open_store(&log.to_string_lossy()))
+            .transpose()?;
         let client = Client::new(&args.to, &options).map_err(|e| format!("--to {e}"))?;
         let answer = runtime()?
             .block_on(client.send(&request))

@@ -337,6 +337,7 @@ impl Client {
         let result = self.exchange(request).await;
         if let Some(log) = &self.log {
             log.append(log_entry(at, request, &result))
+                .await
                 .map_err(ClientError::Log)?;
         }
         result

@@ -93,28 +93,36 @@ impl Spine {
     }
 
     /// Answers a request (what the HTTP layer calls), auditing it.
-    pub fn answer(&self, request: &Request) -> Response {
+    pub async fn answer(&self, request: &Request) -> Response {
         let mut entry = AuditEntry::received(&self.options.clock, request);
         let judged = self.judge(request, &mut entry);
-        let exchange = |entry: &mut AuditEntry| -> Result<Response, StoreError> {
-            let mut tx = self.store.begin()?;
-            let answered = match judged {
-                Ok(message) => act(&mut *tx, &message, &entry.at)?,
-                Err(refused) => refused,
-            };
-            entry.record(&answered);
-            let response = entry.describe(answered.response);
-            tx.append(entry.clone())?;
-            tx.commit()?;
-            Ok(response)
+        let mut tx = match self.store.begin().await {
+            Ok(tx) => tx,
+            Err(e) => {
+                let about = entry.describe(Response::new(0, String::new())).about;
+                return store_failed(about, "the service failed", &e);
+            }
         };
-        exchange(&mut entry).unwrap_or_else(|e| {
-            store_failed(
-                entry.describe(Response::new(0, String::new())).about,
-                "the service failed",
-                &e,
-            )
-        })
+        let answered = match judged {
+            Ok(message) => match act(&mut *tx, &message, &entry.at).await {
+                Ok(answered) => answered,
+                Err(e) => {
+                    let about = entry.describe(Response::new(0, String::new())).about;
+                    return store_failed(about, "the service failed", &e);
+                }
+            },
+            Err(refused) => refused,
+        };
+        entry.record(&answered);
+        let response = entry.describe(answered.response);
+        let stored = async {
+            tx.append(entry).await?;
+            tx.commit().await
+        };
+        match stored.await {
+            Ok(()) => response,
+            Err(e) => store_failed(response.about, "the service failed", &e),
+        }
     }
 
     /// Reads and checks a request, noting what the audit records of it:
@@ -172,11 +180,15 @@ impl Spine {
 
 /// Acts on a valid request within the exchange's transaction; `at` is when
 /// it was received (service clock).
-fn act(tx: &mut dyn Transaction, message: &Message, at: &str) -> Result<Answered, StoreError> {
+async fn act(
+    tx: &mut dyn Transaction,
+    message: &Message,
+    at: &str,
+) -> Result<Answered, StoreError> {
     let request = spine::summary(message).expect("judged a request");
     let today = &at[..10];
     let nhs = request.nhs_number;
-    let current = tx.current(nhs)?;
+    let current = tx.current(nhs).await?;
     let outcome = match request.interaction {
         Interaction::QueryV1Request | Interaction::QueryV2Request => {
             match current.filter(|r| r.active_on(today)) {
@@ -212,7 +224,8 @@ fn act(tx: &mut dyn Transaction, message: &Message, at: &str) -> Result<Answered
                     message_id: request.message_id.map(str::to_owned),
                     received: at.to_owned(),
                     deleted: None,
-                })?;
+                })
+                .await?;
                 Outcome::Created
             }
         },
@@ -227,7 +240,8 @@ fn act(tx: &mut dyn Transaction, message: &Message, at: &str) -> Result<Answered
                         message_id: request.message_id.map(str::to_owned),
                         at: at.to_owned(),
                     },
-                )?;
+                )
+                .await?;
                 Outcome::Deleted
             }
             None => error(
@@ -245,16 +259,14 @@ fn act(tx: &mut dyn Transaction, message: &Message, at: &str) -> Result<Answered
 
 impl Handler for Spine {
     async fn handle(&self, request: Request) -> Response {
-        // Reading, SQLite and writing are synchronous and short (tens of
-        // microseconds): done in place.
-        self.answer(&request)
+        self.answer(&request).await
     }
 
     async fn refused(&self, request: Request, refusal: Response) -> Response {
-        audit_refusal(&*self.store, &self.options.clock, None, request, refusal)
+        audit_refusal(&*self.store, &self.options.clock, None, request, refusal).await
     }
 
     async fn ready(&self) -> Result<(), String> {
-        self.store.ping().map_err(|e| e.to_string())
+        self.store.ping().await.map_err(|e| e.to_string())
     }
 }

@@ -196,7 +196,7 @@ pub(crate) fn reply(request: &Message, outcome: Outcome) -> Answered {
 /// Audits a request the HTTP layer refused before it was read whole (a
 /// body over the limit or late, a head it could not read), answering the
 /// refusal, or a 500 when the audit cannot be written.
-pub(crate) fn audit_refusal(
+pub(crate) async fn audit_refusal(
     store: &dyn Store,
     clock: &Clock,
     answered_by: Option<&str>,
@@ -217,7 +217,7 @@ pub(crate) fn audit_refusal(
                 _ => None,
             });
     let refusal = entry.describe(refusal);
-    match store.append(entry) {
+    match store.append(entry).await {
         Ok(_) => refusal,
         Err(e) => store_failed(refusal.about, "the service failed", &e),
     }

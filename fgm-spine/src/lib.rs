@@ -11,6 +11,8 @@
 //!   `fgm_types::spine`'s);
 //! - [`smsp`]: the SMSP ([`smsp::Smsp`]);
 //! - [`client`]: [`Client`], which posts a message and reads the answer;
+//! - [`load`]: a load to measure a double with, and the checks of what
+//!   its clients were told against the store;
 //! - [`clock`]: the service's date (the system's, or a fixed one);
 //! - [`identity`]: client certificates, and the maps binding them to ASIDs
 //!   and authors;
@@ -30,6 +32,7 @@ pub mod clock;
 pub mod double;
 mod exchange;
 pub mod identity;
+pub mod load;
 pub mod oracle;
 pub mod report;
 pub mod server;

@@ -112,7 +112,7 @@ impl Smsp {
         entry.answered_by = Some(by.to_owned());
         let mut response = entry.describe(answered.response);
         response.about.upstream = upstream;
-        match self.store.append(entry) {
+        match self.store.append(entry).await {
             Ok(_) => response,
             Err(e) => {
                 let mut failed =
@@ -290,9 +290,10 @@ impl Handler for Smsp {
             request,
             refusal,
         )
+        .await
     }
 
     async fn ready(&self) -> Result<(), String> {
-        self.store.ping().map_err(|e| e.to_string())
+        self.store.ping().await.map_err(|e| e.to_string())
     }
 }

@@ -3,14 +3,20 @@
 //! the audit.
 //!
 //! [`Store`] is the interface a backend implements; [`SqliteStore`] (one
-//! SQLite file, bundled) is the embedded default. Every exchange is one
-//! [`Transaction`]: the check, the change and the audit entry are
-//! committed together, before the answer is sent, or not at all.
+//! SQLite file, bundled) is the embedded default, [`PostgresStore`] the one
+//! several servers share. [`open`] picks one from a `--store` value. Every
+//! exchange is one [`Transaction`]: the check, the change and the audit
+//! entry are committed together, before the answer is sent, or not at all.
 
+mod postgres;
 mod sqlite;
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 use crate::audit::{AuditEntry, AuditFilter};
@@ -81,6 +87,17 @@ pub struct Deletion {
     pub at: String,
 }
 
+/// The records' columns, as both backends name them.
+pub(crate) const RECORD_COLUMNS: &str = "nhs_number, birth_date, assessed, gp_practice, user_id, \
+    role_profile_id, organisation, sender_asid, message_id, received, deleted_at, \
+    delete_reason, deleted_by, delete_asid, delete_message";
+
+/// The audit's columns, as both backends name them.
+pub(crate) const AUDIT_COLUMNS: &str =
+    "seq, at, interaction, request_id, response_id, sender_asid, \
+    user_id, role_profile_id, organisation, nhs_number, delete_reason, http_status, \
+    response_code, answered_by, prev_hash, hash, certificate";
+
 /// A store error: what was being done, and the backend's error.
 #[derive(Debug)]
 pub struct StoreError {
@@ -92,7 +109,15 @@ pub struct StoreError {
 
 impl fmt::Display for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "the store failed while {}: {}", self.doing, self.source)
+        write!(f, "the store failed while {}: {}", self.doing, self.source)?;
+        // Drivers put the server's own message in their error's source
+        // (tokio-postgres: "db error", then the server's ERROR).
+        let mut cause = self.source.source();
+        while let Some(e) = cause {
+            write!(f, ": {e}")?;
+            cause = e.source();
+        }
+        Ok(())
     }
 }
 
@@ -105,39 +130,70 @@ impl std::error::Error for StoreError {
 /// The result of a store call.
 pub type Result<T> = std::result::Result<T, StoreError>;
 
+/// A boxed future, as the store's methods return (the traits are used as
+/// `dyn Store`).
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
 /// A backend: records, the audit chain, and transactions over both.
 pub trait Store: Send + Sync + fmt::Debug {
-    /// Starts a transaction that sees and changes the store alone until it
-    /// commits (or is dropped, which rolls it back).
-    fn begin(&self) -> Result<Box<dyn Transaction + '_>>;
+    /// Starts a transaction that commits (or, dropped, rolls back) the
+    /// exchange's reads and writes together.
+    fn begin(&self) -> BoxFuture<'_, Result<Box<dyn Transaction>>>;
     /// The audit entries passing `filter`, oldest first.
-    fn audit(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>>;
+    fn audit<'a>(&'a self, filter: &'a AuditFilter) -> BoxFuture<'a, Result<Vec<AuditEntry>>>;
     /// Every record, deleted ones included, oldest first.
-    fn records(&self) -> Result<Vec<Record>>;
-    /// Whether the store answers (`GET /ready`): a read of its schema.
-    fn ping(&self) -> Result<()>;
+    fn records(&self) -> BoxFuture<'_, Result<Vec<Record>>>;
+    /// Whether the store answers (`GET /ready`): a read of the audit's head.
+    fn ping(&self) -> BoxFuture<'_, Result<()>>;
 
     /// Appends one entry in a transaction of its own; returns it chained.
-    fn append(&self, entry: AuditEntry) -> Result<AuditEntry> {
-        let mut tx = self.begin()?;
-        let entry = tx.append(entry)?;
-        tx.commit()?;
-        Ok(entry)
+    fn append(&self, entry: AuditEntry) -> BoxFuture<'_, Result<AuditEntry>> {
+        Box::pin(async move {
+            let mut tx = self.begin().await?;
+            let entry = tx.append(entry).await?;
+            tx.commit().await?;
+            Ok(entry)
+        })
     }
 }
 
-/// One exchange's reads and writes, committed together.
-pub trait Transaction {
+/// One exchange's reads and writes, committed together. Whatever the
+/// backend, and however many servers share it: the NHS number `current`
+/// reads is held until the transaction ends (two creates of one number
+/// cannot both see no record), and audit entries are appended one after
+/// the other, each after the chain's head as committed.
+pub trait Transaction: Send {
     /// The NHS number's record that is not deleted, if any (whatever the
-    /// patient's age: the caller judges it).
-    fn current(&mut self, nhs_number: &str) -> Result<Option<Record>>;
+    /// patient's age: the caller judges it); the number is held until the
+    /// transaction ends.
+    fn current<'a>(&'a mut self, nhs_number: &'a str) -> BoxFuture<'a, Result<Option<Record>>>;
     /// Adds a record; the caller has checked there is no current one.
-    fn insert(&mut self, record: &Record) -> Result<()>;
+    fn insert<'a>(&'a mut self, record: &'a Record) -> BoxFuture<'a, Result<()>>;
     /// Marks the current record of an NHS number deleted.
-    fn delete(&mut self, nhs_number: &str, deletion: &Deletion) -> Result<()>;
+    fn delete<'a>(
+        &'a mut self,
+        nhs_number: &'a str,
+        deletion: &'a Deletion,
+    ) -> BoxFuture<'a, Result<()>>;
     /// Appends an audit entry after the chain's head; returns it as stored
     /// (numbered and hashed).
-    fn append(&mut self, entry: AuditEntry) -> Result<AuditEntry>;
+    fn append(&mut self, entry: AuditEntry) -> BoxFuture<'_, Result<AuditEntry>>;
     /// Makes the transaction's changes durable.
-    fn commit(self: Box<Self>) -> Result<()>;
+    fn commit(self: Box<Self>) -> BoxFuture<'static, Result<()>>;
+}
+
+/// Opens the store `spec` names (what `--store` takes): a `postgres://`
+/// or `postgresql://` URL is PostgreSQL, anything else a SQLite file
+/// (created if absent). Either is migrated to this program's schema.
+pub async fn open(spec: &str) -> Result<Arc<dyn Store>> {
+    if is_postgres(spec) {
+        Ok(Arc::new(PostgresStore::connect(spec).await?))
+    } else {
+        Ok(Arc::new(SqliteStore::open(spec)?))
+    }
+}
+
+/// Whether a `--store` value names PostgreSQL.
+pub fn is_postgres(spec: &str) -> bool {
+    spec.starts_with("postgres://") || spec.starts_with("postgresql://")
 }

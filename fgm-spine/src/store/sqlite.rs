@@ -1,5 +1,6 @@
-//! The embedded backend: one SQLite file (bundled), one connection behind a
-//! mutex, WAL mode.
+//! The embedded backend: one SQLite file (bundled), one connection behind an
+//! async mutex, WAL mode. Statements run in place on the caller's task
+//! (they take microseconds).
 //!
 //! A transaction is `BEGIN IMMEDIATE` on the locked connection, so
 //! exchanges are applied one after the other: two creates of one NHS
@@ -9,13 +10,18 @@
 //! never consistency). At most one record per NHS number is not deleted
 //! (a partial unique index holds it even against the code).
 
+use std::future::ready;
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
-use super::{Deletion, Record, Result, Store, StoreError, Transaction};
+use super::{
+    BoxFuture, Deletion, Record, Result, Store, StoreError, Transaction, AUDIT_COLUMNS,
+    RECORD_COLUMNS,
+};
 use crate::audit::{AuditEntry, AuditFilter, Head};
 
 fn while_(doing: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
@@ -75,7 +81,7 @@ const MIGRATIONS: &[&str] = &[
 /// The SQLite store.
 #[derive(Debug)]
 pub struct SqliteStore {
-    connection: Mutex<Connection>,
+    connection: Arc<Mutex<Connection>>,
 }
 
 impl SqliteStore {
@@ -124,23 +130,10 @@ impl SqliteStore {
             .map_err(while_("migrating the schema"))?;
         tx.commit().map_err(while_("migrating the schema"))?;
         Ok(SqliteStore {
-            connection: Mutex::new(connection),
+            connection: Arc::new(Mutex::new(connection)),
         })
     }
-
-    fn lock(&self) -> MutexGuard<'_, Connection> {
-        // A panic while holding the lock leaves no half-done transaction
-        // (a transaction rolls back when dropped), so the connection stays
-        // good.
-        self.connection
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
 }
-
-const RECORD_COLUMNS: &str = "nhs_number, birth_date, assessed, gp_practice, user_id, \
-    role_profile_id, organisation, sender_asid, message_id, received, deleted_at, \
-    delete_reason, deleted_by, delete_asid, delete_message";
 
 fn record(row: &Row) -> rusqlite::Result<Record> {
     let deleted_at: Option<String> = row.get(10)?;
@@ -168,10 +161,6 @@ fn record(row: &Row) -> rusqlite::Result<Record> {
     })
 }
 
-const AUDIT_COLUMNS: &str = "seq, at, interaction, request_id, response_id, sender_asid, \
-    user_id, role_profile_id, organisation, nhs_number, delete_reason, http_status, \
-    response_code, answered_by, prev_hash, hash, certificate";
-
 fn audit_entry(row: &Row) -> rusqlite::Result<AuditEntry> {
     Ok(AuditEntry {
         seq: row.get(0)?,
@@ -195,64 +184,74 @@ fn audit_entry(row: &Row) -> rusqlite::Result<AuditEntry> {
 }
 
 impl Store for SqliteStore {
-    fn begin(&self) -> Result<Box<dyn Transaction + '_>> {
-        let connection = self.lock();
-        connection
-            .prepare_cached("BEGIN IMMEDIATE")
-            .and_then(|mut statement| statement.execute([]))
-            .map_err(while_("starting a transaction"))?;
-        Ok(Box::new(SqliteTransaction {
-            connection,
-            open: true,
-        }))
+    fn begin(&self) -> BoxFuture<'_, Result<Box<dyn Transaction>>> {
+        Box::pin(async move {
+            let connection = self.connection.clone().lock_owned().await;
+            connection
+                .prepare_cached("BEGIN IMMEDIATE")
+                .and_then(|mut statement| statement.execute([]))
+                .map_err(while_("starting a transaction"))?;
+            Ok(Box::new(SqliteTransaction {
+                connection,
+                open: true,
+            }) as Box<dyn Transaction>)
+        })
     }
 
-    fn audit(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {
-        let connection = self.lock();
-        let mut statement = connection
-            .prepare(&format!("SELECT {AUDIT_COLUMNS} FROM audit ORDER BY seq"))
-            .map_err(while_("listing the audit"))?;
-        let rows = statement
-            .query_map([], audit_entry)
-            .map_err(while_("listing the audit"))?;
-        let mut entries = Vec::new();
-        for entry in rows {
-            let entry = entry.map_err(while_("listing the audit"))?;
-            if filter.matches(&entry) {
-                entries.push(entry);
+    fn audit<'a>(&'a self, filter: &'a AuditFilter) -> BoxFuture<'a, Result<Vec<AuditEntry>>> {
+        Box::pin(async move {
+            let connection = self.connection.lock().await;
+            let mut statement = connection
+                .prepare(&format!("SELECT {AUDIT_COLUMNS} FROM audit ORDER BY seq"))
+                .map_err(while_("listing the audit"))?;
+            let rows = statement
+                .query_map([], audit_entry)
+                .map_err(while_("listing the audit"))?;
+            let mut entries = Vec::new();
+            for entry in rows {
+                let entry = entry.map_err(while_("listing the audit"))?;
+                if filter.matches(&entry) {
+                    entries.push(entry);
+                }
             }
-        }
-        Ok(entries)
+            Ok(entries)
+        })
     }
 
-    fn ping(&self) -> Result<()> {
-        self.lock()
-            .prepare_cached("SELECT seq FROM audit ORDER BY seq DESC LIMIT 1")
-            .and_then(|mut statement| statement.exists([]))
-            .map_err(while_("reading the audit's head"))?;
-        Ok(())
+    fn records(&self) -> BoxFuture<'_, Result<Vec<Record>>> {
+        Box::pin(async move {
+            let connection = self.connection.lock().await;
+            let mut statement = connection
+                .prepare(&format!("SELECT {RECORD_COLUMNS} FROM records ORDER BY id"))
+                .map_err(while_("listing records"))?;
+            let rows = statement
+                .query_map([], record)
+                .map_err(while_("listing records"))?;
+            rows.collect::<rusqlite::Result<_>>()
+                .map_err(while_("listing records"))
+        })
     }
 
-    fn records(&self) -> Result<Vec<Record>> {
-        let connection = self.lock();
-        let mut statement = connection
-            .prepare(&format!("SELECT {RECORD_COLUMNS} FROM records ORDER BY id"))
-            .map_err(while_("listing records"))?;
-        let rows = statement
-            .query_map([], record)
-            .map_err(while_("listing records"))?;
-        rows.collect::<rusqlite::Result<_>>()
-            .map_err(while_("listing records"))
+    fn ping(&self) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async move {
+            self.connection
+                .lock()
+                .await
+                .prepare_cached("SELECT seq FROM audit ORDER BY seq DESC LIMIT 1")
+                .and_then(|mut statement| statement.exists([]))
+                .map_err(while_("reading the audit's head"))?;
+            Ok(())
+        })
     }
 }
 
 /// A transaction on the locked connection.
-struct SqliteTransaction<'a> {
-    connection: MutexGuard<'a, Connection>,
+struct SqliteTransaction {
+    connection: OwnedMutexGuard<Connection>,
     open: bool,
 }
 
-impl Drop for SqliteTransaction<'_> {
+impl Drop for SqliteTransaction {
     fn drop(&mut self) {
         if self.open {
             // Nothing to report to: the transaction is abandoned anyway.
@@ -261,8 +260,8 @@ impl Drop for SqliteTransaction<'_> {
     }
 }
 
-impl Transaction for SqliteTransaction<'_> {
-    fn current(&mut self, nhs_number: &str) -> Result<Option<Record>> {
+impl SqliteTransaction {
+    fn current_now(&mut self, nhs_number: &str) -> Result<Option<Record>> {
         self.connection
             .prepare_cached(&format!(
                 "SELECT {RECORD_COLUMNS} FROM records WHERE nhs_number = ?1 AND deleted_at IS NULL"
@@ -271,7 +270,7 @@ impl Transaction for SqliteTransaction<'_> {
             .map_err(while_("reading a record"))
     }
 
-    fn insert(&mut self, r: &Record) -> Result<()> {
+    fn insert_now(&mut self, r: &Record) -> Result<()> {
         self.connection
             .prepare_cached(
                 "INSERT INTO records (nhs_number, birth_date, assessed, gp_practice, user_id, \
@@ -296,7 +295,7 @@ impl Transaction for SqliteTransaction<'_> {
         Ok(())
     }
 
-    fn delete(&mut self, nhs_number: &str, d: &Deletion) -> Result<()> {
+    fn delete_now(&mut self, nhs_number: &str, d: &Deletion) -> Result<()> {
         self.connection
             .prepare_cached(
                 "UPDATE records SET deleted_at = ?2, delete_reason = ?3, deleted_by = ?4, \
@@ -317,7 +316,7 @@ impl Transaction for SqliteTransaction<'_> {
         Ok(())
     }
 
-    fn append(&mut self, mut entry: AuditEntry) -> Result<AuditEntry> {
+    fn append_now(&mut self, mut entry: AuditEntry) -> Result<AuditEntry> {
         let head = self
             .connection
             .prepare_cached("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
@@ -364,114 +363,38 @@ impl Transaction for SqliteTransaction<'_> {
             .map_err(while_("appending to the audit"))?;
         Ok(entry)
     }
-
-    fn commit(mut self: Box<Self>) -> Result<()> {
-        self.connection
-            .prepare_cached("COMMIT")
-            .and_then(|mut statement| statement.execute([]))
-            .map_err(while_("committing"))?;
-        self.open = false;
-        Ok(())
-    }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::audit::verify;
-
-    fn record(nhs: &str, received: &str) -> Record {
-        Record {
-            nhs_number: nhs.into(),
-            birth_date: "2015-06-01".into(),
-            assessed: "2024-01-01".into(),
-            gp_practice: "B86022".into(),
-            received: received.into(),
-            ..Record::default()
-        }
+// The statements run when called (microseconds, on the locked connection):
+// each future is ready.
+impl Transaction for SqliteTransaction {
+    fn current<'a>(&'a mut self, nhs_number: &'a str) -> BoxFuture<'a, Result<Option<Record>>> {
+        Box::pin(ready(self.current_now(nhs_number)))
     }
 
-    #[test]
-    fn records_are_deleted_logically_and_one_is_current() {
-        let store = SqliteStore::in_memory().unwrap();
-        let mut tx = store.begin().unwrap();
-        assert_eq!(tx.current("9434765919").unwrap(), None);
-        tx.insert(&record("9434765919", "2024-01-02T10:00:00+00:00"))
-            .unwrap();
-        assert!(
-            tx.insert(&record("9434765919", "2024-01-02T10:00:01+00:00"))
-                .is_err(),
-            "a second current record is refused by the schema itself"
-        );
-        tx.commit().unwrap();
-        let deletion = Deletion {
-            reason: Some("1".into()),
-            user_id: Some("200009876204".into()),
-            at: "2024-02-01T10:00:00+00:00".into(),
-            ..Deletion::default()
-        };
-        let mut tx = store.begin().unwrap();
-        tx.delete("9434765919", &deletion).unwrap();
-        assert_eq!(tx.current("9434765919").unwrap(), None);
-        tx.insert(&record("9434765919", "2024-03-01T10:00:00+00:00"))
-            .unwrap();
-        tx.commit().unwrap();
-        let records = store.records().unwrap();
-        assert_eq!(records.len(), 2, "nothing is erased");
-        assert_eq!(records[0].deleted.as_ref(), Some(&deletion));
-        assert!(records[0].active_on("2024-01-31") && !records[0].active_on("2024-02-01"));
-        assert!(records[1].deleted.is_none());
-        assert!(!records[1].active_on("2024-02-29") && records[1].active_on("2024-03-01"));
-        assert!(
-            !records[1].active_on("2033-06-01"),
-            "the 18th birthday ends it"
-        );
+    fn insert<'a>(&'a mut self, record: &'a Record) -> BoxFuture<'a, Result<()>> {
+        Box::pin(ready(self.insert_now(record)))
     }
 
-    #[test]
-    fn a_dropped_transaction_changes_nothing() {
-        let store = SqliteStore::in_memory().unwrap();
-        {
-            let mut tx = store.begin().unwrap();
-            tx.insert(&record("9434765919", "2024-01-02T10:00:00+00:00"))
-                .unwrap();
-            tx.append(AuditEntry::new(
-                "2024-01-02T10:00:00+00:00",
-                "CreateRequest",
-            ))
-            .unwrap();
-        }
-        assert!(store.records().unwrap().is_empty());
-        assert!(store.audit(&AuditFilter::default()).unwrap().is_empty());
+    fn delete<'a>(
+        &'a mut self,
+        nhs_number: &'a str,
+        deletion: &'a Deletion,
+    ) -> BoxFuture<'a, Result<()>> {
+        Box::pin(ready(self.delete_now(nhs_number, deletion)))
     }
 
-    #[test]
-    fn the_audit_is_one_chain_across_reopenings() {
-        let dir = std::env::temp_dir().join(format!("fgm-store-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("audit.db");
-        let _ = std::fs::remove_file(&path);
-        for round in 0..3 {
-            let store = SqliteStore::open(&path).unwrap();
-            for i in 0..2 {
-                let e = store
-                    .append(AuditEntry::new(
-                        format!("2024-01-0{}T00:00:0{i}+00:00", round + 1),
-                        "QueryV2Request",
-                    ))
-                    .unwrap();
-                assert_eq!(e.seq, round * 2 + i + 1);
-            }
-        }
-        let store = SqliteStore::open(&path).unwrap();
-        let entries = store.audit(&AuditFilter::default()).unwrap();
-        assert_eq!(verify(&entries).unwrap().seq, 6);
-        drop(store);
-        std::fs::remove_dir_all(&dir).unwrap();
-        let error = SqliteStore::open("/nonexistent-dir/x/flags.db").unwrap_err();
-        assert!(
-            error.to_string().starts_with("the store failed while"),
-            "{error}"
-        );
+    fn append(&mut self, entry: AuditEntry) -> BoxFuture<'_, Result<AuditEntry>> {
+        Box::pin(ready(self.append_now(entry)))
+    }
+
+    fn commit(mut self: Box<Self>) -> BoxFuture<'static, Result<()>> {
+        let committed = self
+            .connection
+            .prepare_cached("COMMIT")
+            .and_then(|mut statement| statement.execute([]))
+            .map_err(while_("committing"));
+        self.open = committed.is_err();
+        Box::pin(ready(committed.map(drop)))
     }
 }
