@@ -49,7 +49,7 @@ fn nhs_number(n: u32) -> String {
 
 /// Sends a message to the double as the HTTP layer would hand it over;
 /// returns the status.
-fn send(spine: &Spine, message: &Message) -> u16 {
+async fn send(spine: &Spine, message: &Message) -> u16 {
     let interaction = message.interaction();
     spine
         .answer(&Request {
@@ -59,6 +59,7 @@ fn send(spine: &Spine, message: &Message) -> u16 {
             body: message.to_xml().into(),
             ..Request::default()
         })
+        .await
         .status
 }
 
@@ -118,6 +119,13 @@ fn double(store: &Arc<dyn Store>, day: &str) -> Spine {
 /// Fills a store: day 1 creates every girl (and one create twice) and
 /// queries; day 2 deletes some and queries again. Returns its path.
 fn filled_store(dir: &Path) -> PathBuf {
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(fill(dir))
+}
+
+async fn fill(dir: &Path) -> PathBuf {
     let path = dir.join("spine.db");
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path).unwrap());
     let girls = population();
@@ -132,9 +140,12 @@ fn filled_store(dir: &Path) -> PathBuf {
             .since(DAY1)
             .build()
             .unwrap();
-        assert_eq!(send(&day1, &Message::CreateRequest(create.clone())), 201);
+        assert_eq!(
+            send(&day1, &Message::CreateRequest(create.clone())).await,
+            201
+        );
         if g.practice == "V81999" {
-            assert_eq!(send(&day1, &Message::CreateRequest(create)), 422);
+            assert_eq!(send(&day1, &Message::CreateRequest(create)).await, 422);
         }
     }
     let query = |nhs: &str, org: &str, day: &str| {
@@ -149,8 +160,8 @@ fn filled_store(dir: &Path) -> PathBuf {
                 .unwrap(),
         )
     };
-    assert_eq!(send(&day1, &query(&girls[0].nhs, "RKE", DAY1)), 200);
-    assert_eq!(send(&day1, &query(&nhs_number(50), "RXX", DAY1)), 404);
+    assert_eq!(send(&day1, &query(&girls[0].nhs, "RKE", DAY1)).await, 200);
+    assert_eq!(send(&day1, &query(&nhs_number(50), "RXX", DAY1)).await, 404);
     let day2 = double(&store, DAY2);
     for g in &girls {
         if let Some(reason) = g.deleted {
@@ -162,11 +173,11 @@ fn filled_store(dir: &Path) -> PathBuf {
                 .timestamp(timestamp(DAY2))
                 .build()
                 .unwrap();
-            assert_eq!(send(&day2, &Message::DeleteRequest(delete)), 200);
+            assert_eq!(send(&day2, &Message::DeleteRequest(delete)).await, 200);
         }
     }
     // The girl who turned 18 is no longer found.
-    assert_eq!(send(&day2, &query(&girls[7].nhs, "RKE", DAY2)), 404);
+    assert_eq!(send(&day2, &query(&girls[7].nhs, "RKE", DAY2)).await, 404);
     path
 }
 

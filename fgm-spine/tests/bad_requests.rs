@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 use common::*;
 use fgm_spine::double::{Spine, SpineOptions};
 use fgm_spine::server::{self, Handler, Request, Response, ServerOptions, FHIR_XML, SOAP_ACTION};
-use fgm_spine::store::SqliteStore;
 use fgm_types::messages::Interaction;
 use fgm_types::spine::{read_reply, respond, Outcome, SpineReply};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -42,12 +41,8 @@ async fn post(url: String, action: Option<&str>, body: impl Into<reqwest::Body>)
     (status, response.bytes().await.unwrap().to_vec())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bad_routes_and_bodies_get_spine_answers() {
-    let spine = Arc::new(Spine::new(
-        Arc::new(SqliteStore::in_memory().unwrap()),
-        SpineOptions::default(),
-    ));
+async fn bad_routes_and_bodies_get_spine_answers(backend: Backend) {
+    let spine = Arc::new(Spine::new(backend.store().await, SpineOptions::default()));
     let options = ServerOptions {
         max_body: 8 * 1024,
         ..ServerOptions::default()
@@ -230,9 +225,8 @@ fn fhir_answer(answer: &str) -> (u16, String) {
     code_of(status, body.as_bytes())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn malformed_heads_and_bodies_get_the_fhir_refusal_and_are_audited() {
-    let store: Arc<dyn fgm_spine::store::Store> = Arc::new(SqliteStore::in_memory().unwrap());
+async fn malformed_heads_and_bodies_get_the_fhir_refusal_and_are_audited(backend: Backend) {
+    let store = backend.store().await;
     let server = start_spine(store.clone(), SpineOptions::default()).await;
     let query = Interaction::QueryV2Request;
     let not_well_formed = (400, "MESSAGE_NOT_WELL_FORMED".to_owned());
@@ -301,6 +295,7 @@ async fn malformed_heads_and_bodies_get_the_fhir_refusal_and_are_audited() {
 
     let audit = store
         .audit(&fgm_spine::audit::AuditFilter::default())
+        .await
         .unwrap();
     let unreadable = audit
         .iter()
@@ -311,12 +306,8 @@ async fn malformed_heads_and_bodies_get_the_fhir_refusal_and_are_audited() {
     fgm_spine::audit::verify(&audit).unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn slow_clients_are_closed_while_others_are_served() {
-    let spine = Arc::new(Spine::new(
-        Arc::new(SqliteStore::in_memory().unwrap()),
-        SpineOptions::default(),
-    ));
+async fn slow_clients_are_closed_while_others_are_served(backend: Backend) {
+    let spine = Arc::new(Spine::new(backend.store().await, SpineOptions::default()));
     let options = ServerOptions {
         header_timeout: Duration::from_secs(1),
         body_timeout: Duration::from_secs(1),
@@ -381,3 +372,9 @@ async fn slow_clients_are_closed_while_others_are_served() {
     }
     server.stop().await;
 }
+
+on_every_store!(
+    bad_routes_and_bodies_get_spine_answers,
+    malformed_heads_and_bodies_get_the_fhir_refusal_and_are_audited,
+    slow_clients_are_closed_while_others_are_served,
+);

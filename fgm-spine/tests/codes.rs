@@ -13,7 +13,7 @@ use fgm_spine::audit::{AuditFilter, ANSWERED_BY_SMSP, ANSWERED_BY_SPINE};
 use fgm_spine::double::SpineOptions;
 use fgm_spine::server::{Handler, Request, Response};
 use fgm_spine::smsp::{Smsp, SmspOptions};
-use fgm_spine::store::{SqliteStore, Store};
+use fgm_spine::store::Store;
 use fgm_spine::{Client, ClientError, ClientOptions};
 use fgm_types::messages::{Interaction, Message, RESPONSE_CODES};
 use fgm_types::spine::{read_reply, SpineReply};
@@ -46,15 +46,23 @@ impl Handler for Nonsense {
     }
 }
 
+/// Removes what a spec of `backend` left on disk: a SQLite file's folder
+/// (a PostgreSQL database is left for the server's removal).
+fn remove_spec(backend: &Backend, spec: &str) {
+    if let Backend::Sqlite = backend {
+        let dir = std::path::Path::new(spec).parent().unwrap();
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
+
 fn smsp(upstream: &str, store: Arc<dyn Store>, options: SmspOptions) -> Arc<Smsp> {
     let upstream = Client::new(upstream, &ClientOptions::default()).unwrap();
     Arc::new(Smsp::new(upstream, store, options))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_response_code_and_every_success_over_http() {
+async fn every_response_code_and_every_success_over_http(backend: Backend) {
     let mut codes = BTreeSet::new();
-    let spine_store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().unwrap());
+    let spine_store = backend.store().await;
     let spine = start_spine(
         spine_store.clone(),
         SpineOptions {
@@ -95,7 +103,7 @@ async fn every_response_code_and_every_success_over_http() {
         (deleted.status, &deleted.reply),
         (200, &SpineReply::Deleted)
     );
-    let records = spine_store.records().unwrap();
+    let records = spine_store.records().await.unwrap();
     assert_eq!(
         records[0]
             .deleted
@@ -144,7 +152,7 @@ async fn every_response_code_and_every_success_over_http() {
     assert!(codes.contains("MESSAGE_NOT_WELL_FORMED"));
 
     // The SMSP in front of the double, accepting one author.
-    let smsp_store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().unwrap());
+    let smsp_store = backend.store().await;
     let options = SmspOptions {
         author_allow: Some(vec![AUTHOR.to_owned()]),
         ..SmspOptions::default()
@@ -167,7 +175,11 @@ async fn every_response_code_and_every_success_over_http() {
     );
     expect_code(to_smsp.send(&query_v2(&other)).await, "NO_RECORD_FOUND");
     // Query only: a create and a delete are refused, not forwarded.
-    let before = spine_store.audit(&AuditFilter::default()).unwrap().len();
+    let before = spine_store
+        .audit(&AuditFilter::default())
+        .await
+        .unwrap()
+        .len();
     for update in [create(&other), delete(&girl)] {
         let answer = to_smsp.send(&update).await;
         let answer = answer.unwrap();
@@ -187,7 +199,11 @@ async fn every_response_code_and_every_success_over_http() {
         }
     }
     assert_eq!(
-        spine_store.audit(&AuditFilter::default()).unwrap().len(),
+        spine_store
+            .audit(&AuditFilter::default())
+            .await
+            .unwrap()
+            .len(),
         before,
         "Spine never saw them"
     );
@@ -224,7 +240,7 @@ async fn every_response_code_and_every_success_over_http() {
     }
     front.stop().await;
     // Its audit: one entry per request, saying who answered.
-    let audit = smsp_store.audit(&AuditFilter::default()).unwrap();
+    let audit = smsp_store.audit(&AuditFilter::default()).await.unwrap();
     let by: Vec<(&str, Option<&str>)> = audit
         .iter()
         .map(|e| {
@@ -248,7 +264,10 @@ async fn every_response_code_and_every_success_over_http() {
             (ANSWERED_BY_SMSP, Some("COULD_NOT_CONNECT_TO_SPINE")),
         ]
     );
-    assert!(smsp_store.records().unwrap().is_empty(), "no FGM data kept");
+    assert!(
+        smsp_store.records().await.unwrap().is_empty(),
+        "no FGM data kept"
+    );
 
     // The one code no server here sends: the library still builds and
     // reads it, for SMSPs that keep a local store.
@@ -268,7 +287,7 @@ async fn every_response_code_and_every_success_over_http() {
     let nonsense = start(Arc::new(Nonsense)).await;
     let front = start(smsp(
         &format!("http://{}", nonsense.addr),
-        Arc::new(SqliteStore::in_memory().unwrap()),
+        backend.store().await,
         SmspOptions::default(),
     ))
     .await;
@@ -280,20 +299,16 @@ async fn every_response_code_and_every_success_over_http() {
     nonsense.stop().await;
 
     // The SMSP's own store breaks (its audit table is dropped under it).
-    let dir = temp_dir("codes");
-    let path = dir.join("smsp.db");
-    let broken = Arc::new(SqliteStore::open(&path).unwrap());
-    rusqlite::Connection::open(&path)
-        .unwrap()
-        .execute_batch("DROP TABLE audit")
-        .unwrap();
+    let spec = backend.spec().await;
+    let broken = backend.open(&spec).await;
+    backend.sql(&spec, "DROP TABLE audit").await;
     let front = start(smsp("http://127.0.0.1:9", broken, SmspOptions::default())).await;
     codes.insert(expect_code(
         client_of(&front).send(&query_v2(&girl)).await,
         "GENERIC_SPINE_MINI_SERVICE_PROVIDER_SOFTWARE_FAILURE",
     ));
     front.stop().await;
-    std::fs::remove_dir_all(&dir).unwrap();
+    remove_spec(&backend, &spec);
 
     let table: BTreeSet<String> = RESPONSE_CODES.iter().map(|r| r.code.to_owned()).collect();
     assert_eq!(
@@ -305,26 +320,16 @@ async fn every_response_code_and_every_success_over_http() {
     assert_eq!(codes.len(), 13);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_restarted_double_keeps_its_records() {
-    let dir = temp_dir("restart");
-    let path = dir.join("spine.db");
+async fn a_restarted_double_keeps_its_records(backend: Backend) {
+    let spec = backend.spec().await;
     let girl = nhs_number(7);
-    let first = start_spine(
-        Arc::new(SqliteStore::open(&path).unwrap()),
-        SpineOptions::default(),
-    )
-    .await;
+    let first = start_spine(backend.open(&spec).await, SpineOptions::default()).await;
     assert_eq!(
         client_of(&first).send(&create(&girl)).await.unwrap().status,
         201
     );
     first.stop().await;
-    let second = start_spine(
-        Arc::new(SqliteStore::open(&path).unwrap()),
-        SpineOptions::default(),
-    )
-    .await;
+    let second = start_spine(backend.open(&spec).await, SpineOptions::default()).await;
     let found = client_of(&second).send(&query_v1(&girl)).await.unwrap();
     assert_eq!(found.status, 200);
     assert!(
@@ -337,18 +342,17 @@ async fn a_restarted_double_keeps_its_records() {
         "FLAG_ALREADY_SET",
     );
     second.stop().await;
-    std::fs::remove_dir_all(&dir).unwrap();
+    remove_spec(&backend, &spec);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_smsp_allowed_updates_forwards_creates_and_deletes() {
-    let spine_store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().unwrap());
+async fn an_smsp_allowed_updates_forwards_creates_and_deletes(backend: Backend) {
+    let spine_store = backend.store().await;
     let spine = start_spine(spine_store.clone(), SpineOptions::default()).await;
     let options = SmspOptions {
         allow_updates: true,
         ..SmspOptions::default()
     };
-    let smsp_store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().unwrap());
+    let smsp_store = backend.store().await;
     let front = start(smsp(
         &format!("http://{}", spine.addr),
         smsp_store.clone(),
@@ -362,19 +366,26 @@ async fn an_smsp_allowed_updates_forwards_creates_and_deletes() {
     front.stop().await;
     spine.stop().await;
     assert_eq!(
-        spine_store.records().unwrap().len(),
+        spine_store.records().await.unwrap().len(),
         1,
         "Spine keeps the record"
     );
     assert!(
-        smsp_store.records().unwrap().is_empty(),
+        smsp_store.records().await.unwrap().is_empty(),
         "the SMSP keeps none"
     );
     let by: Vec<Option<String>> = smsp_store
         .audit(&AuditFilter::default())
+        .await
         .unwrap()
         .into_iter()
         .map(|e| e.answered_by)
         .collect();
     assert_eq!(by, [Some("spine".to_owned()), Some("spine".to_owned())]);
 }
+
+on_every_store!(
+    every_response_code_and_every_success_over_http,
+    a_restarted_double_keeps_its_records,
+    an_smsp_allowed_updates_forwards_creates_and_deletes,
+);

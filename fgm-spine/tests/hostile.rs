@@ -6,16 +6,16 @@
 
 mod common;
 
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 use common::*;
 use fgm_spine::double::{Spine, SpineOptions};
 use fgm_spine::oracle;
-use fgm_spine::server::Running;
+use fgm_spine::server::Response;
 use fgm_spine::smsp::{Smsp, SmspOptions};
-use fgm_spine::store::SqliteStore;
 use fgm_spine::{Client, ClientOptions};
 use proptest::prelude::*;
+use proptest::test_runner::{contextualize_config, TestCaseError, TestRunner};
 
 /// Valid requests of each interaction, written out.
 fn valid() -> &'static [Vec<u8>] {
@@ -67,77 +67,75 @@ fn input() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![prop::collection::vec(any::<u8>(), 0..600), edited]
 }
 
-fn double() -> &'static Spine {
-    static SPINE: OnceLock<Spine> = OnceLock::new();
-    SPINE.get_or_init(|| {
-        Spine::new(
-            Arc::new(SqliteStore::in_memory().unwrap()),
-            SpineOptions::default(),
-        )
-    })
-}
-
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
-
-    #[test]
-    fn the_double_answers_any_bytes_with_a_spine_answer(data in input()) {
-        let response = double().answer(&oracle::request(&data));
-        if let Err(why) = oracle::check(&response) {
-            prop_assert!(false, "{}", why);
+/// Runs `cases` cases of [`input`] through `answer` as the `proptest!`
+/// macro would (the environment's settings, the regressions file beside
+/// this one, shrinking), on a blocking thread of the test's runtime so that
+/// `answer` may block on it; every answer must pass `oracle::check`. A
+/// failure panics with the minimal failing input.
+async fn run_cases(
+    name: &'static str,
+    cases: u32,
+    answer: impl Fn(&[u8]) -> Response + Send + 'static,
+) {
+    let cases = tokio::task::spawn_blocking(move || {
+        let mut config = contextualize_config(ProptestConfig::with_cases(cases));
+        config.test_name = Some(name);
+        config.source_file = Some(file!());
+        let mut runner = TestRunner::new(config);
+        let result = runner.run(&input(), |data| {
+            oracle::check(&answer(&data)).map_err(TestCaseError::fail)
+        });
+        if let Err(e) = result {
+            panic!("{name}: {e}\n{runner}");
         }
+    });
+    if let Err(e) = cases.await {
+        std::panic::resume_unwind(e.into_panic());
     }
 }
 
-/// An SMSP in front of a double on loopback, in a runtime of its own.
-fn smsp() -> &'static (tokio::runtime::Runtime, Smsp, Running) {
-    static SMSP: OnceLock<(tokio::runtime::Runtime, Smsp, Running)> = OnceLock::new();
-    SMSP.get_or_init(|| {
-        let runtime = tokio::runtime::Runtime::new().unwrap();
-        let spine = runtime.block_on(start_spine(
-            Arc::new(SqliteStore::in_memory().unwrap()),
-            SpineOptions::default(),
-        ));
-        let upstream =
-            Client::new(&format!("http://{}", spine.addr), &ClientOptions::default()).unwrap();
-        let smsp = Smsp::new(
-            upstream,
-            Arc::new(SqliteStore::in_memory().unwrap()),
-            SmspOptions::default(),
-        );
-        (runtime, smsp, spine)
-    })
+async fn the_double_answers_any_bytes_with_a_spine_answer(backend: Backend) {
+    let double = Spine::new(backend.store().await, SpineOptions::default());
+    let runtime = tokio::runtime::Handle::current();
+    run_cases(
+        "the_double_answers_any_bytes_with_a_spine_answer",
+        512,
+        move |data| runtime.block_on(double.answer(&oracle::request(data))),
+    )
+    .await;
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+/// An SMSP in front of a double on loopback, each over a store of its own.
+async fn the_smsp_answers_any_bytes_with_a_spine_answer(backend: Backend) {
+    let spine = start_spine(backend.store().await, SpineOptions::default()).await;
+    let upstream =
+        Client::new(&format!("http://{}", spine.addr), &ClientOptions::default()).unwrap();
+    let smsp = Smsp::new(upstream, backend.store().await, SmspOptions::default());
+    let runtime = tokio::runtime::Handle::current();
+    run_cases(
+        "the_smsp_answers_any_bytes_with_a_spine_answer",
+        256,
+        move |data| runtime.block_on(smsp.answer(&oracle::request(data))),
+    )
+    .await;
+    spine.stop().await;
+}
 
-    #[test]
-    fn the_smsp_answers_any_bytes_with_a_spine_answer(data in input()) {
-        let (runtime, smsp, _) = smsp();
-        let response = runtime.block_on(smsp.answer(&oracle::request(&data)));
-        if let Err(why) = oracle::check(&response) {
-            prop_assert!(false, "{}", why);
-        }
+async fn the_unedited_requests_are_routed_to_their_interactions_and_accepted(backend: Backend) {
+    let spine = Spine::new(backend.store().await, SpineOptions::default());
+    let mut statuses = Vec::new();
+    for (body, route) in valid().iter().zip(ROUTE) {
+        let mut data = vec![route];
+        data.extend(body);
+        statuses.push(spine.answer(&oracle::request(&data)).await.status);
     }
-}
-
-#[test]
-fn the_unedited_requests_are_routed_to_their_interactions_and_accepted() {
-    let spine = Spine::new(
-        Arc::new(SqliteStore::in_memory().unwrap()),
-        SpineOptions::default(),
-    );
-    let statuses: Vec<u16> = valid()
-        .iter()
-        .zip(ROUTE)
-        .map(|(body, route)| {
-            let mut data = vec![route];
-            data.extend(body);
-            spine.answer(&oracle::request(&data)).status
-        })
-        .collect();
     // Create, then both queries find it, then the delete removes it: the
     // edits start from requests that reach the records.
     assert_eq!(statuses, [201, 200, 200, 200]);
 }
+
+on_every_store!(
+    the_double_answers_any_bytes_with_a_spine_answer,
+    the_smsp_answers_any_bytes_with_a_spine_answer,
+    the_unedited_requests_are_routed_to_their_interactions_and_accepted,
+);

@@ -1,9 +1,10 @@
 //! A double killed (SIGKILL) in the middle of a burst of requests leaves
-//! its store in its last committed state: the database passes SQLite's
-//! integrity check, the audit chain verifies, every answer a client
-//! received has its audit entry (the entry is committed before the answer
-//! is sent), and the current records are exactly what the audit's accepted
-//! changes, replayed, say (the change and its entry are one transaction).
+//! its store in its last committed state, on every backend: a SQLite file
+//! passes SQLite's integrity check, the audit chain verifies, every answer
+//! a client received has its audit entry (the entry is committed before
+//! the answer is sent), and the current records are exactly what the
+//! audit's accepted changes, replayed, say (the change and its entry are
+//! one transaction).
 
 mod common;
 
@@ -12,13 +13,15 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::Backend;
 use fgm_spine::audit::{verify, AuditFilter};
 use fgm_spine::double::SpineOptions;
-use fgm_spine::store::{SqliteStore, Store};
 use fgm_spine::{Client, ClientOptions};
 use fgm_types::messages::Message;
 
-const CHILD_DB: &str = "FGM_SPINE_KILL_TEST_DB";
+/// The child's store, as `--store` names it (a SQLite file, or a
+/// PostgreSQL URL).
+const CHILD_STORE: &str = "FGM_SPINE_KILL_TEST_STORE";
 const CHILD_ADDR: &str = "FGM_SPINE_KILL_TEST_ADDR";
 
 /// The child: a double on loopback over the store, serving for at most
@@ -26,12 +29,14 @@ const CHILD_ADDR: &str = "FGM_SPINE_KILL_TEST_ADDR";
 #[test]
 #[ignore = "the server the kill test starts and kills"]
 fn server_to_be_killed() {
-    let (Ok(path), Ok(addr_file)) = (std::env::var(CHILD_DB), std::env::var(CHILD_ADDR)) else {
+    let (Ok(spec), Ok(addr_file)) = (std::env::var(CHILD_STORE), std::env::var(CHILD_ADDR)) else {
         return;
     };
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
-        let store = Arc::new(SqliteStore::open(path).unwrap());
+        let store = fgm_spine::store::open(&spec)
+            .await
+            .unwrap_or_else(|e| panic!("{spec}: {e}"));
         let server = common::start_spine(store, SpineOptions::default()).await;
         let written = format!("{addr_file}.tmp");
         std::fs::write(&written, server.addr.to_string()).unwrap();
@@ -74,17 +79,19 @@ async fn burst(addr: String, stop: Arc<std::sync::atomic::AtomicBool>) -> Vec<St
     ids
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_kill_mid_burst_leaves_a_verified_chain_with_every_answer_audited() {
-    let dir = common::temp_dir("kill");
-    let path = dir.join("spine.db");
+async fn a_kill_mid_burst_leaves_a_verified_chain_with_every_answer_audited(backend: Backend) {
+    let dir = common::temp_dir(match backend {
+        Backend::Sqlite => "kill-sqlite",
+        Backend::Postgres(_) => "kill-postgres",
+    });
+    let spec = backend.spec().await;
     let addr_file = dir.join("addr");
     let mut answered = Vec::new();
     for round in 0..3u64 {
         let _ = std::fs::remove_file(&addr_file);
         let mut child = Command::new(std::env::current_exe().unwrap())
             .args(["--ignored", "--exact", "server_to_be_killed", "--nocapture"])
-            .env(CHILD_DB, &path)
+            .env(CHILD_STORE, &spec)
             .env(CHILD_ADDR, &addr_file)
             .spawn()
             .unwrap();
@@ -111,14 +118,15 @@ async fn a_kill_mid_burst_leaves_a_verified_chain_with_every_answer_audited() {
         );
         answered.extend(ids);
 
-        let check = rusqlite::Connection::open(&path).unwrap();
-        let integrity: String = check
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(integrity, "ok");
-        drop(check);
-        let store = SqliteStore::open(&path).unwrap();
-        let audit = store.audit(&AuditFilter::default()).unwrap();
+        if let Backend::Sqlite = backend {
+            let check = rusqlite::Connection::open(&spec).unwrap();
+            let integrity: String = check
+                .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(integrity, "ok");
+        }
+        let store = backend.open(&spec).await;
+        let audit = store.audit(&AuditFilter::default()).await.unwrap();
         verify(&audit).unwrap_or_else(|broken| panic!("round {round}: {broken}"));
         let audited: BTreeSet<&str> = audit
             .iter()
@@ -143,6 +151,7 @@ async fn a_kill_mid_burst_leaves_a_verified_chain_with_every_answer_audited() {
         }
         let current: BTreeSet<String> = store
             .records()
+            .await
             .unwrap()
             .into_iter()
             .filter(|r| r.deleted.is_none())
@@ -151,4 +160,9 @@ async fn a_kill_mid_burst_leaves_a_verified_chain_with_every_answer_audited() {
         assert_eq!(current, model, "round {round}");
     }
     std::fs::remove_dir_all(&dir).unwrap();
+    if let Backend::Sqlite = backend {
+        std::fs::remove_dir_all(std::path::Path::new(&spec).parent().unwrap()).unwrap();
+    }
 }
+
+on_every_store!(a_kill_mid_burst_leaves_a_verified_chain_with_every_answer_audited);

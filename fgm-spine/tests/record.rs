@@ -12,7 +12,7 @@ use fgm_spine::audit::{verify, AuditEntry, AuditFilter};
 use fgm_spine::clock::Clock;
 use fgm_spine::double::SpineOptions;
 use fgm_spine::server::Running;
-use fgm_spine::store::{SqliteStore, Store};
+use fgm_spine::store::Store;
 use fgm_spine::{Client, ClientOptions};
 use fgm_types::messages::{Interaction, Message};
 use fgm_types::spine::build::{Create, Delete};
@@ -67,9 +67,8 @@ fn code_of(answer: &fgm_spine::Answer) -> String {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_record_holds_what_a_create_carries_and_a_delete_is_logical() {
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().unwrap());
+async fn a_record_holds_what_a_create_carries_and_a_delete_is_logical(backend: Backend) {
+    let store = backend.store().await;
     let spine = spine_on(&store, "2024-06-01").await;
     let client = client_of(&spine);
     let girl = nhs_number(1);
@@ -80,7 +79,7 @@ async fn a_record_holds_what_a_create_carries_and_a_delete_is_logical() {
         (201, &SpineReply::Created)
     );
 
-    let records = store.records().unwrap();
+    let records = store.records().await.unwrap();
     assert_eq!(records.len(), 1);
     let record = &records[0];
     assert_eq!(record.nhs_number, girl);
@@ -127,7 +126,7 @@ async fn a_record_holds_what_a_create_carries_and_a_delete_is_logical() {
         client.send(&delete).await.unwrap().reply,
         SpineReply::Deleted
     );
-    let records = store.records().unwrap();
+    let records = store.records().await.unwrap();
     assert_eq!(records.len(), 1, "nothing is erased");
     let deletion = records[0].deleted.as_ref().expect("marked deleted");
     assert_eq!(deletion.reason.as_deref(), Some("2"));
@@ -151,13 +150,12 @@ async fn a_record_holds_what_a_create_carries_and_a_delete_is_logical() {
             .status,
         201
     );
-    assert_eq!(store.records().unwrap().len(), 2);
+    assert_eq!(store.records().await.unwrap().len(), 2);
     spine.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn at_the_eighteenth_birthday_the_record_goes() {
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().unwrap());
+async fn at_the_eighteenth_birthday_the_record_goes(backend: Backend) {
+    let store = backend.store().await;
     let girl = nhs_number(2);
     let born = "2006-05-10";
     let before = spine_on(&store, "2024-05-09").await;
@@ -202,15 +200,14 @@ async fn at_the_eighteenth_birthday_the_record_goes() {
     assert_eq!(code_of(&delete), "NO_RECORD_FOUND");
     on_the_day.stop().await;
     // No job ran: the record is as it was, judged gone by the date.
-    let records = store.records().unwrap();
+    let records = store.records().await.unwrap();
     assert_eq!(records.len(), 1);
     assert!(records[0].deleted.is_none());
     assert!(!records[0].active_on("2024-05-10") && records[0].active_on("2024-05-09"));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn implausible_dates_are_refused_with_their_paths() {
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().unwrap());
+async fn implausible_dates_are_refused_with_their_paths(backend: Backend) {
+    let store = backend.store().await;
     let spine = spine_on(&store, "2024-06-01").await;
     let client = client_of(&spine);
     let girl = nhs_number(3);
@@ -241,13 +238,12 @@ async fn implausible_dates_are_refused_with_their_paths() {
         let diagnostics = e.diagnostics.as_deref().unwrap_or_default();
         assert!(diagnostics.contains(path), "{diagnostics}");
     }
-    assert!(store.records().unwrap().is_empty());
+    assert!(store.records().await.unwrap().is_empty());
     spine.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_request_is_audited_accepted_refused_or_unreadable() {
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().unwrap());
+async fn every_request_is_audited_accepted_refused_or_unreadable(backend: Backend) {
+    let store = backend.store().await;
     let spine = spine_on(&store, "2024-06-01").await;
     let client = client_of(&spine);
     let girl = nhs_number(4);
@@ -283,7 +279,7 @@ async fn every_request_is_audited_accepted_refused_or_unreadable() {
     assert!(answer.starts_with(b"HTTP/1.1 400"), "over the body limit");
     spine.stop().await;
 
-    let audit = store.audit(&AuditFilter::default()).unwrap();
+    let audit = store.audit(&AuditFilter::default()).await.unwrap();
     verify(&audit).unwrap();
     assert_eq!(
         rows(&audit),
@@ -324,15 +320,15 @@ async fn every_request_is_audited_accepted_refused_or_unreadable() {
             nhs_number: Some(girl.clone()),
             ..AuditFilter::default()
         })
+        .await
         .unwrap();
     assert_eq!(by_number.len(), 3);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_client_logs_every_exchange_in_the_same_format() {
-    let spine_store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().unwrap());
+async fn a_client_logs_every_exchange_in_the_same_format(backend: Backend) {
+    let spine_store = backend.store().await;
     let spine = spine_on(&spine_store, "2024-06-01").await;
-    let log: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().unwrap());
+    let log = backend.store().await;
     let options = ClientOptions {
         log: Some(log.clone()),
         ..ClientOptions::default()
@@ -350,7 +346,7 @@ async fn a_client_logs_every_exchange_in_the_same_format() {
     let refused = Client::new(&format!("http://{addr}"), &options).unwrap();
     assert!(refused.send(&query_v2(&girl)).await.is_err());
 
-    let entries = log.audit(&AuditFilter::default()).unwrap();
+    let entries = log.audit(&AuditFilter::default()).await.unwrap();
     verify(&entries).unwrap();
     assert_eq!(
         rows(&entries),
@@ -367,7 +363,15 @@ async fn a_client_logs_every_exchange_in_the_same_format() {
         fgm_types::spine::message_id(&response)
     );
     // The same exchange, as the double audited it.
-    let spine_side = spine_store.audit(&AuditFilter::default()).unwrap();
+    let spine_side = spine_store.audit(&AuditFilter::default()).await.unwrap();
     assert_eq!(spine_side[1].request_id, entries[1].request_id);
     assert_eq!(spine_side[1].response_id, entries[1].response_id);
 }
+
+on_every_store!(
+    a_record_holds_what_a_create_carries_and_a_delete_is_logical,
+    at_the_eighteenth_birthday_the_record_goes,
+    implausible_dates_are_refused_with_their_paths,
+    every_request_is_audited_accepted_refused_or_unreadable,
+    a_client_logs_every_exchange_in_the_same_format,
+);

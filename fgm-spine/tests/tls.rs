@@ -13,7 +13,7 @@ use fgm_spine::double::{Spine, SpineOptions};
 use fgm_spine::identity::IdentityMap;
 use fgm_spine::server::{self, ServerOptions};
 use fgm_spine::smsp::{Smsp, SmspOptions};
-use fgm_spine::store::{SqliteStore, Store};
+use fgm_spine::store::Store;
 use fgm_spine::{Cause, Client, ClientError, ClientOptions};
 use fgm_types::messages::Message;
 use fgm_types::spine::build::QueryV2;
@@ -85,11 +85,10 @@ fn refused(result: Result<fgm_spine::Answer, ClientError>) -> bool {
     matches!(result, Err(ClientError::Connect { .. }))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn clients_must_present_a_certificate_the_ca_signed() {
+async fn clients_must_present_a_certificate_the_ca_signed(backend: Backend) {
     let spine_ca = Ca::new("Test Spine CA");
     let other_ca = Ca::new("Another CA");
-    let (server, _) = tls_spine(&spine_ca, SpineOptions::default()).await;
+    let (server, _) = tls_spine(&backend, &spine_ca, SpineOptions::default()).await;
     let base = format!("https://{}", server.addr);
     let query = query_v2(&nhs_number(5));
 
@@ -167,7 +166,11 @@ fn a_key_that_is_not_the_certificates_is_refused() {
 }
 
 /// A TLS double requiring client certificates of `ca`, with `options`.
-async fn tls_spine(ca: &Ca, options: SpineOptions) -> (server::Running, Arc<dyn Store>) {
+async fn tls_spine(
+    backend: &Backend,
+    ca: &Ca,
+    options: SpineOptions,
+) -> (server::Running, Arc<dyn Store>) {
     let (cert, key) = ca.issue(
         &["127.0.0.1", "localhost"],
         ExtendedKeyUsagePurpose::ServerAuth,
@@ -178,7 +181,7 @@ async fn tls_spine(ca: &Ca, options: SpineOptions) -> (server::Running, Arc<dyn 
         Some(ca.certificate.pem().as_bytes()),
     )
     .unwrap();
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().unwrap());
+    let store = backend.store().await;
     let spine = Arc::new(Spine::new(store.clone(), options));
     let options = ServerOptions {
         tls: Some(tls),
@@ -190,8 +193,7 @@ async fn tls_spine(ca: &Ca, options: SpineOptions) -> (server::Running, Arc<dyn 
     )
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_asid_is_the_one_the_certificate_is_bound_to() {
+async fn the_asid_is_the_one_the_certificate_is_bound_to(backend: Backend) {
     let ca = Ca::new("Test Spine CA");
     let map = IdentityMap::parse(&format!(
         "client.example {CLIENT}\n\"Child Health System\" 200000000220\n"
@@ -201,7 +203,7 @@ async fn the_asid_is_the_one_the_certificate_is_bound_to() {
         asid_map: Some(map),
         ..SpineOptions::default()
     };
-    let (server, store) = tls_spine(&ca, options).await;
+    let (server, store) = tls_spine(&backend, &ca, options).await;
     let base = format!("https://{}", server.addr);
     let girl = nhs_number(11);
 
@@ -253,7 +255,7 @@ async fn the_asid_is_the_one_the_certificate_is_bound_to() {
     server.stop().await;
 
     // The audit records the certificate's identity beside the claimed ASID.
-    let audit = store.audit(&AuditFilter::default()).unwrap();
+    let audit = store.audit(&AuditFilter::default()).await.unwrap();
     let seen: Vec<(Option<&str>, Option<&str>, Option<&str>)> = audit
         .iter()
         .map(|e| {
@@ -286,14 +288,9 @@ async fn the_asid_is_the_one_the_certificate_is_bound_to() {
         .contains(" asid=200000000115 cert=fgm-spine test "));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_smsp_binds_local_systems_to_the_organisations_they_act_for() {
+async fn an_smsp_binds_local_systems_to_the_organisations_they_act_for(backend: Backend) {
     let ca = Ca::new("Local CA");
-    let spine = start_spine(
-        Arc::new(SqliteStore::in_memory().unwrap()),
-        SpineOptions::default(),
-    )
-    .await;
+    let spine = start_spine(backend.store().await, SpineOptions::default()).await;
     let (cert, key) = ca.issue(&["127.0.0.1"], ExtendedKeyUsagePurpose::ServerAuth);
     let tls = fgm_spine::tls::server_config(
         cert.as_bytes(),
@@ -305,7 +302,7 @@ async fn an_smsp_binds_local_systems_to_the_organisations_they_act_for() {
         Client::new(&format!("http://{}", spine.addr), &ClientOptions::default()).unwrap();
     let smsp = Arc::new(Smsp::new(
         upstream,
-        Arc::new(SqliteStore::in_memory().unwrap()),
+        backend.store().await,
         SmspOptions {
             author_map: Some(IdentityMap::parse("gp.example RKE\n").unwrap()),
             ..SmspOptions::default()
@@ -354,11 +351,10 @@ async fn an_smsp_binds_local_systems_to_the_organisations_they_act_for() {
     spine.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_failed_exchange_names_its_cause() {
+async fn a_failed_exchange_names_its_cause(backend: Backend) {
     let ca = Ca::new("Test Spine CA");
     let other_ca = Ca::new("Another CA");
-    let (server, _) = tls_spine(&ca, SpineOptions::default()).await;
+    let (server, _) = tls_spine(&backend, &ca, SpineOptions::default()).await;
     let base = format!("https://{}", server.addr);
     let query = query_v2(&nhs_number(13));
     let cause = |result: Result<fgm_spine::Answer, ClientError>| match result {
@@ -398,10 +394,7 @@ async fn a_failed_exchange_names_its_cause() {
             expired,
         );
         let tls = fgm_spine::tls::server_config(cert.as_bytes(), key.as_bytes(), None).unwrap();
-        let spine = Arc::new(Spine::new(
-            Arc::new(SqliteStore::in_memory().unwrap()),
-            SpineOptions::default(),
-        ));
+        let spine = Arc::new(Spine::new(backend.store().await, SpineOptions::default()));
         let options = ServerOptions {
             tls: Some(tls),
             ..ServerOptions::default()
@@ -443,3 +436,10 @@ async fn a_failed_exchange_names_its_cause() {
         "{e}"
     );
 }
+
+on_every_store!(
+    clients_must_present_a_certificate_the_ca_signed,
+    the_asid_is_the_one_the_certificate_is_bound_to,
+    an_smsp_binds_local_systems_to_the_organisations_they_act_for,
+    a_failed_exchange_names_its_cause,
+);

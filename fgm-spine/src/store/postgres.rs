@@ -135,6 +135,12 @@ impl PostgresStore {
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(Duration::from_secs(10));
         }
+        // An instance that stops mid-transaction (frozen, or cut off
+        // without its connection closing) must not hold a number or the
+        // audit's head for ever: the server ends such a transaction.
+        if config.get_options().is_none() {
+            config.options("-c idle_in_transaction_session_timeout=30s");
+        }
         let manager = Manager::from_config(
             config,
             NoTls,
