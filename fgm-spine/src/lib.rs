@@ -23,6 +23,11 @@
 //! (`fgm_types::spine`): this crate routes, stores, audits and transports.
 
 #![forbid(unsafe_code)]
+// An answer now carries what its exchange was (`server::Exchange`), which
+// makes `exchange::Answered`, the refusal `judge` and `read_request`
+// return, over clippy's 128 bytes. Those files are being rewritten with
+// the async store; until they box the refusal, the lint is allowed here.
+#![allow(clippy::result_large_err)]
 
 pub mod audit;
 pub mod client;
