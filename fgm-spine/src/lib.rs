@@ -17,6 +17,7 @@
 //! - [`oracle`]: what every answer to hostile input must be (shared by
 //!   the property tests and the `handler` fuzz target);
 //! - [`server`]: the HTTP layer both servers share;
+//! - [`metrics`]: what a server counts, in the Prometheus text format;
 //! - [`tls`]: the server and client TLS configs.
 //!
 //! Every Spine rule, answer and reading is the library's
@@ -35,6 +36,7 @@ pub mod clock;
 pub mod double;
 mod exchange;
 pub mod identity;
+pub mod metrics;
 pub mod oracle;
 pub mod report;
 pub mod server;
