@@ -16,7 +16,8 @@
 //!   and authors;
 //! - [`oracle`]: what every answer to hostile input must be (shared by
 //!   the property tests and the `handler` fuzz target);
-//! - [`server`]: the HTTP layer both servers share;
+//! - [`server`]: the HTTP layer both servers share, with `GET /health`,
+//!   `/ready` and `/metrics`, and a `tracing` event per request;
 //! - [`metrics`]: what a server counts, in the Prometheus text format;
 //! - [`tls`]: the server and client TLS configs.
 //!
