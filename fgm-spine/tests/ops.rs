@@ -1,6 +1,8 @@
 //! Operating a server: `GET /health`, `GET /ready` (and 503 when the
 //! handler is not ready), `GET /metrics` read back by an independent
-//! Prometheus parser and equal to the requests sent.
+//! Prometheus parser and equal to the requests sent, and
+//! `max_connections` refusing a connection past the limit with a 503 in
+//! FHIR rather than leaving it waiting.
 
 mod common;
 
@@ -495,4 +497,120 @@ async fn an_smsp_counts_its_round_trips_by_outcome() {
         )])
     );
     front.stop().await;
+}
+
+/// Opens a connection, has it answered once, and keeps it open (idle).
+async fn kept_open(addr: SocketAddr) -> TcpStream {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(b"GET /health HTTP/1.1\r\nhost: test\r\n\r\n")
+        .await
+        .unwrap();
+    assert_eq!(read_answer(&mut stream).await.status, 200);
+    stream
+}
+
+/// Reads what a refused connection gets until the server closes it.
+async fn to_the_end(mut stream: TcpStream) -> String {
+    let mut bytes = Vec::new();
+    let read = tokio::time::timeout(PATIENCE, stream.read_to_end(&mut bytes)).await;
+    assert!(read.expect("closed in time").is_ok(), "closed, not reset");
+    String::from_utf8(bytes).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_past_the_limit_is_answered_503_at_once() {
+    let options = ServerOptions {
+        max_connections: 2,
+        ..ServerOptions::default()
+    };
+    let server = server::spawn(loopback(), double(), options).await.unwrap();
+    let addr = server.addr;
+    let first = kept_open(addr).await;
+    let _second = kept_open(addr).await;
+
+    let asked = Instant::now();
+    let mut third = TcpStream::connect(addr).await.unwrap();
+    third
+        .write_all(b"GET /health HTTP/1.1\r\nhost: test\r\n\r\n")
+        .await
+        .unwrap();
+    let refused = to_the_end(third).await;
+    assert!(
+        asked.elapsed() < Duration::from_secs(2),
+        "answered at once, not after a timeout: {:?}",
+        asked.elapsed()
+    );
+    let (head, body) = refused.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 503 "), "{refused}");
+    let head = head.to_ascii_lowercase();
+    assert!(head.contains("\r\nconnection: close"), "{head}");
+    assert!(head.contains("\r\nretry-after: 1"), "{head}");
+    assert!(
+        head.contains(&format!("\r\ncontent-type: {FHIR_XML}")),
+        "{head}"
+    );
+    assert!(body.starts_with("<?xml") || body.starts_with("<OperationOutcome"));
+    assert!(body.contains("<code value=\"throttled\"/>"), "{body}");
+    assert!(body.contains("at its limit of 2 connections"), "{body}");
+
+    // Once one closes, a new connection is served.
+    drop(first);
+    let mut refusals = 1.0;
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let answer = get(addr, "/health").await;
+        if answer.status == 200 {
+            break;
+        }
+        assert_eq!(answer.status, 503, "{answer:?}");
+        assert!(Instant::now() < deadline, "no connection served again");
+        refusals += 1.0;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The connection just served may not be closed yet: a scrape may be
+    // refused too, and counted.
+    let scraped = loop {
+        let answer = get(addr, "/metrics").await;
+        if answer.status == 200 {
+            let lines = answer.body.lines().map(|l| Ok(l.to_owned()));
+            break prometheus_parse::Scrape::parse(lines).unwrap();
+        }
+        assert_eq!(answer.status, 503, "{answer:?}");
+        assert!(Instant::now() < deadline, "no scrape served");
+        refusals += 1.0;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(
+        by_label(&scraped, "fgm_connections_refused_total", ""),
+        BTreeMap::from([(String::new(), refusals)])
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn past_the_refusals_in_flight_a_connection_is_just_closed() {
+    let options = ServerOptions {
+        max_connections: 1,
+        ..ServerOptions::default()
+    };
+    let server = server::spawn(loopback(), double(), options).await.unwrap();
+    let addr = server.addr;
+    let _held = kept_open(addr).await;
+    // Silent clients: each refusal waits a second for a head that does
+    // not come, so the refusals in flight fill up.
+    let mut silent = Vec::new();
+    for _ in 0..40 {
+        silent.push(TcpStream::connect(addr).await.unwrap());
+    }
+    let closed = Instant::now();
+    let last = silent.pop().unwrap();
+    let said = to_the_end(last).await;
+    assert_eq!(said, "", "closed without an answer");
+    assert!(closed.elapsed() < Duration::from_millis(900));
+    // The first ones are answered 503 after the wait.
+    let first = silent.remove(0);
+    let answered = to_the_end(first).await;
+    assert!(answered.starts_with("HTTP/1.1 503 "), "{answered}");
+    server.stop().await;
 }

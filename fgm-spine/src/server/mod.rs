@@ -3,7 +3,8 @@
 //! handed to the handler), a Spine answer for every request (a body over
 //! the limit, a head hyper cannot read and a handler that panics are
 //! answered too, in FHIR), bounded connections (header, body and handshake
-//! timeouts, a limit on connections held open), the operator's endpoints (`GET /health`, `/ready`,
+//! timeouts, a limit on connections held open past which a connection is
+//! answered 503), the operator's endpoints (`GET /health`, `/ready`,
 //! `/metrics`), and graceful shutdown.
 //!
 //! Everything the server logs and counts of a request comes from its
@@ -12,9 +13,11 @@
 //! `status`, `code`, `message_id`, `duration_ms`, `peer`; at error level
 //! with its `cause` for an answer of 500 or more; never the body nor the
 //! NHS number, which the audit holds), and the [`Metrics`] of the server.
-//! Refused handshakes are warnings (target `fgm::connection`).
+//! Refused handshakes and connections are warnings (target
+//! `fgm::connection`).
 
 mod head;
+mod limit;
 mod probe;
 
 use std::convert::Infallible;
@@ -254,7 +257,12 @@ pub struct ServerOptions {
     pub header_timeout: Duration,
     /// How long a client may take to send a request body.
     pub body_timeout: Duration,
-    /// The most connections held open at once; more wait to be accepted.
+    /// The most connections held open at once. A connection past it is
+    /// accepted and answered at once with 503 (a FHIR OperationOutcome,
+    /// `Retry-After: 1`, `Connection: close`) after its request head is
+    /// read (a second at most), then closed; past a few such refusals in
+    /// flight, it is just closed. Both count in
+    /// `fgm_connections_refused_total`.
     pub max_connections: usize,
     /// How long shutdown waits for requests in flight.
     pub shutdown_grace: Duration,
@@ -323,19 +331,17 @@ pub async fn serve<H: Handler>(
     let graceful = GracefulShutdown::new();
     let tls = options.tls.clone().map(tokio_rustls::TlsAcceptor::from);
     let metrics = Arc::new(Metrics::new());
-    let open = Arc::new(Semaphore::new(options.max_connections.max(1)));
+    let max_connections = options.max_connections.max(1);
+    let open = Arc::new(Semaphore::new(max_connections));
+    let refusals = limit::Refusals {
+        in_flight: Arc::new(Semaphore::new(limit::IN_FLIGHT)),
+        tls: tls.clone(),
+        max_connections,
+        wait: options.header_timeout,
+    };
     let options = Arc::new(options);
     tokio::pin!(shutdown);
     loop {
-        // A connection is accepted only when one of the permits is free:
-        // connections held open are bounded whatever the request rate.
-        let permit = tokio::select! {
-            permit = open.clone().acquire_owned() => match permit {
-                Ok(permit) => permit,
-                Err(_) => break,
-            },
-            () = &mut shutdown => break,
-        };
         let (tcp, addr) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
@@ -347,6 +353,12 @@ pub async fn serve<H: Handler>(
                 }
             },
             () = &mut shutdown => break,
+        };
+        // Connections held open are bounded whatever the request rate: one
+        // past the limit is answered 503 at once, not left in the backlog.
+        let Ok(permit) = open.clone().try_acquire_owned() else {
+            refusals.refuse(tcp, addr, &metrics);
+            continue;
         };
         let _ = tcp.set_nodelay(true);
         let watcher = graceful.watcher();
