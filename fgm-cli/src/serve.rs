@@ -2,7 +2,7 @@
 //! commands on top of `fgm-spine` (feature `serve`, on by default), their
 //! arguments (clap derive) and what runs them.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -64,9 +64,29 @@ pub struct LimitArgs {
     /// Seconds a client may take to send a request body.
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     pub body_timeout: u64,
-    /// The most connections held open at once (more wait to be accepted).
+    /// The most connections held open at once: past it, a connection is
+    /// answered 503 (Retry-After, Connection: close) and closed.
     #[arg(long, value_name = "N", default_value_t = 1024)]
     pub max_connections: usize,
+}
+
+/// How `fgm serve` writes its log on stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// One line per event: time, level, target, message and fields.
+    Human,
+    /// One JSON object per line.
+    Json,
+}
+
+/// `fgm serve`'s log.
+#[derive(Debug, Clone, Args)]
+pub struct LogArgs {
+    /// How the log is written on stderr: one line per event (`human`) or
+    /// one JSON object per line (`json`). What is logged is filtered as
+    /// `RUST_LOG` says (default `info`: one event per request).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value = "human")]
+    pub log_format: LogFormat,
 }
 
 /// `fgm serve spine`.
@@ -101,6 +121,9 @@ pub struct SpineArgs {
     /// Time limits and connections.
     #[command(flatten)]
     pub limits: LimitArgs,
+    /// The log.
+    #[command(flatten)]
+    pub log: LogArgs,
 }
 
 /// `fgm serve smsp`.
@@ -146,6 +169,9 @@ pub struct SmspArgs {
     /// Time limits and connections.
     #[command(flatten)]
     pub limits: LimitArgs,
+    /// The log.
+    #[command(flatten)]
+    pub log: LogArgs,
 }
 
 /// A client's TLS: the server's CA, and this system's certificate and key.
@@ -382,9 +408,9 @@ fn serve_until_signal<H: Handler>(
             .await
             .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
-        eprintln!("{name} listening on {scheme}://{addr}");
+        tracing::info!(target: "fgm::serve", "{name} listening on {scheme}://{addr}");
         server::serve(listener, handler, options, server::shutdown_signal()).await;
-        eprintln!("{name} stopped");
+        tracing::info!(target: "fgm::serve", "{name} stopped");
         Ok(())
     })
 }
@@ -420,8 +446,10 @@ fn wait<T>(call: BoxFuture<'_, fgm_spine::store::Result<T>>) -> Result<T, String
 /// Says where the audit chain's head is, for the operator to anchor.
 fn announce_head(name: &str, store: &dyn Store) -> Result<(), String> {
     match verify_chain(store)? {
-        (_, Ok(head)) => eprintln!("{name}: audit chain holds, head {head}"),
-        (_, Err(broken)) => eprintln!("{name}: WARNING: {broken}"),
+        (_, Ok(head)) => {
+            tracing::info!(target: "fgm::serve", "{name}: audit chain holds, head {head}")
+        }
+        (_, Err(broken)) => tracing::warn!(target: "fgm::serve", "{name}: {broken}"),
     }
     Ok(())
 }
@@ -433,10 +461,54 @@ fn verify_chain(store: &dyn Store) -> Result<(usize, Result<audit::Head, audit::
     Ok((entries.len(), audit::verify(&entries)))
 }
 
+/// Installs the log `fgm serve` writes on stderr: `format`, filtered as
+/// `RUST_LOG` says (default `info`), panics included. A `RUST_LOG` that
+/// does not read is an error (the log is installed at `info` all the
+/// same, to say so).
+fn install_log(format: LogFormat) -> Result<(), String> {
+    use tracing_subscriber::EnvFilter;
+    let (filter, bad) = match std::env::var("RUST_LOG") {
+        Ok(spec) if !spec.trim().is_empty() => match EnvFilter::try_new(&spec) {
+            Ok(filter) => (filter, None),
+            Err(e) => (
+                EnvFilter::new("info"),
+                Some(format!("RUST_LOG={spec}: {e}")),
+            ),
+        },
+        _ => (EnvFilter::new("info"), None),
+    };
+    let log = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    // Only this process's first subscriber is installed: ignoring a
+    // second is what a second call should do.
+    let _ = match format {
+        LogFormat::Human => log.with_ansi(std::io::stderr().is_terminal()).try_init(),
+        LogFormat::Json => log
+            .with_ansi(false)
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .with_span_list(false)
+            .try_init(),
+    };
+    // A panic (a handler's is answered 500 and the server goes on) is an
+    // event of the log too, not a line of another format.
+    std::panic::set_hook(Box::new(|panic| {
+        tracing::error!(target: "fgm::panic", "{panic}");
+    }));
+    bad.map_or(Ok(()), Err)
+}
+
 /// Runs `fgm serve`: serves until SIGINT or SIGTERM. Exit code 0, or 2
-/// after printing what stopped it.
+/// after saying what stopped it (in the JSON log with `--log-format
+/// json`, else one line on stderr).
 pub fn run_serve(args: ServeArgs) -> u8 {
-    let result = match args.what {
+    let format = match &args.what {
+        Serve::Spine(args) => args.log.log_format,
+        Serve::Smsp(args) => args.log.log_format,
+    };
+    let result = install_log(format).and_then(|()| match args.what {
         Serve::Spine(args) => (|| {
             // Everything is checked before listening: a wrong option is
             // one line and exit 2, not an outage later.
@@ -493,11 +565,14 @@ pub fn run_serve(args: ServeArgs) -> u8 {
             );
             serve_until_signal("SMSP", args.listen, Arc::new(smsp), options)
         })(),
-    };
+    });
     match result {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("fgm serve: {e}");
+            match format {
+                LogFormat::Json => tracing::error!(target: "fgm::serve", "fgm serve: {e}"),
+                LogFormat::Human => eprintln!("fgm serve: {e}"),
+            }
             2
         }
     }

@@ -111,7 +111,7 @@ impl Spine {
                     return store_failed(about, "the service failed", &e);
                 }
             },
-            Err(refused) => refused,
+            Err(refused) => *refused,
         };
         entry.record(&answered);
         let response = entry.describe(answered.response);
@@ -127,11 +127,11 @@ impl Spine {
 
     /// Reads and checks a request, noting what the audit records of it:
     /// the message to act on, or the answer refusing it.
-    fn judge(&self, request: &Request, entry: &mut AuditEntry) -> Result<Message, Answered> {
+    fn judge(&self, request: &Request, entry: &mut AuditEntry) -> Result<Message, Box<Answered>> {
         let message = read_request(request, &self.options.read, entry, None)?;
         let summary = spine::summary(&message).expect("read as a request");
         if let Err(why) = self.asid_check(request, &summary) {
-            return Err(reply(&message, error("ASID_CHECK_FAILED", why)));
+            return Err(Box::new(reply(&message, error("ASID_CHECK_FAILED", why))));
         }
         check_rules(&message, &self.options.validate, entry, None)?;
         Ok(message)

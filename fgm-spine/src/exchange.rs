@@ -24,20 +24,20 @@ pub(crate) fn read_request(
     read: &ReadOptions,
     entry: &mut AuditEntry,
     refuse_as: Option<&str>,
-) -> Result<Message, Answered> {
+) -> Result<Message, Box<Answered>> {
     let not_well_formed = refuse_as.unwrap_or("MESSAGE_NOT_WELL_FORMED");
     let routed = request
         .route()
-        .map_err(|why| Answered::refused(not_well_formed, &why))?;
+        .map_err(|why| refusal(not_well_formed, &why))?;
     entry.interaction = format!("{routed:?}");
     let message = Message::parse_with(&request.body, read)
         .map_err(|issue| match refuse_as {
-            Some(code) => Answered::refused(code, &format!("{}: {issue}", issue.spine_code())),
-            None => Answered::refused(issue.spine_code(), &issue.to_string()),
+            Some(code) => refusal(code, &format!("{}: {issue}", issue.spine_code())),
+            None => refusal(issue.spine_code(), &issue.to_string()),
         })?
         .value;
     let Some(summary) = spine::summary(&message) else {
-        return Err(Answered::refused(
+        return Err(refusal(
             not_well_formed,
             &format!("a {:?} is a response, not a request", message.interaction()),
         ));
@@ -45,7 +45,7 @@ pub(crate) fn read_request(
     entry.note(&summary);
     if summary.message_id.is_none() {
         // The response's `response.identifier` names it.
-        return Err(Answered::refused(
+        return Err(refusal(
             not_well_formed,
             "the request's MessageHeader has no id for the response to name (response.identifier)",
         ));
@@ -56,7 +56,7 @@ pub(crate) fn read_request(
             routed.event_code(),
             summary.interaction.event_code()
         );
-        return Err(reply(&message, error(not_well_formed, why)));
+        return Err(Box::new(reply(&message, error(not_well_formed, why))));
     }
     Ok(message)
 }
@@ -68,7 +68,7 @@ pub(crate) fn check_rules(
     rules: &ValidateOptions,
     entry: &AuditEntry,
     refuse_as: Option<&str>,
-) -> Result<(), Answered> {
+) -> Result<(), Box<Answered>> {
     let rules = rules.clone().with_on_date(Date::new(&entry.at[..10]).ok());
     match spine::validate(message, &rules)
         .into_iter()
@@ -76,7 +76,7 @@ pub(crate) fn check_rules(
     {
         Some(issue) => {
             let code = refuse_as.unwrap_or(issue.spine_code);
-            Err(reply(message, error(code, issue.to_string())))
+            Err(Box::new(reply(message, error(code, issue.to_string()))))
         }
         None => Ok(()),
     }
@@ -96,6 +96,12 @@ pub(crate) struct Answered {
     pub code: Option<String>,
     /// Its MessageHeader id (none for a bare OperationOutcome).
     pub response_id: Option<String>,
+}
+
+/// A bare OperationOutcome refusing what could not be read, boxed (as
+/// the `Err` of a check).
+pub(crate) fn refusal(code: &str, diagnostics: &str) -> Box<Answered> {
+    Box::new(Answered::refused(code, diagnostics))
 }
 
 impl Answered {

@@ -18,7 +18,9 @@
 //!   and authors;
 //! - [`oracle`]: what every answer to hostile input must be (shared by
 //!   the property tests and the `handler` fuzz target);
-//! - [`server`]: the HTTP layer both servers share;
+//! - [`server`]: the HTTP layer both servers share, with `GET /health`,
+//!   `/ready` and `/metrics`, and a `tracing` event per request;
+//! - [`metrics`]: what a server counts, in the Prometheus text format;
 //! - [`tls`]: the server and client TLS configs.
 //!
 //! Every Spine rule, answer and reading is the library's
@@ -33,6 +35,7 @@ pub mod double;
 mod exchange;
 pub mod identity;
 pub mod load;
+pub mod metrics;
 pub mod oracle;
 pub mod report;
 pub mod server;

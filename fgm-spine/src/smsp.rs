@@ -106,7 +106,7 @@ impl Smsp {
                 let elapsed = started.elapsed();
                 (answered, by, Some(RoundTrip { outcome, elapsed }))
             }
-            Err(refused) => (refused, ANSWERED_BY_SMSP, None),
+            Err(refused) => (*refused, ANSWERED_BY_SMSP, None),
         };
         entry.record(&answered);
         entry.answered_by = Some(by.to_owned());
@@ -125,10 +125,10 @@ impl Smsp {
 
     /// Reads and checks a request, noting what the audit records of it:
     /// the message to forward, or the answer refusing it.
-    fn judge(&self, request: &Request, entry: &mut AuditEntry) -> Result<Message, Answered> {
+    fn judge(&self, request: &Request, entry: &mut AuditEntry) -> Result<Message, Box<Answered>> {
         let message = read_request(request, &self.options.read, entry, Some(INPUT))?;
         let summary = spine::summary(&message).expect("read as a request");
-        let refuse = |code: &str, why: String| Err(reply(&message, error(code, why)));
+        let refuse = |code: &str, why: String| Err(Box::new(reply(&message, error(code, why))));
         let query = matches!(
             summary.interaction,
             Interaction::QueryV1Request | Interaction::QueryV2Request

@@ -437,6 +437,78 @@ async fn a_failed_exchange_names_its_cause(backend: Backend) {
     );
 }
 
+/// A TLS connection past `max_connections` is answered 503 in FHIR after
+/// the handshake, and closed cleanly (close_notify, not a reset).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tls_connection_past_the_limit_is_answered_503_after_the_handshake() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let ca = Ca::new("Test Spine CA");
+    let (cert, key) = ca.issue(
+        &["127.0.0.1", "localhost"],
+        ExtendedKeyUsagePurpose::ServerAuth,
+    );
+    let ca_pem = ca.certificate.pem();
+    let tls =
+        fgm_spine::tls::server_config(cert.as_bytes(), key.as_bytes(), Some(ca_pem.as_bytes()))
+            .unwrap();
+    let spine = Arc::new(Spine::new(
+        Arc::new(fgm_spine::store::SqliteStore::in_memory().unwrap()),
+        SpineOptions::default(),
+    ));
+    let options = ServerOptions {
+        tls: Some(tls),
+        max_connections: 1,
+        ..ServerOptions::default()
+    };
+    let server = server::spawn(loopback(), spine, options).await.unwrap();
+    let (cert, key) = ca.issue(&["client.example"], ExtendedKeyUsagePurpose::ClientAuth);
+    let identity = format!("{cert}\n{key}");
+    let (config, _) =
+        fgm_spine::tls::client_config(Some(ca_pem.as_bytes()), Some(identity.as_bytes())).unwrap();
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let connect = || async {
+        let tcp = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+        let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+        connector.connect(name, tcp).await.unwrap()
+    };
+    let patience = std::time::Duration::from_secs(10);
+
+    // One connection served and kept open.
+    let mut held = connect().await;
+    held.write_all(b"GET /health HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !String::from_utf8_lossy(&answer).ends_with("</OperationOutcome>") {
+        let n = tokio::time::timeout(patience, held.read(&mut buf))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(n > 0);
+        answer.extend_from_slice(&buf[..n]);
+    }
+    assert!(answer.starts_with(b"HTTP/1.1 200 "));
+
+    // The next: the handshake, then the 503, then a clean close.
+    let mut next = connect().await;
+    next.write_all(b"GET /health HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut refused = String::new();
+    tokio::time::timeout(patience, next.read_to_string(&mut refused))
+        .await
+        .unwrap()
+        .expect("closed with close_notify");
+    assert!(refused.starts_with("HTTP/1.1 503 "), "{refused}");
+    assert!(
+        refused.contains("at its limit of 1 connections"),
+        "{refused}"
+    );
+    drop(held);
+    server.stop().await;
+}
+
 on_every_store!(
     clients_must_present_a_certificate_the_ca_signed,
     the_asid_is_the_one_the_certificate_is_bound_to,

@@ -3,17 +3,28 @@
 //! handed to the handler), a Spine answer for every request (a body over
 //! the limit, a head hyper cannot read and a handler that panics are
 //! answered too, in FHIR), bounded connections (header, body and handshake
-//! timeouts, a limit on connections held open), every answer of 500 or
-//! more and every refused handshake logged on stderr with its cause, and
-//! graceful shutdown.
+//! timeouts, a limit on connections held open past which a connection is
+//! answered 503), the operator's endpoints (`GET /health`, `/ready`,
+//! `/metrics`), and graceful shutdown.
+//!
+//! Everything the server logs and counts of a request comes from its
+//! answer's [`Exchange`], its HTTP status and the time it took, here: one
+//! `tracing` event per request (target `fgm::request`: `interaction`,
+//! `status`, `code`, `message_id`, `duration_ms`, `peer`; at error level
+//! with its `cause` for an answer of 500 or more; never the body nor the
+//! NHS number, which the audit holds), and the [`Metrics`] of the server.
+//! Refused handshakes and connections are warnings (target
+//! `fgm::connection`).
 
 mod head;
+mod limit;
+mod probe;
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use fgm_types::messages::{Direction, Interaction};
@@ -28,6 +39,7 @@ use tokio::sync::{oneshot, Semaphore};
 use tokio::task::JoinHandle;
 
 use crate::identity::Certificate;
+use crate::metrics::{interaction_label, Metrics};
 use head::Guarded;
 
 /// The content type of FHIR XML (DSTU2), sent and expected.
@@ -167,7 +179,11 @@ impl Response {
     /// as the service's own failure.
     pub fn refuse(code: &str, diagnostics: &str) -> Response {
         let row = fgm_types::spine::response_code(code).unwrap_or_else(|| {
-            eprintln!("HTTP 500: `{code}` is not a Spine response code (refusing: {diagnostics})");
+            tracing::error!(
+                target: "fgm::server",
+                code,
+                "`{code}` is not a Spine response code: answering 500"
+            );
             failure_row()
         });
         let (status, body) = fgm_types::spine::refusal(row, Some(diagnostics));
@@ -186,6 +202,24 @@ fn failure_row() -> &'static fgm_types::messages::ResponseCodeInfo {
 
 /// The code of the service's own failure (HTTP 500).
 pub(crate) const FAILURE: &str = "GENERIC_SPINE_MINI_SERVICE_PROVIDER_SOFTWARE_FAILURE";
+
+/// A plain FHIR OperationOutcome of one issue (`severity` and `code` from
+/// FHIR's value sets), for what is not a Spine interaction: the probes, a
+/// connection past the limit. Diagnostics escape what XML cannot carry.
+fn outcome(severity: &str, code: &str, diagnostics: &str) -> String {
+    let mut w = fgm::xml::Writer::new(fgm::xml::WriteOptions::default());
+    w.start("OperationOutcome");
+    w.value_element("id", fgm_types::spine::new_id().as_str());
+    w.start("issue");
+    w.value_element("severity", severity);
+    w.value_element("code", code);
+    if let Some(diagnostics) = fgm_types::spine::fhir_text(diagnostics) {
+        w.value_element("diagnostics", diagnostics.as_str());
+    }
+    w.end();
+    w.end();
+    w.finish()
+}
 
 /// What answers requests: the Spine double, the SMSP, or a test's own.
 pub trait Handler: Send + Sync + 'static {
@@ -223,7 +257,12 @@ pub struct ServerOptions {
     pub header_timeout: Duration,
     /// How long a client may take to send a request body.
     pub body_timeout: Duration,
-    /// The most connections held open at once; more wait to be accepted.
+    /// The most connections held open at once. A connection past it is
+    /// accepted and answered at once with 503 (a FHIR OperationOutcome,
+    /// `Retry-After: 1`, `Connection: close`) after its request head is
+    /// read (a second at most), then closed; past a few such refusals in
+    /// flight, it is just closed. Both count in
+    /// `fgm_connections_refused_total`.
     pub max_connections: usize,
     /// How long shutdown waits for requests in flight.
     pub shutdown_grace: Duration,
@@ -281,7 +320,8 @@ pub async fn spawn<H: Handler>(
 }
 
 /// Serves `handler` on `listener` until `shutdown` completes, then lets
-/// the requests in flight finish (within the grace period).
+/// the requests in flight finish (within the grace period). Each call
+/// counts in [`Metrics`] of its own, which `GET /metrics` answers.
 pub async fn serve<H: Handler>(
     listener: TcpListener,
     handler: Arc<H>,
@@ -290,38 +330,45 @@ pub async fn serve<H: Handler>(
 ) {
     let graceful = GracefulShutdown::new();
     let tls = options.tls.clone().map(tokio_rustls::TlsAcceptor::from);
-    let open = Arc::new(Semaphore::new(options.max_connections.max(1)));
+    let metrics = Arc::new(Metrics::new());
+    let max_connections = options.max_connections.max(1);
+    let open = Arc::new(Semaphore::new(max_connections));
+    let refusals = limit::Refusals {
+        in_flight: Arc::new(Semaphore::new(limit::IN_FLIGHT)),
+        tls: tls.clone(),
+        max_connections,
+        wait: options.header_timeout,
+    };
     let options = Arc::new(options);
     tokio::pin!(shutdown);
     loop {
-        // A connection is accepted only when one of the permits is free:
-        // connections held open are bounded whatever the request rate.
-        let permit = tokio::select! {
-            permit = open.clone().acquire_owned() => match permit {
-                Ok(permit) => permit,
-                Err(_) => break,
-            },
-            () = &mut shutdown => break,
-        };
         let (tcp, addr) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
                 // Out of file descriptors and the like: wait, go on.
                 Err(e) => {
-                    eprintln!("cannot accept a connection: {e}");
+                    tracing::error!(target: "fgm::connection", "cannot accept a connection: {e}");
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 }
             },
             () = &mut shutdown => break,
         };
+        // Connections held open are bounded whatever the request rate: one
+        // past the limit is answered 503 at once, not left in the backlog.
+        let Ok(permit) = open.clone().try_acquire_owned() else {
+            refusals.refuse(tcp, addr, &metrics);
+            continue;
+        };
         let _ = tcp.set_nodelay(true);
         let watcher = graceful.watcher();
         let handler = handler.clone();
         let tls = tls.clone();
         let options = options.clone();
+        let metrics = metrics.clone();
         tokio::spawn(async move {
             let _permit = permit;
+            let _open = metrics.connection();
             let mut peer = Peer {
                 addr: Some(addr),
                 certificate: None,
@@ -332,7 +379,7 @@ pub async fn serve<H: Handler>(
                 .header_read_timeout(options.header_timeout);
             let served = match tls {
                 None => {
-                    let service = service(&handler, &options, &peer);
+                    let service = service(&handler, &options, &peer, &metrics);
                     let io = TokioIo::new(Guarded::new(tcp, refused.clone()));
                     watcher.watch(http.serve_connection(io, service)).await
                 }
@@ -343,12 +390,18 @@ pub async fn serve<H: Handler>(
                         match tokio::time::timeout(options.header_timeout, tls.accept(tcp)).await {
                             Ok(Ok(stream)) => stream,
                             Ok(Err(e)) => {
-                                eprintln!("TLS handshake with {addr} refused: {e}");
+                                tracing::warn!(
+                                    target: "fgm::connection",
+                                    peer = %addr,
+                                    "TLS handshake refused: {e}"
+                                );
                                 return;
                             }
                             Err(_) => {
-                                eprintln!(
-                                    "TLS handshake with {addr} refused: not done within {:?}",
+                                tracing::warn!(
+                                    target: "fgm::connection",
+                                    peer = %addr,
+                                    "TLS handshake refused: not done within {:?}",
                                     options.header_timeout
                                 );
                                 return;
@@ -360,24 +413,25 @@ pub async fn serve<H: Handler>(
                         .peer_certificates()
                         .and_then(|chain| chain.first())
                         .and_then(|der| Certificate::from_der(der));
-                    let service = service(&handler, &options, &peer);
+                    let service = service(&handler, &options, &peer, &metrics);
                     let io = TokioIo::new(Guarded::new(stream, refused.clone()));
                     watcher.watch(http.serve_connection(io, service)).await
                 }
             };
             // Heads hyper could not read were answered in FHIR by the
-            // guard; the handler audits them now the connection is done.
+            // guard; the handler audits them now the connection is done,
+            // and they are logged and counted as any request (the time is
+            // the audit's).
             let refusals = std::mem::take(&mut *refused.lock().unwrap_or_else(|p| p.into_inner()));
             for refusal in refusals {
+                let started = Instant::now();
                 let request = Request {
                     path: "(unreadable request head)".to_owned(),
                     peer: peer.clone(),
                     ..Request::default()
                 };
                 let audited = handler.refused(request, refusal).await;
-                if audited.status >= 500 {
-                    log_failure("(unreadable request head)", &audited);
-                }
+                record(&metrics, Some(addr), &audited, started.elapsed());
             }
             // A client going away, a timeout or a head hyper refused: the
             // connection's end, not a failure of the service.
@@ -385,7 +439,13 @@ pub async fn serve<H: Handler>(
         });
     }
     drop(listener);
-    let _ = tokio::time::timeout(options.shutdown_grace, graceful.shutdown()).await;
+    let grace = tokio::time::Instant::now() + options.shutdown_grace;
+    let _ = tokio::time::timeout_at(grace, graceful.shutdown()).await;
+    // A connection's task audits the heads its guard refused once the
+    // connection has ended, after what graceful shutdown waits for: wait
+    // for every task too (each holds a permit to its end).
+    let all = u32::try_from(max_connections).unwrap_or(u32::MAX);
+    let _ = tokio::time::timeout_at(grace, open.acquire_many(all)).await;
 }
 
 /// The hyper service of one connection.
@@ -393,29 +453,48 @@ fn service<H: Handler>(
     handler: &Arc<H>,
     options: &Arc<ServerOptions>,
     peer: &Peer,
+    metrics: &Arc<Metrics>,
 ) -> impl hyper::service::Service<
     hyper::Request<Incoming>,
     Response = hyper::Response<Full<Bytes>>,
     Error = Infallible,
     Future = impl Future<Output = Result<hyper::Response<Full<Bytes>>, Infallible>> + Send,
 > + Clone {
-    let (handler, options, peer) = (handler.clone(), options.clone(), peer.clone());
+    let (handler, options, peer, metrics) = (
+        handler.clone(),
+        options.clone(),
+        peer.clone(),
+        metrics.clone(),
+    );
     service_fn(move |request| {
-        let (handler, options, peer) = (handler.clone(), options.clone(), peer.clone());
-        async move { Ok::<_, Infallible>(answer(handler, request, options, peer).await) }
+        let (handler, options, peer, metrics) = (
+            handler.clone(),
+            options.clone(),
+            peer.clone(),
+            metrics.clone(),
+        );
+        async move { Ok::<_, Infallible>(answer(handler, request, options, peer, metrics).await) }
     })
 }
 
-/// Reads the request within the limits, has the handler answer it (in a
-/// task of its own, so that a panic is answered too), logs an answer of
-/// 500 or more with its cause, and writes the answer.
+/// Answers a probe (`GET /health`, `/ready`, `/metrics`) itself; else
+/// reads the request within the limits, has the handler answer it (in a
+/// task of its own, so that a panic is answered too), logs and counts the
+/// answer, and writes it.
 async fn answer<H: Handler>(
     handler: Arc<H>,
     request: hyper::Request<Incoming>,
     options: Arc<ServerOptions>,
     peer: Peer,
+    metrics: Arc<Metrics>,
 ) -> hyper::Response<Full<Bytes>> {
-    let path = request.uri().path().to_owned();
+    let started = Instant::now();
+    if let Some(answer) =
+        probe::answer(request.method(), request.uri().path(), &handler, &metrics).await
+    {
+        return answer;
+    }
+    let addr = peer.addr;
     let response = match tokio::spawn(async move {
         match read(request, &options, peer).await {
             Ok(request) => handler.handle(request).await,
@@ -430,9 +509,7 @@ async fn answer<H: Handler>(
             &format!("the server failed answering this request: {e}"),
         ),
     };
-    if response.status >= 500 {
-        log_failure(&path, &response);
-    }
+    record(&metrics, addr, &response, started.elapsed());
     let mut http = hyper::Response::new(Full::new(Bytes::from(response.body)));
     *http.status_mut() = hyper::StatusCode::from_u16(response.status)
         .unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
@@ -441,22 +518,73 @@ async fn answer<H: Handler>(
     http
 }
 
-/// Logs an answer of 500 or more on stderr: the path, the code and the
-/// diagnostics that say why.
-fn log_failure(path: &str, response: &Response) {
+/// Logs and counts an answer: one event (target `fgm::request`), at
+/// error level with the cause for a status of 500 or more, and the
+/// metrics. Never the body nor the NHS number.
+fn record(metrics: &Metrics, peer: Option<SocketAddr>, response: &Response, elapsed: Duration) {
+    metrics.observe(&response.about, response.status, elapsed);
+    let about = &response.about;
+    let interaction = interaction_label(about.interaction);
+    let status = response.status;
+    let code = about.code.as_deref().unwrap_or("");
+    let message_id = about.message_id.as_deref().unwrap_or("");
+    let duration_ms = millis(elapsed);
+    let peer = peer.map(|addr| addr.to_string()).unwrap_or_default();
+    let upstream = about.upstream.map(|trip| trip.outcome);
+    let upstream_ms = about.upstream.map(|trip| millis(trip.elapsed));
+    if status >= 500 {
+        let cause = about.failure.clone().unwrap_or_else(|| cause(response));
+        tracing::error!(
+            target: "fgm::request",
+            interaction,
+            status,
+            code,
+            message_id,
+            duration_ms,
+            peer,
+            upstream,
+            upstream_ms,
+            store_failed = about.store_failed,
+            cause = cause.as_str(),
+            "request failed"
+        );
+    } else {
+        tracing::info!(
+            target: "fgm::request",
+            interaction,
+            status,
+            code,
+            message_id,
+            duration_ms,
+            peer,
+            upstream,
+            upstream_ms,
+            "request answered"
+        );
+    }
+}
+
+/// A duration in milliseconds, to the microsecond.
+fn millis(elapsed: Duration) -> f64 {
+    // Microseconds fit an f64 exactly for 285 years.
+    elapsed.as_micros() as f64 / 1000.0
+}
+
+/// Why an answer of 500 or more was given, as its body says: the Spine
+/// code and its diagnostics.
+fn cause(response: &Response) -> String {
     let reply = fgm_types::spine::read_reply(
         response.status,
         response.body.as_bytes(),
         None::<&fgm_types::messages::Message>,
     );
     match reply {
-        Ok(fgm_types::spine::SpineReply::Error(e)) => eprintln!(
-            "HTTP {} to {path}: {}: {}",
-            response.status,
+        Ok(fgm_types::spine::SpineReply::Error(e)) => format!(
+            "{}: {}",
             e.code,
             e.diagnostics.as_deref().unwrap_or("(no diagnostics)")
         ),
-        _ => eprintln!("HTTP {} to {path}", response.status),
+        _ => "(the answer does not say)".to_owned(),
     }
 }
 
