@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! cargo bench -p fgm-spine --bench load -- [CLIENTS REQUESTS [NUMBERS]]
-//!     [--queries] [--store STORE] [--process [--fgm PATH]]
+//!     [--queries] [--store STORE] [--process [--instances N] [--fgm PATH]]
 //! ```
 //!
 //! - `CLIENTS REQUESTS NUMBERS`: default 8 × 1,000 on 16 numbers.
@@ -15,8 +15,10 @@
 //! - `--process`: the server is `fgm serve spine --store STORE` in a
 //!   process of its own, as an operator would measure it (the load comes
 //!   from this one); `--fgm PATH` names the binary, by default the release
-//!   build beside this benchmark (`cargo build --release -p fgm-cli`).
-//!   Without it the server runs in this process, on the same runtime.
+//!   build beside this benchmark (`cargo build --release -p fgm-cli`);
+//!   `--instances N` starts N of them on the store (PostgreSQL), each
+//!   client sending to each in turn. Without `--process` the server runs in
+//!   this process, on the same runtime.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -34,12 +36,19 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let mut numbers = Vec::new();
     let (mut mix, mut store, mut process, mut fgm) = (Mix::Mixed, None, false, None);
+    let mut instances = 1;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--queries" => mix = Mix::Queries,
             "--store" => store = args.next(),
             "--process" => process = true,
             "--fgm" => fgm = args.next().map(PathBuf::from),
+            "--instances" => {
+                instances = args
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .expect("--instances N")
+            }
             // cargo bench's own flag.
             "--bench" => {}
             number => numbers.push(
@@ -53,7 +62,10 @@ fn main() {
         [] => (8, 1000, 16),
         [c, r] => (c, r, 16),
         [c, r, n] => (c, r, n),
-        _ => panic!("usage: load [CLIENTS REQUESTS [NUMBERS]] [--queries] [--store STORE] [--process [--fgm PATH]]"),
+        _ => panic!(
+            "usage: load [CLIENTS REQUESTS [NUMBERS]] [--queries] [--store STORE] \
+             [--process [--instances N] [--fgm PATH]]"
+        ),
     };
     let load = Load {
         clients,
@@ -70,29 +82,39 @@ fn main() {
     let report = runtime.block_on(async {
         let (run, shared) = if process {
             let fgm = fgm.unwrap_or_else(beside_this_benchmark);
-            let addr = TcpListener::bind("127.0.0.1:0")
-                .unwrap()
-                .local_addr()
-                .unwrap();
-            let mut server = Command::new(&fgm)
-                .args(["serve", "spine", "--store", &store, "--listen"])
-                .arg(addr.to_string())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap_or_else(|e| panic!("{}: {e}", fgm.display()));
-            let deadline = Instant::now() + Duration::from_secs(30);
-            while TcpStream::connect(addr).is_err() {
-                assert!(Instant::now() < deadline, "`fgm serve` did not start");
-                std::thread::sleep(Duration::from_millis(20));
+            let mut servers = Vec::new();
+            let mut clients = Vec::new();
+            for _ in 0..instances {
+                let addr = TcpListener::bind("127.0.0.1:0")
+                    .unwrap()
+                    .local_addr()
+                    .unwrap();
+                servers.push(
+                    Command::new(&fgm)
+                        .args(["serve", "spine", "--store", &store, "--listen"])
+                        .arg(addr.to_string())
+                        .stdout(Stdio::null())
+                        .stderr(Stdio::null())
+                        .spawn()
+                        .unwrap_or_else(|e| panic!("{}: {e}", fgm.display())),
+                );
+                let deadline = Instant::now() + Duration::from_secs(30);
+                while TcpStream::connect(addr).is_err() {
+                    assert!(Instant::now() < deadline, "`fgm serve` did not start");
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                clients.push(
+                    Client::new(&format!("http://{addr}"), &ClientOptions::default()).unwrap(),
+                );
             }
-            let client = Client::new(&format!("http://{addr}"), &ClientOptions::default()).unwrap();
-            let run = drive(&[client], load).await;
-            // SIGTERM: a graceful stop.
-            let _ = Command::new("kill")
-                .args(["-TERM", &server.id().to_string()])
-                .status();
-            let _ = server.wait();
+            let run = drive(&clients, load).await;
+            for mut server in servers {
+                // SIGTERM: a graceful stop.
+                let _ = Command::new("kill")
+                    .args(["-TERM", &server.id().to_string()])
+                    .status();
+                let _ = server.wait();
+            }
             (run, fgm_spine::store::open(&store).await.unwrap())
         } else {
             let shared = fgm_spine::store::open(&store).await.unwrap();
@@ -111,7 +133,11 @@ fn main() {
             Mix::Mixed => "mixed,",
             Mix::Queries => "queries alone,",
         },
-        if process { "`fgm serve` (own process)" } else { "in process" },
+        match (process, instances) {
+            (false, _) => "in process".to_owned(),
+            (true, 1) => "`fgm serve` (own process)".to_owned(),
+            (true, n) => format!("{n} × `fgm serve` (own processes)"),
+        },
         if fgm_spine::store::is_postgres(&store) { "PostgreSQL" } else { "SQLite" },
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );

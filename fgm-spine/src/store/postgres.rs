@@ -23,6 +23,7 @@
 //! which rolls it back).
 
 use std::fmt;
+use std::future::Future;
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
@@ -280,12 +281,10 @@ impl Store for PostgresStore {
     fn begin(&self) -> BoxFuture<'_, Result<Box<dyn Transaction>>> {
         Box::pin(async move {
             let client = self.connection().await?;
-            client
-                .batch_execute("BEGIN")
-                .await
-                .map_err(while_("starting a transaction"))?;
             Ok(Box::new(PostgresTransaction {
                 client: Some(client),
+                begun: false,
+                audit: None,
             }) as Box<dyn Transaction>)
         })
     }
@@ -341,16 +340,32 @@ impl Store for PostgresStore {
 }
 
 /// A transaction on a pooled connection (`None` once committed).
+///
+/// Round trips are what an exchange costs here, so statements that need
+/// no answer before the next travel together: `BEGIN` with the first
+/// statement, and the audit entry's writes with `COMMIT` (an error in
+/// them aborts the transaction, and the commit reports it).
 struct PostgresTransaction {
     client: Option<Object>,
+    /// Whether `BEGIN` has been sent.
+    begun: bool,
+    /// The audit entry appended, to write with the commit.
+    audit: Option<AuditEntry>,
 }
 
 impl PostgresTransaction {
-    fn client(&self) -> Result<&Object> {
-        self.client.as_ref().ok_or_else(|| StoreError {
-            doing: "using a transaction",
-            source: "the transaction has ended".into(),
-        })
+    /// Runs `work` in the transaction, sending `BEGIN` with it the first
+    /// time (requests go out in the order they are first polled).
+    async fn run<T>(
+        client: &Object,
+        begun: &mut bool,
+        work: impl Future<Output = std::result::Result<T, tokio_postgres::Error>>,
+    ) -> std::result::Result<T, tokio_postgres::Error> {
+        if std::mem::replace(begun, true) {
+            return work.await;
+        }
+        let ((), done) = tokio::try_join!(client.batch_execute("BEGIN"), work)?;
+        Ok(done)
     }
 }
 
@@ -359,6 +374,9 @@ impl Drop for PostgresTransaction {
         let Some(client) = self.client.take() else {
             return;
         };
+        if !self.begun {
+            return;
+        }
         match tokio::runtime::Handle::try_current() {
             // Rolled back before the connection goes back to the pool.
             Ok(runtime) => {
@@ -374,10 +392,18 @@ impl Drop for PostgresTransaction {
     }
 }
 
+/// The error of a transaction used after its commit.
+fn ended() -> StoreError {
+    StoreError {
+        doing: "using a transaction",
+        source: "the transaction has ended".into(),
+    }
+}
+
 impl Transaction for PostgresTransaction {
     fn current<'a>(&'a mut self, nhs_number: &'a str) -> BoxFuture<'a, Result<Option<Record>>> {
         Box::pin(async move {
-            let client = self.client()?;
+            let client = self.client.as_ref().ok_or_else(ended)?;
             let lock = client
                 .prepare_cached("SELECT pg_advisory_xact_lock($1, hashtext($2))")
                 .await
@@ -393,11 +419,15 @@ impl Transaction for PostgresTransaction {
             // the lock is held.
             let (lock_params, select_params): (&[&(dyn ToSql + Sync)], &[&(dyn ToSql + Sync)]) =
                 (&[&RECORD_LOCK, &nhs_number], &[&nhs_number]);
-            let (_, row) = tokio::try_join!(
-                client.execute(&lock, lock_params),
-                client.query_opt(&select, select_params),
-            )
-            .map_err(while_("reading a record"))?;
+            let both = async {
+                tokio::try_join!(
+                    client.execute(&lock, lock_params),
+                    client.query_opt(&select, select_params),
+                )
+            };
+            let (_, row) = Self::run(client, &mut self.begun, both)
+                .await
+                .map_err(while_("reading a record"))?;
             row.as_ref()
                 .map(record)
                 .transpose()
@@ -407,7 +437,7 @@ impl Transaction for PostgresTransaction {
 
     fn insert<'a>(&'a mut self, r: &'a Record) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move {
-            let client = self.client()?;
+            let client = self.client.as_ref().ok_or_else(ended)?;
             let insert = client
                 .prepare_cached(
                     "INSERT INTO records (nhs_number, birth_date, assessed, gp_practice, \
@@ -416,22 +446,19 @@ impl Transaction for PostgresTransaction {
                 )
                 .await
                 .map_err(while_("writing a record"))?;
-            client
-                .execute(
-                    &insert,
-                    &[
-                        &r.nhs_number,
-                        &r.birth_date,
-                        &r.assessed,
-                        &r.gp_practice,
-                        &r.user_id,
-                        &r.role_profile_id,
-                        &r.organisation,
-                        &r.sender_asid,
-                        &r.message_id,
-                        &r.received,
-                    ],
-                )
+            let params: &[&(dyn ToSql + Sync)] = &[
+                &r.nhs_number,
+                &r.birth_date,
+                &r.assessed,
+                &r.gp_practice,
+                &r.user_id,
+                &r.role_profile_id,
+                &r.organisation,
+                &r.sender_asid,
+                &r.message_id,
+                &r.received,
+            ];
+            Self::run(client, &mut self.begun, client.execute(&insert, params))
                 .await
                 .map_err(while_("writing a record"))?;
             Ok(())
@@ -440,7 +467,7 @@ impl Transaction for PostgresTransaction {
 
     fn delete<'a>(&'a mut self, nhs_number: &'a str, d: &'a Deletion) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move {
-            let client = self.client()?;
+            let client = self.client.as_ref().ok_or_else(ended)?;
             let update = client
                 .prepare_cached(
                     "UPDATE records SET deleted_at = $2, delete_reason = $3, deleted_by = $4, \
@@ -449,18 +476,15 @@ impl Transaction for PostgresTransaction {
                 )
                 .await
                 .map_err(while_("deleting a record"))?;
-            client
-                .execute(
-                    &update,
-                    &[
-                        &nhs_number,
-                        &d.at,
-                        &d.reason,
-                        &d.user_id,
-                        &d.sender_asid,
-                        &d.message_id,
-                    ],
-                )
+            let params: &[&(dyn ToSql + Sync)] = &[
+                &nhs_number,
+                &d.at,
+                &d.reason,
+                &d.user_id,
+                &d.sender_asid,
+                &d.message_id,
+            ];
+            Self::run(client, &mut self.begun, client.execute(&update, params))
                 .await
                 .map_err(while_("deleting a record"))?;
             Ok(())
@@ -469,9 +493,18 @@ impl Transaction for PostgresTransaction {
 
     fn append(&mut self, mut entry: AuditEntry) -> BoxFuture<'_, Result<AuditEntry>> {
         Box::pin(async move {
-            let client = self.client()?;
-            let row = client
-                .query_one("SELECT seq, hash FROM audit_head FOR UPDATE", &[])
+            if self.audit.is_some() {
+                return Err(StoreError {
+                    doing: "appending to the audit",
+                    source: "one entry per transaction".into(),
+                });
+            }
+            let client = self.client.as_ref().ok_or_else(ended)?;
+            let head = client
+                .prepare_cached("SELECT seq, hash FROM audit_head FOR UPDATE")
+                .await
+                .map_err(while_("reading the audit's head"))?;
+            let row = Self::run(client, &mut self.begun, client.query_one(&head, &[]))
                 .await
                 .map_err(while_("reading the audit's head"))?;
             let seq: i64 = row.try_get(0).map_err(while_("reading the audit's head"))?;
@@ -480,7 +513,25 @@ impl Transaction for PostgresTransaction {
                 hash: row.try_get(1).map_err(while_("reading the audit's head"))?,
             };
             entry.chain_after(&head);
-            let e = &entry;
+            self.audit = Some(entry.clone());
+            Ok(entry)
+        })
+    }
+
+    fn commit(mut self: Box<Self>) -> BoxFuture<'static, Result<()>> {
+        let client = self.client.take();
+        let (begun, audit) = (self.begun, self.audit.take());
+        Box::pin(async move {
+            let client = client.ok_or_else(ended)?;
+            if !begun {
+                return Ok(());
+            }
+            let Some(e) = audit else {
+                return client
+                    .batch_execute("COMMIT")
+                    .await
+                    .map_err(while_("committing"));
+            };
             let insert = client
                 .prepare_cached(&format!(
                     "INSERT INTO audit ({AUDIT_COLUMNS}) VALUES \
@@ -514,28 +565,15 @@ impl Transaction for PostgresTransaction {
                 &e.certificate,
             ];
             let head_params: &[&(dyn ToSql + Sync)] = &[&seq, &e.hash];
+            // An error in either write aborts the transaction: the COMMIT
+            // after it then rolls back, and the error is what is reported.
             tokio::try_join!(
                 client.execute(&insert, entry_params),
                 client.execute(&advance, head_params),
+                client.batch_execute("COMMIT"),
             )
-            .map_err(while_("appending to the audit"))?;
-            Ok(entry)
-        })
-    }
-
-    fn commit(mut self: Box<Self>) -> BoxFuture<'static, Result<()>> {
-        let client = self.client.take();
-        Box::pin(async move {
-            let Some(client) = client else {
-                return Err(StoreError {
-                    doing: "committing",
-                    source: "the transaction has ended".into(),
-                });
-            };
-            client
-                .batch_execute("COMMIT")
-                .await
-                .map_err(while_("committing"))
+            .map_err(while_("appending to the audit and committing"))?;
+            Ok(())
         })
     }
 }
