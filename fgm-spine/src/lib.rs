@@ -1,10 +1,12 @@
 //! The system on top of `fgm-types`: a Spine FGM IS double and a Spine
-//! Mini Service Provider over HTTP (hyper on tokio), with a SQLite store,
-//! a hash-chained audit and TLS client authentication (rustls), and a
-//! client (reqwest).
+//! Mini Service Provider over HTTP (hyper on tokio), with a store (SQLite,
+//! or PostgreSQL shared by several instances), a hash-chained audit, TLS
+//! client authentication (rustls), health, metrics and logs, and a client
+//! (reqwest).
 //!
 //! - [`store`]: the double's records and the audit chain, one transaction
-//!   per exchange ([`store::Store`], [`store::SqliteStore`]);
+//!   per exchange ([`store::Store`], [`store::SqliteStore`],
+//!   [`store::PostgresStore`], [`store::open`]);
 //! - [`audit`]: audit entries, their chain and its verification;
 //! - [`report`]: the GP-practice and transactions reports;
 //! - [`double`]: the Spine double ([`double::Spine`]; Spine's rules are

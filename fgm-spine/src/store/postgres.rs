@@ -101,9 +101,6 @@ const MIGRATION_LOCK: i64 = 0x4647_4D5F_5249_5300;
 /// space, apart from the 64-bit one): "FGM" and a zero byte.
 const RECORD_LOCK: i32 = 0x4647_4D00;
 
-/// The most connections a store holds open.
-pub const DEFAULT_POOL_SIZE: usize = 16;
-
 /// The PostgreSQL store.
 pub struct PostgresStore {
     pool: Pool,
@@ -120,12 +117,15 @@ impl fmt::Debug for PostgresStore {
 }
 
 impl PostgresStore {
+    /// The most connections a store holds open, unless told otherwise.
+    pub const DEFAULT_POOL_SIZE: usize = 16;
+
     /// Connects to the database a `postgres://` URL names (tokio-postgres's
     /// syntax: `postgres://user:password@host:port/database`, and its
-    /// query options), with a pool of [`DEFAULT_POOL_SIZE`] connections,
+    /// query options), with a pool of [`PostgresStore::DEFAULT_POOL_SIZE`] connections,
     /// and migrates its schema.
     pub async fn connect(url: &str) -> Result<PostgresStore> {
-        PostgresStore::connect_with(url, DEFAULT_POOL_SIZE).await
+        PostgresStore::connect_with(url, PostgresStore::DEFAULT_POOL_SIZE).await
     }
 
     /// [`PostgresStore::connect`] with a pool of at most `pool_size`
