@@ -190,3 +190,71 @@ on_every_store!(
     two_stores_on_one_database_serialise_each_number_and_the_chain,
     a_store_newer_than_the_program_is_refused,
 );
+
+/// The variable naming the PEM of the CA that signed the test server's
+/// certificate (`.ci/postgres` makes it).
+const POSTGRES_CA: &str = "FGM_TEST_POSTGRES_CA";
+
+/// TLS to PostgreSQL, libpq's way (`sslmode=require&sslrootcert=…`): the
+/// connections are encrypted, and a server whose certificate another CA
+/// signed is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_over_tls_verifies_the_server() {
+    let Some(backend) = Backend::postgres("postgres_over_tls_verifies_the_server") else {
+        return;
+    };
+    let Ok(ca) = std::env::var(POSTGRES_CA) else {
+        eprintln!("SKIPPED postgres_over_tls_verifies_the_server: {POSTGRES_CA} is not set (`.ci/run` sets it)");
+        return;
+    };
+    let spec = backend.spec().await;
+    let database = spec.rsplit('/').next().unwrap().to_owned();
+    let store = fgm_spine::store::open(&format!("{spec}?sslmode=require&sslrootcert={ca}"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    store
+        .append(AuditEntry::new(
+            "2024-01-02T10:00:00+00:00",
+            "QueryV2Request",
+        ))
+        .await
+        .unwrap();
+    let Backend::Postgres(server) = &backend else {
+        unreachable!()
+    };
+    let admin = common::postgres_client(server).await;
+    let row = admin
+        .query_one(
+            "SELECT count(*) FILTER (WHERE s.ssl), count(*) FROM pg_stat_ssl s \
+             JOIN pg_stat_activity a USING (pid) WHERE a.datname = $1",
+            &[&database],
+        )
+        .await
+        .unwrap();
+    let (encrypted, all): (i64, i64) = (row.get(0), row.get(1));
+    assert!(
+        all > 0 && encrypted == all,
+        "{encrypted} of {all} connections over TLS"
+    );
+    drop(store);
+
+    // Another CA's certificate is not trusted.
+    let other = rcgen::generate_simple_self_signed(vec!["other CA".to_owned()]).unwrap();
+    let dir = common::temp_dir("other-ca");
+    let other_ca = dir.join("ca.pem");
+    std::fs::write(&other_ca, other.cert.pem()).unwrap();
+    let error = fgm_spine::store::open(&format!(
+        "{spec}?sslmode=require&sslrootcert={}",
+        other_ca.display()
+    ))
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(error.contains("certificate"), "{error}");
+    let error = fgm_spine::store::open(&format!("{spec}?sslmode=require"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("needs sslrootcert"), "{error}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

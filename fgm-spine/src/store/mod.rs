@@ -109,14 +109,19 @@ pub struct StoreError {
 
 impl fmt::Display for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "the store failed while {}: {}", self.doing, self.source)?;
         // Drivers put the server's own message in their error's source
-        // (tokio-postgres: "db error", then the server's ERROR).
+        // (tokio-postgres: "db error", then the server's ERROR); a cause
+        // already in the text is not repeated.
+        let mut text = self.source.to_string();
         let mut cause = self.source.source();
         while let Some(e) = cause {
-            write!(f, ": {e}")?;
+            let more = e.to_string();
+            if !text.contains(&more) {
+                text = format!("{text}: {more}");
+            }
             cause = e.source();
         }
+        write!(f, "the store failed while {}: {text}", self.doing)?;
         Ok(())
     }
 }

@@ -21,6 +21,12 @@
 //! A transaction dropped without a commit is rolled back on its connection
 //! in the background (or, outside a runtime, the connection is closed,
 //! which rolls it back).
+//!
+//! TLS: `sslmode=require&sslrootcert=CA.pem` (and `sslcert`, `sslkey` for
+//! a client certificate), as libpq spells them; the server's certificate
+//! and name are always verified (`tls`).
+
+mod tls;
 
 use std::fmt;
 use std::future::Future;
@@ -122,7 +128,8 @@ impl PostgresStore {
 
     /// Connects to the database a `postgres://` URL names (tokio-postgres's
     /// syntax: `postgres://user:password@host:port/database`, and its
-    /// query options), with a pool of [`PostgresStore::DEFAULT_POOL_SIZE`] connections,
+    /// query options; TLS with `sslmode=require&sslrootcert=CA.pem`, see
+    /// below), with a pool of [`PostgresStore::DEFAULT_POOL_SIZE`] connections,
     /// and migrates its schema.
     pub async fn connect(url: &str) -> Result<PostgresStore> {
         PostgresStore::connect_with(url, PostgresStore::DEFAULT_POOL_SIZE).await
@@ -131,6 +138,10 @@ impl PostgresStore {
     /// [`PostgresStore::connect`] with a pool of at most `pool_size`
     /// connections.
     pub async fn connect_with(url: &str, pool_size: usize) -> Result<PostgresStore> {
+        let (url, tls) = tls::split(url).map_err(|why| StoreError {
+            doing: "reading the PostgreSQL URL",
+            source: why.into(),
+        })?;
         let mut config: tokio_postgres::Config =
             url.parse().map_err(while_("reading the PostgreSQL URL"))?;
         if config.get_connect_timeout().is_none() {
@@ -142,13 +153,13 @@ impl PostgresStore {
         if config.get_options().is_none() {
             config.options("-c idle_in_transaction_session_timeout=30s");
         }
-        let manager = Manager::from_config(
-            config,
-            NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
+        let recycling = || ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        };
+        let manager = match tls {
+            Some(tls) => Manager::from_config(config, tls, recycling()),
+            None => Manager::from_config(config, NoTls, recycling()),
+        };
         let pool = Pool::builder(manager)
             .max_size(pool_size.max(1))
             .runtime(Runtime::Tokio1)
