@@ -98,6 +98,75 @@ pub(crate) const AUDIT_COLUMNS: &str =
     user_id, role_profile_id, organisation, nhs_number, delete_reason, http_status, \
     response_code, answered_by, prev_hash, hash, certificate";
 
+/// A row of either backend, read by column index (columns in the order of
+/// [`RECORD_COLUMNS`] or [`AUDIT_COLUMNS`]).
+pub(crate) trait Columns {
+    /// The backend's error.
+    type Error;
+    /// A text column that may be null.
+    fn text(&self, i: usize) -> std::result::Result<Option<String>, Self::Error>;
+    /// An integer column that may be null.
+    fn integer(&self, i: usize) -> std::result::Result<Option<i64>, Self::Error>;
+
+    /// A text column that is never null (the schema's `NOT NULL`).
+    fn required(&self, i: usize) -> std::result::Result<String, Self::Error> {
+        Ok(self.text(i)?.unwrap_or_default())
+    }
+}
+
+impl Record {
+    /// A record from a row of [`RECORD_COLUMNS`].
+    pub(crate) fn from_row<R: Columns>(row: &R) -> std::result::Result<Record, R::Error> {
+        Ok(Record {
+            nhs_number: row.required(0)?,
+            birth_date: row.required(1)?,
+            assessed: row.required(2)?,
+            gp_practice: row.required(3)?,
+            user_id: row.text(4)?,
+            role_profile_id: row.text(5)?,
+            organisation: row.text(6)?,
+            sender_asid: row.text(7)?,
+            message_id: row.text(8)?,
+            received: row.required(9)?,
+            deleted: match row.text(10)? {
+                Some(at) => Some(Deletion {
+                    at,
+                    reason: row.text(11)?,
+                    user_id: row.text(12)?,
+                    sender_asid: row.text(13)?,
+                    message_id: row.text(14)?,
+                }),
+                None => None,
+            },
+        })
+    }
+}
+
+impl AuditEntry {
+    /// An entry from a row of [`AUDIT_COLUMNS`].
+    pub(crate) fn from_row<R: Columns>(row: &R) -> std::result::Result<AuditEntry, R::Error> {
+        Ok(AuditEntry {
+            seq: row.integer(0)?.map_or(0, |seq| seq.max(0) as u64),
+            at: row.required(1)?,
+            interaction: row.required(2)?,
+            request_id: row.text(3)?,
+            response_id: row.text(4)?,
+            sender_asid: row.text(5)?,
+            user_id: row.text(6)?,
+            role_profile_id: row.text(7)?,
+            organisation: row.text(8)?,
+            nhs_number: row.text(9)?,
+            delete_reason: row.text(10)?,
+            http_status: row.integer(11)?.and_then(|s| u16::try_from(s).ok()),
+            response_code: row.text(12)?,
+            answered_by: row.text(13)?,
+            prev_hash: row.required(14)?,
+            hash: row.required(15)?,
+            certificate: row.text(16)?,
+        })
+    }
+}
+
 /// A store error: what was being done, and the backend's error.
 #[derive(Debug)]
 pub struct StoreError {

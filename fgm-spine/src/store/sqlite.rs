@@ -19,7 +19,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use super::{
-    BoxFuture, Deletion, Record, Result, Store, StoreError, Transaction, AUDIT_COLUMNS,
+    BoxFuture, Columns, Deletion, Record, Result, Store, StoreError, Transaction, AUDIT_COLUMNS,
     RECORD_COLUMNS,
 };
 use crate::audit::{AuditEntry, AuditFilter, Head};
@@ -135,52 +135,24 @@ impl SqliteStore {
     }
 }
 
+impl Columns for Row<'_> {
+    type Error = rusqlite::Error;
+
+    fn text(&self, i: usize) -> rusqlite::Result<Option<String>> {
+        self.get(i)
+    }
+
+    fn integer(&self, i: usize) -> rusqlite::Result<Option<i64>> {
+        self.get(i)
+    }
+}
+
 fn record(row: &Row) -> rusqlite::Result<Record> {
-    let deleted_at: Option<String> = row.get(10)?;
-    Ok(Record {
-        nhs_number: row.get(0)?,
-        birth_date: row.get(1)?,
-        assessed: row.get(2)?,
-        gp_practice: row.get(3)?,
-        user_id: row.get(4)?,
-        role_profile_id: row.get(5)?,
-        organisation: row.get(6)?,
-        sender_asid: row.get(7)?,
-        message_id: row.get(8)?,
-        received: row.get(9)?,
-        deleted: match deleted_at {
-            Some(at) => Some(Deletion {
-                at,
-                reason: row.get(11)?,
-                user_id: row.get(12)?,
-                sender_asid: row.get(13)?,
-                message_id: row.get(14)?,
-            }),
-            None => None,
-        },
-    })
+    Record::from_row(row)
 }
 
 fn audit_entry(row: &Row) -> rusqlite::Result<AuditEntry> {
-    Ok(AuditEntry {
-        seq: row.get(0)?,
-        at: row.get(1)?,
-        interaction: row.get(2)?,
-        request_id: row.get(3)?,
-        response_id: row.get(4)?,
-        sender_asid: row.get(5)?,
-        user_id: row.get(6)?,
-        role_profile_id: row.get(7)?,
-        organisation: row.get(8)?,
-        nhs_number: row.get(9)?,
-        delete_reason: row.get(10)?,
-        http_status: row.get(11)?,
-        response_code: row.get(12)?,
-        answered_by: row.get(13)?,
-        prev_hash: row.get(14)?,
-        hash: row.get(15)?,
-        certificate: row.get(16)?,
-    })
+    AuditEntry::from_row(row)
 }
 
 impl Store for SqliteStore {

@@ -26,15 +26,8 @@ pub fn loopback() -> SocketAddr {
 }
 
 /// The `n`-th valid NHS number (check digit by modulus 11) from 943476000.
-pub fn nhs_number(n: u32) -> String {
-    (943_476_000 + n * 3..)
-        .find_map(|base: u32| {
-            let text = format!("{base:09}");
-            let digits: [u8; 9] = std::array::from_fn(|i| text.as_bytes()[i] - b'0');
-            fgm_types::spine::NhsNumber::check_digit(&digits).map(|check| format!("{text}{check}"))
-        })
-        .expect("a number with a check digit")
-}
+#[allow(unused_imports)]
+pub use fgm_spine::load::nhs_number;
 
 /// A v1 query for an NHS number.
 pub fn query_v1(nhs: &str) -> Message {

@@ -37,7 +37,7 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{NoTls, Row};
 
 use super::{
-    BoxFuture, Deletion, Record, Result, Store, StoreError, Transaction, AUDIT_COLUMNS,
+    BoxFuture, Columns, Deletion, Record, Result, Store, StoreError, Transaction, AUDIT_COLUMNS,
     RECORD_COLUMNS,
 };
 use crate::audit::{AuditEntry, AuditFilter, Head, GENESIS};
@@ -234,58 +234,26 @@ impl PostgresStore {
     }
 }
 
+impl Columns for Row {
+    type Error = tokio_postgres::Error;
+
+    fn text(&self, i: usize) -> std::result::Result<Option<String>, tokio_postgres::Error> {
+        self.try_get(i)
+    }
+
+    /// `BIGINT` (`seq`) or `INTEGER` (`http_status`).
+    fn integer(&self, i: usize) -> std::result::Result<Option<i64>, tokio_postgres::Error> {
+        self.try_get::<_, Option<i64>>(i)
+            .or_else(|_| Ok(self.try_get::<_, Option<i32>>(i)?.map(i64::from)))
+    }
+}
+
 fn record(row: &Row) -> std::result::Result<Record, tokio_postgres::Error> {
-    let deleted_at: Option<String> = row.try_get(10)?;
-    Ok(Record {
-        nhs_number: row.try_get(0)?,
-        birth_date: row.try_get(1)?,
-        assessed: row.try_get(2)?,
-        gp_practice: row.try_get(3)?,
-        user_id: row.try_get(4)?,
-        role_profile_id: row.try_get(5)?,
-        organisation: row.try_get(6)?,
-        sender_asid: row.try_get(7)?,
-        message_id: row.try_get(8)?,
-        received: row.try_get(9)?,
-        deleted: match deleted_at {
-            Some(at) => Some(Deletion {
-                at,
-                reason: row.try_get(11)?,
-                user_id: row.try_get(12)?,
-                sender_asid: row.try_get(13)?,
-                message_id: row.try_get(14)?,
-            }),
-            None => None,
-        },
-    })
+    Record::from_row(row)
 }
 
 fn audit_entry(row: &Row) -> std::result::Result<AuditEntry, StoreError> {
-    let get = while_("reading the audit");
-    let seq: i64 = row.try_get(0).map_err(while_("reading the audit"))?;
-    let status: Option<i32> = row.try_get(11).map_err(while_("reading the audit"))?;
-    let entry = (|| {
-        Ok::<_, tokio_postgres::Error>(AuditEntry {
-            seq: seq.max(0) as u64,
-            at: row.try_get(1)?,
-            interaction: row.try_get(2)?,
-            request_id: row.try_get(3)?,
-            response_id: row.try_get(4)?,
-            sender_asid: row.try_get(5)?,
-            user_id: row.try_get(6)?,
-            role_profile_id: row.try_get(7)?,
-            organisation: row.try_get(8)?,
-            nhs_number: row.try_get(9)?,
-            delete_reason: row.try_get(10)?,
-            http_status: status.and_then(|s| u16::try_from(s).ok()),
-            response_code: row.try_get(12)?,
-            answered_by: row.try_get(13)?,
-            prev_hash: row.try_get(14)?,
-            hash: row.try_get(15)?,
-            certificate: row.try_get(16)?,
-        })
-    })();
-    entry.map_err(get)
+    AuditEntry::from_row(row).map_err(while_("reading the audit"))
 }
 
 impl Store for PostgresStore {
