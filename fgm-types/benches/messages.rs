@@ -6,6 +6,8 @@
 //! cargo bench -p fgm-types --bench messages -- quick   # fewer iterations
 //! # one task in a loop, for a profiler (callgrind counts instructions):
 //! cargo bench -p fgm-types --bench messages -- profile floor|typed|noref|write|validate FILE N
+//! # a grown message written out, for the profile mode:
+//! cargo bench -p fgm-types --bench messages -- grown string|extensions|unknown SIZE FILE
 //! ```
 //!
 //! Times are medians of many iterations in one process; memory is the rise
@@ -183,12 +185,15 @@ fn in_child(how: &str, size: usize, floor: bool) -> Result<(f64, f64, f64), Stri
 fn profile(task: &str, file: &str, n: usize) {
     let bytes = std::fs::read(file).unwrap();
     let text = std::str::from_utf8(&bytes).unwrap();
-    let m = Message::parse(&bytes).unwrap().value;
-    let noref = ReadOptions::default().with_check_references(false);
+    // The grown children's limit on nodes: a message grown to 4 MiB has
+    // more than the default allows.
+    let typed = ReadOptions::default().with_max_nodes(u32::MAX);
+    let m = Message::parse_with(&bytes, &typed).unwrap().value;
+    let noref = typed.with_check_references(false);
     for _ in 0..n {
         match task {
             "floor" => drop(black_box(roxmltree::Document::parse(black_box(text)))),
-            "typed" => drop(black_box(Message::parse(black_box(&bytes)))),
+            "typed" => drop(black_box(Message::parse_with(black_box(&bytes), &typed))),
             "noref" => drop(black_box(Message::parse_with(black_box(&bytes), &noref))),
             "write" => drop(black_box(black_box(&m).to_xml())),
             "validate" => drop(black_box(validate(
@@ -208,6 +213,11 @@ fn main() {
             args[i + 2].parse().unwrap(),
             args[i + 3] == "floor",
         );
+        return;
+    }
+    if let Some(i) = args.iter().position(|a| a == "grown") {
+        let text = grown(&args[i + 1], args[i + 2].parse().unwrap());
+        std::fs::write(&args[i + 3], text).unwrap();
         return;
     }
     if let Some(i) = args.iter().position(|a| a == "profile") {

@@ -51,12 +51,12 @@ fn push_index(out: &mut String, n: u32) {
 
 /// A warning's message: in parts, joined only when the warning is kept, or
 /// written already.
-enum Message<'m> {
-    Parts(&'m [&'m str]),
+enum Message<'m, 'a> {
+    Parts(&'m [&'a str]),
     Written(String),
 }
 
-impl Message<'_> {
+impl Message<'_, '_> {
     /// Whether the message is `text`.
     fn is(&self, text: &str) -> bool {
         match self {
@@ -83,6 +83,34 @@ fn is_joined(text: &str, parts: &[&str]) -> bool {
         }
     }
     rest.is_empty()
+}
+
+/// Whether `a` and `b` are the same text: at the same place (no look at
+/// the text), or equal byte by byte in a loop written out, not a call to
+/// `memcmp`: the names and message parts a warning is made of are short,
+/// and such calls were most of the time of reading many unknown elements
+/// (see [`LastWarning`]).
+#[inline]
+fn same_text(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && (a.as_ptr() == b.as_ptr() || a.bytes().zip(b.bytes()).all(|(x, y)| x == y))
+}
+
+/// The last warning as it was made, in parts, for telling a warning like
+/// it (the next of many unknown siblings) without reading its written path
+/// and message back piece by piece, some 13 `memcmp` calls a sibling: the
+/// parts are compared where they are, mostly the same pointers (the
+/// derives' names, the messages' fixed text). Recorded at the warning's
+/// first repeat, told from its text.
+#[derive(Default)]
+struct LastWarning<'a> {
+    /// Its index in [`Reader::warnings`]: the record holds while it is the
+    /// last warning there (every warning pushed clears it).
+    index: Option<usize>,
+    /// The FHIR path it was made at, as [`Reader::path`] held it.
+    path: Vec<(&'a str, Option<u32>)>,
+    /// Its message in parts (none recorded for a message written whole).
+    parts: Vec<&'a str>,
 }
 
 /// Whether `text` is XML white space only (space, tab, CR, LF).
@@ -112,6 +140,8 @@ pub struct Reader<'a, 'i> {
     repeated: Vec<(usize, u32)>,
     /// The parent of the element the last warning was about.
     warned_parent: Option<NodeId>,
+    /// The last warning in parts, once it repeated.
+    last_warning: LastWarning<'a>,
     namespace_warned: bool,
     /// The document's number for the FHIR namespace.
     fhir_ns: NamespaceId,
@@ -150,6 +180,7 @@ impl<'a, 'i> Reader<'a, 'i> {
             repeats: 0,
             repeated: Vec::new(),
             warned_parent: None,
+            last_warning: LastWarning::default(),
             namespace_warned: false,
             fhir_ns: doc.namespace_id(FHIR_NS),
             preferred: &[],
@@ -243,6 +274,7 @@ impl<'a, 'i> Reader<'a, 'i> {
     fn push_warning(&mut self, issue: Issue) {
         self.close_repeats();
         self.warnings.push(issue);
+        self.last_warning.index = None;
     }
 
     /// The FHIR path so far.
@@ -339,29 +371,72 @@ impl<'a, 'i> Reader<'a, 'i> {
         &mut self,
         node: Node,
         code: ErrorCode,
-        message: &[&str],
+        message: &[&'a str],
     ) -> Result<()> {
         self.depart(node, code, Message::Parts(message))
     }
 
-    fn depart(&mut self, node: Node, code: ErrorCode, message: Message) -> Result<()> {
+    fn depart(&mut self, node: Node, code: ErrorCode, message: Message<'_, 'a>) -> Result<()> {
         if self.mode == Mode::Strict {
             return Err(self.issue(node, code, message.into_string()));
         }
         let parent = node.parent().map(|p| p.id());
         let sibling = parent.is_some() && parent == self.warned_parent;
+        // Like the last warning: told from the parts it was made of when
+        // recorded, else from its text (then recorded for the next).
+        let mut by_text = false;
         let repeat = sibling
             && self.warnings.last().is_some_and(|last| {
-                last.code == code && self.path_is(&last.path) && message.is(&last.message)
+                last.code == code
+                    && (self.is_last_warning(&message) || {
+                        by_text = self.path_is(&last.path) && message.is(&last.message);
+                        by_text
+                    })
             });
         if repeat {
             self.repeats += 1;
+            if by_text {
+                self.record_last_warning(&message);
+            }
         } else {
             let issue = self.issue(node, code, message.into_string());
             self.push_warning(issue);
         }
         self.warned_parent = parent;
         Ok(())
+    }
+
+    /// Records the last warning, which `message` at the current path has
+    /// just repeated (their texts are the same), in the parts of `message`.
+    /// Done at its first repeat, so that a warning that does not repeat
+    /// costs nothing more; a message written whole is not recorded (it is
+    /// compared as text).
+    fn record_last_warning(&mut self, message: &Message<'_, 'a>) {
+        let Message::Parts(parts) = message else {
+            return;
+        };
+        let last = &mut self.last_warning;
+        last.index = Some(self.warnings.len() - 1);
+        last.path.clone_from(&self.path);
+        last.parts.clear();
+        last.parts.extend_from_slice(parts);
+    }
+
+    /// Whether the last warning was recorded at the current path with the
+    /// same parts as `message`: then its written path and message are
+    /// those that `message` would give here (the same pieces joined the
+    /// same way). When not, they may still be (see [`Reader::path_is`]).
+    #[inline]
+    fn is_last_warning(&self, message: &Message) -> bool {
+        let last = &self.last_warning;
+        let Message::Parts(parts) = message else {
+            return false;
+        };
+        last.index.is_some_and(|i| i + 1 == self.warnings.len())
+            && last.path.len() == self.path.len()
+            && last.parts.len() == parts.len()
+            && (last.path.iter().zip(&self.path)).all(|((a, i), (b, j))| i == j && same_text(a, b))
+            && (last.parts.iter().zip(parts.iter())).all(|(a, b)| same_text(a, b))
     }
 
     /// Whether `path` is the FHIR path so far ([`Reader::path`], unwritten).
@@ -427,7 +502,7 @@ impl<'a, 'i> Reader<'a, 'i> {
     }
 
     /// Checks an element's namespace: FHIR, or (lenient) none.
-    pub fn check_namespace(&mut self, node: Node) -> Result<()> {
+    pub fn check_namespace(&mut self, node: Node<'a, 'i>) -> Result<()> {
         if node.tag_name().is_in(self.fhir_ns) {
             return Ok(());
         }
@@ -545,7 +620,7 @@ impl<'a, 'i> Reader<'a, 'i> {
     }
 
     /// Checks canonical order: `position` must not come before what was read.
-    pub fn order(&mut self, node: Node, stage: &mut usize, position: usize) -> Result<()> {
+    pub fn order(&mut self, node: Node<'a, 'i>, stage: &mut usize, position: usize) -> Result<()> {
         if position < *stage {
             self.departure_in_parts(
                 node,
@@ -771,6 +846,50 @@ mod tests {
             ]
         );
         assert!(r.take_warnings().is_empty(), "taken once");
+    }
+
+    #[test]
+    fn a_warning_in_parts_repeats_as_its_text_does() {
+        use super::ErrorCode::UnknownElement;
+        /// An unknown element, warned of with `parts`.
+        fn warn<'a>(r: &mut Reader<'a, '_>, node: super::Node<'a, '_>, parts: &[&'a str]) {
+            r.push(node.tag_name().name());
+            r.departure_in_parts(node, UnknownElement, parts).unwrap();
+            r.pop();
+        }
+        let doc = parse("<a><b/><b/><b/><b/><b/><b/><b/><b/></a>");
+        let n: Vec<_> = doc.root_element().children().collect();
+        let mut r = Reader::new(&doc, Mode::Lenient);
+        r.push("a");
+        let b = n[0].tag_name().name();
+        warn(&mut r, n[0], &["<", b, "> x"]);
+        // Its first repeat is told from its text, the next from its parts;
+        // other parts of the same text repeat it too.
+        warn(&mut r, n[1], &["<", n[1].tag_name().name(), "> x"]);
+        warn(&mut r, n[2], &["<", n[2].tag_name().name(), "> x"]);
+        warn(&mut r, n[3], &["<b", "> x"]);
+        warn(&mut r, n[4], &["<", b, "> y"]); // another message
+        warn(&mut r, n[5], &["<", b, "> y"]);
+        let before = r.checkpoint();
+        warn(&mut r, n[6], &["<", b, "> z"]);
+        r.restore(before);
+        warn(&mut r, n[6], &["<", b, "> y"]);
+        // At another path: not a repeat.
+        r.push_index("c", 0);
+        warn(&mut r, n[7], &["<", b, "> y"]);
+        let warnings: Vec<_> = r
+            .take_warnings()
+            .into_iter()
+            .map(|w| (w.path, w.message))
+            .collect();
+        assert_eq!(
+            warnings,
+            [
+                ("a.b".into(), "<b> x (and 3 more like it after)".into()),
+                ("a.b".into(), "<b> y (and 2 more like it after)".into()),
+                ("a.c[0].b".into(), "<b> y".into()),
+            ]
+        );
     }
 
     #[test]
