@@ -98,18 +98,12 @@ impl Spine {
         let judged = self.judge(request, &mut entry);
         let mut tx = match self.store.begin().await {
             Ok(tx) => tx,
-            Err(e) => {
-                let about = entry.describe(Response::new(0, String::new())).about;
-                return store_failed(about, "the service failed", &e);
-            }
+            Err(e) => return store_failed(entry.exchange(), "the service failed", &e),
         };
         let answered = match judged {
             Ok(message) => match act(&mut *tx, &message, &entry.at).await {
                 Ok(answered) => answered,
-                Err(e) => {
-                    let about = entry.describe(Response::new(0, String::new())).about;
-                    return store_failed(about, "the service failed", &e);
-                }
+                Err(e) => return store_failed(entry.exchange(), "the service failed", &e),
             },
             Err(refused) => *refused,
         };

@@ -144,29 +144,47 @@ impl AuditEntry {
         self.response_id = answered.response_id.clone();
     }
 
-    /// The answer, with what this entry says of the exchange (for the log
-    /// and the metrics).
-    pub(crate) fn describe(&self, mut response: Response) -> Response {
-        response.about.interaction = Interaction::ALL
-            .iter()
-            .copied()
-            .find(|i| i.name() == self.interaction);
-        response.about.code = self.response_code.clone();
-        response.about.message_id = self.request_id.clone();
-        response
+    /// What this entry says of the exchange (for the log and the metrics):
+    /// its interaction, the code answered, the request's id.
+    pub(crate) fn exchange(&self) -> Exchange {
+        Exchange {
+            interaction: Interaction::ALL
+                .iter()
+                .copied()
+                .find(|i| i.name() == self.interaction),
+            code: self.response_code.clone(),
+            message_id: self.request_id.clone(),
+            ..Exchange::default()
+        }
+    }
+
+    /// The answer, with what this entry says of the exchange.
+    pub(crate) fn describe(&self, response: Response) -> Response {
+        let known = self.exchange();
+        Response {
+            about: Exchange {
+                interaction: known.interaction,
+                code: known.code,
+                message_id: known.message_id,
+                ..response.about
+            },
+            ..response
+        }
     }
 }
 
 /// The answer when the store failed an exchange: the service's own
-/// failure (500), with the cause, and what was known of the exchange.
+/// failure (500), with the cause, and what was known of the exchange
+/// (`about`: its interaction, request id and round trip).
 pub(crate) fn store_failed(about: Exchange, doing: &str, e: &StoreError) -> Response {
     let failure = Response::refuse(FAILURE, &format!("{doing}: {e}"));
     Response {
         about: Exchange {
+            code: failure.about.code.clone(),
+            failure: failure.about.failure.clone(),
             store_failed: true,
-            ..failure.about.clone()
-        }
-        .with_request(about),
+            ..about
+        },
         ..failure
     }
 }
@@ -215,13 +233,9 @@ pub(crate) async fn audit_refusal(
         entry.interaction = format!("{routed:?}");
     }
     entry.http_status = Some(refusal.status);
-    entry.response_code =
-        spine::read_reply(refusal.status, refusal.body.as_bytes(), None::<&Message>)
-            .ok()
-            .and_then(|reply| match reply {
-                spine::SpineReply::Error(e) => Some(e.code),
-                _ => None,
-            });
+    // The HTTP layer's refusals are `Response::refuse`'s: their code is
+    // known, not to be read back from the body.
+    entry.response_code = refusal.about.code.clone();
     let refusal = entry.describe(refusal);
     match store.append(entry).await {
         Ok(_) => refusal,

@@ -80,36 +80,61 @@ enum Op {
     Delete,
 }
 
-/// The request of `op` for a number (built with the library's builders).
+/// A create of the load's (a girl born in 2015, assessed 2024-01-01), from
+/// [`CLIENT_ASID`] to [`SPINE_ASID`] by [`AUTHOR`], built with the
+/// library's builders.
+pub fn create(nhs: &str) -> Message {
+    Create::new(nhs, "2015-06-01", "B86022", "Example Surgery")
+        .from_asid(CLIENT_ASID)
+        .to_asid(SPINE_ASID)
+        .practitioner_sds(AUTHOR, "100077650987")
+        .since("2024-01-01")
+        .build()
+        .map(Message::CreateRequest)
+        .expect("the load's requests are valid")
+}
+
+/// A v1 query of the load's.
+pub fn query_v1(nhs: &str) -> Message {
+    QueryV1::new(nhs)
+        .from_asid(CLIENT_ASID)
+        .to_asid(SPINE_ASID)
+        .practitioner_sds(AUTHOR, "100077650987")
+        .build()
+        .map(Message::QueryV1Request)
+        .expect("the load's requests are valid")
+}
+
+/// A v2 query of the load's.
+pub fn query_v2(nhs: &str) -> Message {
+    QueryV2::new(nhs)
+        .from_asid(CLIENT_ASID)
+        .to_asid(SPINE_ASID)
+        .practitioner_sds(AUTHOR, "100077650987")
+        .build()
+        .map(Message::QueryV2Request)
+        .expect("the load's requests are valid")
+}
+
+/// A delete of the load's (reason code 1).
+pub fn delete(nhs: &str) -> Message {
+    Delete::new(nhs, FgmDeleteReasonCodes10::Code1)
+        .from_asid(CLIENT_ASID)
+        .to_asid(SPINE_ASID)
+        .practitioner_sds(AUTHOR, "100077650987")
+        .build()
+        .map(Message::DeleteRequest)
+        .expect("the load's requests are valid")
+}
+
+/// The request of `op` for a number.
 fn request(op: Op, nhs: &str, v2: bool) -> Message {
-    let built = match op {
-        Op::Create => Create::new(nhs, "2015-06-01", "B86022", "Example Surgery")
-            .from_asid(CLIENT_ASID)
-            .to_asid(SPINE_ASID)
-            .practitioner_sds(AUTHOR, "100077650987")
-            .since("2024-01-01")
-            .build()
-            .map(Message::CreateRequest),
-        Op::Query if v2 => QueryV2::new(nhs)
-            .from_asid(CLIENT_ASID)
-            .to_asid(SPINE_ASID)
-            .practitioner_sds(AUTHOR, "100077650987")
-            .build()
-            .map(Message::QueryV2Request),
-        Op::Query => QueryV1::new(nhs)
-            .from_asid(CLIENT_ASID)
-            .to_asid(SPINE_ASID)
-            .practitioner_sds(AUTHOR, "100077650987")
-            .build()
-            .map(Message::QueryV1Request),
-        Op::Delete => Delete::new(nhs, FgmDeleteReasonCodes10::Code1)
-            .from_asid(CLIENT_ASID)
-            .to_asid(SPINE_ASID)
-            .practitioner_sds(AUTHOR, "100077650987")
-            .build()
-            .map(Message::DeleteRequest),
-    };
-    built.expect("the load's requests are valid")
+    match op {
+        Op::Create => create(nhs),
+        Op::Query if v2 => query_v2(nhs),
+        Op::Query => query_v1(nhs),
+        Op::Delete => delete(nhs),
+    }
 }
 
 /// One request sent, and what came of it.

@@ -114,12 +114,7 @@ impl Smsp {
         response.about.upstream = upstream;
         match self.store.append(entry).await {
             Ok(_) => response,
-            Err(e) => {
-                let mut failed =
-                    store_failed(response.about, "the SMSP could not audit this exchange", &e);
-                failed.about.upstream = upstream;
-                failed
-            }
+            Err(e) => store_failed(response.about, "the SMSP could not audit this exchange", &e),
         }
     }
 

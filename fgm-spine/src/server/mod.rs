@@ -133,18 +133,6 @@ pub struct Exchange {
     pub upstream: Option<RoundTrip>,
 }
 
-impl Exchange {
-    /// This exchange, with the request `of` names (its interaction and
-    /// message id).
-    pub fn with_request(self, of: Exchange) -> Exchange {
-        Exchange {
-            interaction: of.interaction,
-            message_id: of.message_id,
-            ..self
-        }
-    }
-}
-
 /// An SMSP's round trip to Spine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RoundTrip {

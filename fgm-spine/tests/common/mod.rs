@@ -10,15 +10,12 @@ use fgm_spine::server::{self, Handler, Running, ServerOptions};
 use fgm_spine::store::Store;
 use fgm_spine::{Client, ClientOptions};
 use fgm_types::messages::Message;
-use fgm_types::spine::build::{Create, Delete, QueryV1, QueryV2};
-use fgm_types::valuesets::FgmDeleteReasonCodes10;
+use fgm_types::spine::build::QueryV2;
 
-/// The sending system's ASID.
-pub const CLIENT: &str = "200000000115";
-/// Spine's ASID.
-pub const SPINE: &str = "990101234567";
-/// The practitioner's SDS user id.
-pub const AUTHOR: &str = "200009876204";
+/// The sending system's ASID, Spine's, and the practitioner's SDS user id
+/// in the tests' requests (the load's).
+#[allow(unused_imports)]
+pub use fgm_spine::load::{AUTHOR, CLIENT_ASID as CLIENT, SPINE_ASID as SPINE};
 
 /// Loopback, any free port.
 pub fn loopback() -> SocketAddr {
@@ -29,17 +26,10 @@ pub fn loopback() -> SocketAddr {
 #[allow(unused_imports)]
 pub use fgm_spine::load::nhs_number;
 
-/// A v1 query for an NHS number.
-pub fn query_v1(nhs: &str) -> Message {
-    Message::QueryV1Request(
-        QueryV1::new(nhs)
-            .from_asid(CLIENT)
-            .to_asid(SPINE)
-            .practitioner_sds(AUTHOR, "100077650987")
-            .build()
-            .unwrap(),
-    )
-}
+/// The load's requests: a v1 query, a v2 query, a create for a girl born
+/// in 2015, and a delete, from [`CLIENT`] to [`SPINE`] by [`AUTHOR`].
+#[allow(unused_imports)]
+pub use fgm_spine::load::{create, delete, query_v1, query_v2};
 
 /// A v2 query by an author.
 pub fn query_v2_by(nhs: &str, author: &str) -> Message {
@@ -48,36 +38,6 @@ pub fn query_v2_by(nhs: &str, author: &str) -> Message {
             .from_asid(CLIENT)
             .to_asid(SPINE)
             .practitioner_sds(author, "100077650987")
-            .build()
-            .unwrap(),
-    )
-}
-
-/// A v2 query.
-pub fn query_v2(nhs: &str) -> Message {
-    query_v2_by(nhs, AUTHOR)
-}
-
-/// A create for a girl born in 2015.
-pub fn create(nhs: &str) -> Message {
-    Message::CreateRequest(
-        Create::new(nhs, "2015-06-01", "B86022", "Example Surgery")
-            .from_asid(CLIENT)
-            .to_asid(SPINE)
-            .practitioner_sds(AUTHOR, "100077650987")
-            .since("2024-01-01")
-            .build()
-            .unwrap(),
-    )
-}
-
-/// A delete.
-pub fn delete(nhs: &str) -> Message {
-    Message::DeleteRequest(
-        Delete::new(nhs, FgmDeleteReasonCodes10::Code1)
-            .from_asid(CLIENT)
-            .to_asid(SPINE)
-            .practitioner_sds(AUTHOR, "100077650987")
             .build()
             .unwrap(),
     )
