@@ -186,6 +186,11 @@ impl<'a, 'i: 'a> TagName<'a, 'i> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct NamespaceId(u32);
 
+impl NamespaceId {
+    /// No namespace.
+    pub(crate) const NONE: NamespaceId = NamespaceId(0);
+}
+
 impl fmt::Debug for TagName<'_, '_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TagName")
