@@ -566,20 +566,23 @@ impl<'a, 'i> Reader<'a, 'i> {
         if child.is_element() && child.tag_name().is_in(self.fhir_ns) {
             return Ok(Some(child));
         }
-        self.other_child(child)
+        // The node stays here: handing it back through memory, a copy of
+        // what the caller had just stored, stalled the processor.
+        Ok(self.is_other_element(child)?.then_some(child))
     }
 
     /// [`Reader::element`] for any child but an element in the FHIR
-    /// namespace.
+    /// namespace: whether it is an element (in no namespace, or the
+    /// narrative's).
     #[inline(never)]
-    fn other_child(&mut self, child: Node<'a, 'i>) -> Result<Option<Node<'a, 'i>>> {
+    fn is_other_element(&mut self, child: Node<'a, 'i>) -> Result<bool> {
         if child.is_element() {
             self.check_namespace(child)?;
-            Ok(Some(child))
+            Ok(true)
         } else if child.is_text() && !is_xml_space(child.text().unwrap_or("")) {
             self.fail(child, ErrorCode::UnexpectedText, "text is not allowed here")
         } else {
-            Ok(None)
+            Ok(false)
         }
     }
 
