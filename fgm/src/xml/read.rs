@@ -113,15 +113,6 @@ struct LastWarning<'a> {
     parts: Vec<&'a str>,
 }
 
-/// Whether text of a document is XML white space only. In a document's
-/// text the only bytes at or below a space are the four white-space
-/// characters (XML 1.0's `Char` excludes the other controls, and every
-/// builder of a document holds to it), so one comparison a byte tells it;
-/// without stopping early, so that the test vectorises.
-fn is_xml_space(text: &str) -> bool {
-    text.bytes().fold(true, |all, b| all & (b <= b' '))
-}
-
 /// The state of one read: where in the document, how strictly, and what was
 /// accepted with a warning. Derived readers call its methods.
 pub struct Reader<'a, 'i> {
@@ -579,7 +570,7 @@ impl<'a, 'i> Reader<'a, 'i> {
         if child.is_element() {
             self.check_namespace(child)?;
             Ok(true)
-        } else if child.is_text() && !is_xml_space(child.text().unwrap_or("")) {
+        } else if child.is_text() && !child.is_blank() {
             self.fail(child, ErrorCode::UnexpectedText, "text is not allowed here")
         } else {
             Ok(false)

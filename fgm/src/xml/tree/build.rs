@@ -163,7 +163,7 @@ impl Builder {
     /// Text content.
     pub(crate) fn text(&mut self, text: &str) {
         let span = self.own(text);
-        self.push(Kind::Text, 0, span);
+        self.push(Kind::of_text(text.as_bytes()), 0, span);
     }
 
     /// Closes the innermost open element.

@@ -355,7 +355,8 @@ impl<'i> Scanner<'i> {
                 let len = self.text_len(text_start)?;
                 if len > 0 {
                     let text = self.text(text_start, len)?;
-                    self.push(Kind::Text, text, parent, text_start)?;
+                    let kind = Kind::of_text(self.doc.bytes(text));
+                    self.push(kind, text, parent, text_start)?;
                 }
                 self.at = text_start + len;
                 match self.b.get(self.at + 1)? {
