@@ -552,29 +552,27 @@ impl<'a, 'i> Reader<'a, 'i> {
     /// error.
     #[inline]
     pub fn element(&mut self, child: Node<'a, 'i>) -> Result<Option<Node<'a, 'i>>> {
-        // The usual child, an element in the FHIR namespace, in place; the
-        // rest out of line.
-        if child.is_element() && child.tag_name().is_in(self.fhir_ns) {
-            return Ok(Some(child));
-        }
-        // The node stays here: handing it back through memory, a copy of
-        // what the caller had just stored, stalled the processor.
-        Ok(self.is_other_element(child)?.then_some(child))
-    }
-
-    /// [`Reader::element`] for any child but an element in the FHIR
-    /// namespace: whether it is an element (in no namespace, or the
-    /// narrative's).
-    #[inline(never)]
-    fn is_other_element(&mut self, child: Node<'a, 'i>) -> Result<bool> {
+        // The usual child, an element in the FHIR namespace (or, once
+        // lenient reading has warned of it, none), in place; the rest out
+        // of line.
         if child.is_element() {
             self.check_namespace(child)?;
-            Ok(true)
-        } else if child.is_text() && !child.is_blank() {
-            self.fail(child, ErrorCode::UnexpectedText, "text is not allowed here")
-        } else {
-            Ok(false)
+            return Ok(Some(child));
         }
+        self.other_child(child)?;
+        Ok(None)
+    }
+
+    /// [`Reader::element`] for a child that is not an element: nothing for
+    /// a comment or blank text, else an error. (Out of line, and given
+    /// nothing back: handing the node back through memory, a copy of what
+    /// the caller had just stored, stalled the processor.)
+    #[inline(never)]
+    fn other_child(&mut self, child: Node<'a, 'i>) -> Result<()> {
+        if child.is_text() && !child.is_blank() {
+            return self.fail(child, ErrorCode::UnexpectedText, "text is not allowed here");
+        }
+        Ok(())
     }
 
     /// The `value` attribute of a primitive element, which may carry nothing
