@@ -1,6 +1,8 @@
 //! Content that lenient reading keeps although the profile does not define
 //! it, so that writing gives it back.
 
+use std::fmt;
+
 use super::tree::Node;
 
 use super::write::Writer;
@@ -13,16 +15,82 @@ use crate::markup::{escape_into, push_attribute};
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Overflow(Option<Box<Kept>>);
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Clone, PartialEq, Eq, Default)]
 struct Kept {
     /// Unknown attributes, in document order.
     attributes: Vec<(String, String)>,
     /// The kept elements, written one after another.
     xml: String,
-    /// For each kept element: the number of known child elements before it
-    /// (where it goes back when written) and where its text ends in `xml`
-    /// (32 bits each: inputs are bounded far below 4 GiB).
-    elements: Vec<(u32, u32)>,
+    /// The kept elements in runs that go back to the same place: the number
+    /// of known child elements before them, and where the run's text ends
+    /// in `xml` (32 bits each: inputs are bounded far below 4 GiB). One
+    /// entry for many siblings, not one each: the elements of a run are
+    /// told apart in its text (see [`Elements`]).
+    runs: Vec<(u32, u32)>,
+}
+
+impl fmt::Debug for Kept {
+    /// As when each element had its own entry: (anchor, end), one each.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut end = 0;
+        let elements: Vec<(u32, u32)> = self
+            .runs()
+            .flat_map(|(anchor, xml)| Elements(xml).map(move |e| (anchor, e)))
+            .map(|(anchor, e)| {
+                end += e.len() as u32;
+                (anchor as u32, end)
+            })
+            .collect();
+        f.debug_struct("Kept")
+            .field("attributes", &self.attributes)
+            .field("xml", &self.xml)
+            .field("elements", &elements)
+            .finish()
+    }
+}
+
+impl Kept {
+    /// Each run: its anchor and its text.
+    fn runs(&self) -> impl Iterator<Item = (usize, &str)> {
+        let starts = std::iter::once(0).chain(self.runs.iter().map(|r| r.1));
+        self.runs.iter().zip(starts).map(|(&(anchor, end), start)| {
+            (anchor as usize, &self.xml[start as usize..end as usize])
+        })
+    }
+}
+
+/// The elements one after another in a run's text, split where each ends:
+/// the text is written by [`write_node`], whose text and attribute values
+/// escape `<` and `>`, so that these are markup alone.
+struct Elements<'a>(&'a str);
+
+impl<'a> Iterator for Elements<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let bytes = self.0.as_bytes();
+        let mut depth = 0usize;
+        let mut end_tag = false;
+        for (i, &b) in bytes.iter().enumerate() {
+            match b {
+                b'<' => end_tag = bytes.get(i + 1) == Some(&b'/'),
+                b'>' => {
+                    if end_tag {
+                        depth = depth.saturating_sub(1);
+                    } else if bytes[..i].last() != Some(&b'/') {
+                        depth += 1;
+                    }
+                    if depth == 0 {
+                        let (element, rest) = self.0.split_at(i + 1);
+                        self.0 = rest;
+                        return Some(element);
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
 }
 
 impl Overflow {
@@ -44,13 +112,8 @@ impl Overflow {
     /// dropped).
     pub fn elements(&self) -> impl Iterator<Item = (usize, &str)> {
         self.0.iter().flat_map(|k| {
-            let starts = std::iter::once(0).chain(k.elements.iter().map(|e| e.1));
-            k.elements
-                .iter()
-                .zip(starts)
-                .map(|(&(anchor, end), start)| {
-                    (anchor as usize, &k.xml[start as usize..end as usize])
-                })
+            k.runs()
+                .flat_map(|(anchor, xml)| Elements(xml).map(move |e| (anchor, e)))
         })
     }
 
@@ -72,7 +135,11 @@ impl Overflow {
         // Room for it at once, not grown as it is written.
         kept.xml.reserve(node.source_len());
         write_node(&mut kept.xml, node, FHIR_NS);
-        kept.elements.push((anchor as u32, kept.xml.len() as u32));
+        let (anchor, end) = (anchor as u32, kept.xml.len() as u32);
+        match kept.runs.last_mut() {
+            Some(run) if run.0 == anchor => run.1 = end,
+            _ => kept.runs.push((anchor, end)),
+        }
     }
 
     /// Writes the kept attributes.
@@ -84,21 +151,21 @@ impl Overflow {
 
     /// Writes the kept elements that came after `known` known children.
     pub fn write_elements(&self, w: &mut Writer, known: usize) {
-        if self.is_empty() {
+        let Some(kept) = &self.0 else {
             return; // the usual case, asked before every element written
-        }
-        for (anchor, xml) in self.elements() {
+        };
+        for (anchor, xml) in kept.runs() {
             if anchor == known {
-                w.raw(xml);
+                Elements(xml).for_each(|e| w.raw(e));
             }
         }
     }
 
     /// Writes the kept elements that came after the last known child.
     pub fn write_rest(&self, w: &mut Writer, known: usize) {
-        for (anchor, xml) in self.elements() {
+        for (anchor, xml) in self.0.iter().flat_map(|k| k.runs()) {
             if anchor >= known {
-                w.raw(xml);
+                Elements(xml).for_each(|e| w.raw(e));
             }
         }
     }
@@ -265,5 +332,38 @@ mod tests {
             ]
         );
         assert_eq!(kept.attributes().collect::<Vec<_>>(), [("y", "<")]);
+    }
+
+    #[test]
+    fn siblings_kept_in_one_run_come_back_one_by_one() {
+        let reference = roxmltree::Document::parse(
+            "<r xmlns='http://hl7.org/fhir'><a v='/&gt;'/><b><c/><c>x/&gt;</c></b>\
+             <d v='1'>t</d><e/><f><g><h v='&lt;/h&gt;'/></g></f></r>",
+        )
+        .unwrap();
+        let doc = crate::xml::Document::from_roxmltree(&reference);
+        let mut kept = Overflow::default();
+        let children: Vec<_> = doc.root_element().children().collect();
+        for (i, anchor) in [1, 1, 1, 3, 3].into_iter().enumerate() {
+            kept.push_element(anchor, children[i]);
+        }
+        let elements: Vec<_> = kept.elements().collect();
+        assert_eq!(
+            elements,
+            [
+                (1, "<a v=\"/&gt;\"/>"),
+                (1, "<b><c/><c>x/&gt;</c></b>"),
+                (1, "<d v=\"1\">t</d>"),
+                (3, "<e/>"),
+                (3, "<f><g><h v=\"&lt;/h&gt;\"/></g></f>"),
+            ]
+        );
+        // Shown as when each element had its own entry.
+        let shown = format!("{kept:?}");
+        assert!(
+            shown.ends_with("elements: [(1, 14), (1, 38), (1, 52), (3, 56), (3, 89)] }))"),
+            "{shown}"
+        );
+        assert_eq!(kept.clone(), kept);
     }
 }

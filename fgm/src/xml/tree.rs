@@ -128,11 +128,12 @@ impl NodeData {
     }
 }
 
+/// One attribute, in 16 bytes: its namespace, which FHIR's attributes
+/// never have, is kept beside the table ([`Document::attr_namespaces`]).
 #[derive(Clone, Debug)]
 struct AttrData {
     name: Span,
     value: Span,
-    namespace: u32,
 }
 
 /// A parsed XML document: the input text and its tree.
@@ -143,6 +144,13 @@ pub struct Document<'i> {
     owned: String,
     nodes: Vec<NodeData>,
     attrs: Vec<AttrData>,
+    /// Each attribute's namespace (0 for none, `i` for `namespaces[i -
+    /// 1]`), one for each of `attrs`; none when no attribute has one
+    /// (always, in the trees the scanner and the builder make). A boxed
+    /// slice, not a `Vec`: the document stays within 128 bytes, which
+    /// libc's `memcpy` moves (into and out of the builder's spare) in
+    /// fewer instructions.
+    attr_namespaces: Option<Box<[u32]>>,
     namespaces: Vec<Span>,
 }
 
@@ -276,13 +284,21 @@ impl<'i> Document<'i> {
         }
     }
 
-    /// An attribute of the table, as text.
-    fn attribute(&self, a: &AttrData) -> Attribute<'_> {
+    /// The attribute at `index` in the table, as text.
+    #[inline]
+    fn attribute(&self, index: usize) -> Attribute<'_> {
+        let a = &self.attrs[index];
         Attribute {
             name: self.str(a.name),
-            namespace: self.namespace(a.namespace),
+            namespace: self.namespace(self.attr_namespace(index)),
             value: self.str(a.value),
         }
+    }
+
+    /// The namespace of the attribute at `index` in the table (0 for none).
+    #[inline]
+    fn attr_namespace(&self, index: usize) -> u32 {
+        self.attr_namespaces.as_deref().map_or(0, |n| n[index])
     }
 
     #[inline]
@@ -357,8 +373,10 @@ impl<'i> Document<'i> {
             owned: String::new(),
             nodes: Vec::new(),
             attrs: Vec::new(),
+            attr_namespaces: None,
             namespaces: Vec::new(),
         };
+        let mut attr_namespaces = Vec::new();
         let mut known: HashMap<&'d str, u32> = HashMap::new();
         debug_assert!(doc
             .descendants()
@@ -419,11 +437,8 @@ impl<'i> Document<'i> {
                 let namespace = namespace(&mut out, a.namespace());
                 let name = span(&mut out.owned, a.name());
                 let value = span(&mut out.owned, a.value());
-                out.attrs.push(AttrData {
-                    name,
-                    value,
-                    namespace,
-                });
+                out.attrs.push(AttrData { name, value });
+                attr_namespaces.push(namespace);
             }
             out.nodes.push(NodeData {
                 tag: NodeData::tag(kind, ns),
@@ -433,6 +448,9 @@ impl<'i> Document<'i> {
                 attrs_end: out.attrs.len() as u32,
                 start: n.range().start as u32,
             });
+        }
+        if attr_namespaces.iter().any(|&n| n != 0) {
+            out.attr_namespaces = Some(attr_namespaces.into_boxed_slice());
         }
         // Parents come before their children: the end of each subtree is
         // the largest end below it.
@@ -526,17 +544,31 @@ impl<'a, 'i: 'a> Node<'a, 'i> {
     /// attributes).
     pub fn attributes(&self) -> impl ExactSizeIterator<Item = Attribute<'a>> + 'a {
         let doc = self.doc;
-        self.attribute_data().iter().map(move |a| doc.attribute(a))
+        self.attribute_range().map(move |i| doc.attribute(i))
     }
 
-    /// The attributes in the table (they follow the previous node's).
+    /// Where the node's attributes are in the table (they follow the
+    /// previous node's).
     #[inline]
-    fn attribute_data(&self) -> &'a [AttrData] {
+    fn attribute_range(&self) -> std::ops::Range<usize> {
         let first = match self.id {
             0 => 0,
             id => self.doc.nodes[id as usize - 1].attrs_end,
         };
-        &self.doc.attrs[first as usize..self.data.attrs_end as usize]
+        first as usize..self.data.attrs_end as usize
+    }
+
+    /// The attributes in the table.
+    #[inline]
+    fn attribute_data(&self) -> &'a [AttrData] {
+        &self.doc.attrs[self.attribute_range()]
+    }
+
+    /// Whether no attribute of the document has a namespace (the trees of
+    /// the scanner and the builder): then names alone are compared.
+    #[inline]
+    fn no_attribute_namespaces(&self) -> bool {
+        self.doc.attr_namespaces.is_none()
     }
 
     /// The value of the attribute `name` in no namespace.
@@ -545,10 +577,16 @@ impl<'a, 'i: 'a> Node<'a, 'i> {
         // Compared on the table, lengths first: only the value found is
         // looked up.
         let doc = self.doc;
-        self.attribute_data()
-            .iter()
-            .find(|a| a.namespace == 0 && doc.is(a.name, name))
-            .map(|a| doc.str(a.value))
+        if self.no_attribute_namespaces() {
+            return self
+                .attribute_data()
+                .iter()
+                .find(|a| doc.is(a.name, name))
+                .map(|a| doc.str(a.value));
+        }
+        self.attribute_range()
+            .find(|&i| doc.attr_namespace(i) == 0 && doc.is(doc.attrs[i].name, name))
+            .map(|i| doc.str(doc.attrs[i].value))
     }
 
     /// The value of the attribute `name` in no namespace when the node has
@@ -558,10 +596,12 @@ impl<'a, 'i: 'a> Node<'a, 'i> {
     #[inline] // `name` is known where it is called: compared in place
     pub fn sole_attribute(&self, name: &str) -> Result<Option<&'a str>, Attribute<'a>> {
         let doc = self.doc;
+        let plain = self.no_attribute_namespaces();
         let mut value = None;
-        for a in self.attribute_data() {
-            if a.namespace != 0 || !doc.is(a.name, name) {
-                return Err(doc.attribute(a));
+        for i in self.attribute_range() {
+            let a = &doc.attrs[i];
+            if !(plain || doc.attr_namespace(i) == 0) || !doc.is(a.name, name) {
+                return Err(doc.attribute(i));
             }
             value = Some(a.value);
         }

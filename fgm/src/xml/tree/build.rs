@@ -44,6 +44,7 @@ impl Builder {
             owned: String::with_capacity(2048),
             nodes: Vec::with_capacity(192),
             attrs: Vec::with_capacity(128),
+            attr_namespaces: None,
             namespaces: Vec::new(),
         });
         let mut b = Builder {
@@ -151,11 +152,7 @@ impl Builder {
             _ => self.own(name),
         };
         let value = self.own(value);
-        self.doc.attrs.push(AttrData {
-            name,
-            value,
-            namespace: 0,
-        });
+        self.doc.attrs.push(AttrData { name, value });
         let last = self.doc.nodes.last_mut().expect("an element is open");
         last.attrs_end = self.doc.attrs.len() as u32;
     }

@@ -105,6 +105,7 @@ impl<'i> Scanner<'i> {
                 // that is never touched costs no memory).
                 nodes: Vec::with_capacity(2 * lt + 2),
                 attrs: Vec::with_capacity(lt),
+                attr_namespaces: None,
                 namespaces: Vec::new(),
             },
             b,
@@ -328,11 +329,7 @@ impl<'i> Scanner<'i> {
                 {
                     return None;
                 }
-                self.doc.attrs.push(AttrData {
-                    name: attr,
-                    value,
-                    namespace: 0,
-                });
+                self.doc.attrs.push(AttrData { name: attr, value });
             };
             let node = &mut self.doc.nodes[id as usize];
             node.tag = NodeData::tag(Kind::Element, namespace);

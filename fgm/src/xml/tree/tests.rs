@@ -236,6 +236,16 @@ fn quick_lookups_agree_with_the_full_ones() {
     assert_eq!(root.attribute("value"), Some("x"));
     let b = root.children().find(|c| c.is_element_named("b")).unwrap();
     assert_eq!(b.attribute("value"), Some(""));
+    // An attribute in a namespace is another attribute, kept with it.
+    let namespaces: Vec<_> = root.attributes().map(|a| a.namespace()).collect();
+    assert_eq!(namespaces, [None, Some("urn:p")]);
+    let other = b.sole_attribute("value").unwrap_err();
+    assert_eq!((other.namespace(), other.value()), (Some("urn:p"), "3"));
+    let value = root.children().find(|c| c.is_element_named("value"));
+    assert_eq!(
+        value.unwrap().sole_attribute("value").unwrap_err().name(),
+        "values"
+    );
     // The namespace numbers: the default one's, and none for an undeclared.
     assert!(root.tag_name().is_in(doc.namespace_id("urn:a")));
     assert!(!root.tag_name().is_in(doc.namespace_id("urn:p")));
