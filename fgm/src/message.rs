@@ -188,23 +188,26 @@ pub fn entry_plan(
     resources: usize,
 ) -> Vec<(Option<usize>, Option<usize>)> {
     let mut next = 0;
-    let mut plan: Vec<_> = envelope_has_resource
-        .enumerate()
-        .map(|(i, has)| {
-            let take = !has && next < resources;
-            next += usize::from(take);
-            (Some(i), take.then(|| next - 1))
-        })
-        .collect();
+    // Room for every envelope and resource at once, not grown.
+    let mut plan = Vec::with_capacity(envelope_has_resource.size_hint().0 + resources);
+    plan.extend(envelope_has_resource.enumerate().map(|(i, has)| {
+        let take = !has && next < resources;
+        next += usize::from(take);
+        (Some(i), take.then(|| next - 1))
+    }));
     plan.extend((next..resources).map(|r| (None, Some(r))));
     plan
 }
 
-/// A default value of the type `items` holds (for derived message writers,
-/// which do not name the bundle's entry type).
+/// `f` of the envelope `items[at]`, or (`at` is `None`) of an empty one
+/// (for derived message writers, which do not name the bundle's entry type;
+/// the empty envelope is made only when asked for).
 #[doc(hidden)]
-pub fn default_like<T: Default>(_items: &[T]) -> T {
-    T::default()
+pub fn with_envelope<T: Default, R>(items: &[T], at: Option<usize>, f: impl FnOnce(&T) -> R) -> R {
+    match at {
+        Some(i) => f(&items[i]),
+        None => f(&T::default()),
+    }
 }
 
 /// Writes a message.

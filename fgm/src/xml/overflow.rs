@@ -76,30 +76,47 @@ impl Overflow {
     }
 
     /// Writes the kept attributes.
+    #[inline]
     pub fn write_attributes(&self, w: &mut Writer) {
-        for (name, value) in self.attributes() {
-            w.attr(name, value);
+        // Asked of every element written: the usual empty case is a test
+        // in the caller, the rest out of line.
+        if let Some(kept) = &self.0 {
+            kept.write_attributes(w);
         }
     }
 
     /// Writes the kept elements that came after `known` known children.
+    #[inline]
     pub fn write_elements(&self, w: &mut Writer, known: usize) {
-        if self.is_empty() {
-            return; // the usual case, asked before every element written
-        }
-        for (anchor, xml) in self.elements() {
-            if anchor == known {
-                w.raw(xml);
-            }
+        if let Some(kept) = &self.0 {
+            kept.write_elements(w, |anchor| anchor == known);
         }
     }
 
     /// Writes the kept elements that came after the last known child.
+    #[inline]
     pub fn write_rest(&self, w: &mut Writer, known: usize) {
-        for (anchor, xml) in self.elements() {
-            if anchor >= known {
-                w.raw(xml);
+        if let Some(kept) = &self.0 {
+            kept.write_elements(w, |anchor| anchor >= known);
+        }
+    }
+}
+
+impl Kept {
+    fn write_attributes(&self, w: &mut Writer) {
+        for (name, value) in &self.attributes {
+            w.attr(name, value);
+        }
+    }
+
+    /// Writes the kept elements whose anchor `at` takes.
+    fn write_elements(&self, w: &mut Writer, at: impl Fn(usize) -> bool) {
+        let mut start = 0;
+        for &(anchor, end) in &self.elements {
+            if at(anchor as usize) {
+                w.raw(&self.xml[start as usize..end as usize]);
             }
+            start = end;
         }
     }
 }
