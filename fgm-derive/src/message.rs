@@ -516,12 +516,14 @@ fn write_message(m: &Message) -> TokenStream {
                 #(#writers)*
                 ::core::unreachable!("a resource of the message")
             };
-            let __plan = #rt::message::entry_plan(
+            let mut __plan = #rt::message::EntryPlanner::new(
                 self.#bundle.entry.iter().map(|e| e.resource.is_some()),
                 __resources,
             );
-            self.#bundle.__write_element_with(w, "Bundle", "entry", __plan.len(), &mut |w, i| {
-                let (envelope, resource) = __plan[i];
+            let __count = __plan.len();
+            self.#bundle.__write_element_with(w, "Bundle", "entry", __count, &mut |w, i| {
+                let __has = self.#bundle.entry.get(i).is_some_and(|e| e.resource.is_some());
+                let (envelope, resource) = __plan.entry(i, __has);
                 #rt::message::with_envelope(&self.#bundle.entry, envelope, |envelope| match resource {
                     ::core::option::Option::Some(r) => envelope.__write_element_with(w, "entry", "resource", 1, &mut |w, _| {
                         w.start_element("resource");

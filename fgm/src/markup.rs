@@ -167,7 +167,20 @@ fn special_word(w: u64) -> u64 {
 
 /// Escapes for XML text or an attribute value; in attributes, tabs and line
 /// ends become character references so that they survive normalisation.
+#[inline]
 pub fn escape_into(out: &mut String, s: &str, attribute: bool) {
+    // Almost every value has nothing to escape: copied whole, the rest out
+    // of line.
+    if maybe_special(s.as_bytes()) {
+        escape_runs(out, s, attribute);
+    } else {
+        out.push_str(s);
+    }
+}
+
+/// [`escape_into`] of a value that may have something to escape.
+#[inline(never)]
+fn escape_runs(out: &mut String, s: &str, attribute: bool) {
     // The bytes escaped in text (bit 1) and in attribute values (bit 2).
     static SPECIAL: [u8; 256] = {
         let mut t = [0u8; 256];
@@ -180,12 +193,6 @@ pub fn escape_into(out: &mut String, s: &str, attribute: bool) {
         t[b'\n' as usize] = 2;
         t
     };
-    // Almost every value has nothing to escape: found eight bytes at a
-    // time, and copied whole.
-    if !maybe_special(s.as_bytes()) {
-        out.push_str(s);
-        return;
-    }
     let mask = if attribute { 2 } else { 1 };
     let mut rest = s;
     // Runs of plain text are copied whole; the characters escaped are ASCII.
