@@ -184,6 +184,12 @@ impl Writer {
         self.open(name);
         self.start_tag_open = true;
         self.depth += 1;
+        if self.stack.capacity() == 0 {
+            // Deeper and longer than FGM messages nest, allocated at once
+            // when first needed rather than grown.
+            self.stack.reserve(16);
+            self.names.reserve(256);
+        }
         self.stack.push(self.names.len());
         self.names.push_str(name);
     }
