@@ -464,19 +464,44 @@ fn interaction(m: &Message) -> TokenStream {
 fn write_message(m: &Message) -> TokenStream {
     let rt = quote!(_fgm);
     let bundle = m.bundle;
-    // Each resource as a writer of its element, in field order.
+    // How many resources each field holds, and the writer of the `k`-th
+    // resource (in field order) that skips the fields before it: nothing
+    // boxed or collected.
+    let counts = m.entries.iter().map(|e| {
+        let ident = e.ident;
+        match e.container {
+            Container::Option => quote!(usize::from(self.#ident.is_some())),
+            Container::Vec => quote!(self.#ident.len()),
+            Container::One | Container::NonEmpty => quote!(1usize),
+        }
+    });
     let writers = m.entries.iter().map(|e| {
         let (ident, resource) = (e.ident, &e.resource);
-        let write = quote!(::std::boxed::Box::new(move |w: &mut #rt::xml::Writer| #rt::xml::FhirElement::write_element(x, w, #resource)));
+        let write =
+            |x: TokenStream| quote!(return #rt::xml::FhirElement::write_element(#x, w, #resource););
         match e.container {
-            Container::Option => quote! {
-                if let ::core::option::Option::Some(x) = &self.#ident { __resources.push(#write); }
-            },
-            Container::Vec => quote! {
-                for x in self.#ident.iter() { __resources.push(#write); }
-            },
+            Container::Option => {
+                let write = write(quote!(x));
+                quote! {
+                    if let ::core::option::Option::Some(x) = &self.#ident {
+                        if __k == 0 { #write }
+                        __k -= 1;
+                    }
+                }
+            }
+            Container::Vec => {
+                let write = write(quote!(&self.#ident[__k]));
+                quote! {
+                    if __k < self.#ident.len() { #write }
+                    __k -= self.#ident.len();
+                }
+            }
             Container::One | Container::NonEmpty => {
-                quote! { { let x = &self.#ident; __resources.push(#write); } }
+                let write = write(quote!(&self.#ident));
+                quote! {
+                    if __k == 0 { #write }
+                    __k -= 1;
+                }
             }
         }
     });
@@ -485,25 +510,28 @@ fn write_message(m: &Message) -> TokenStream {
             // What `__to_bundle` builds, written from the fields in
             // place: envelopes without a resource take the next, in
             // order; the resources left get envelopes of their own.
-            let mut __resources: ::std::vec::Vec<::std::boxed::Box<dyn Fn(&mut #rt::xml::Writer) + '_>> =
-                ::std::vec::Vec::new();
-            #(#writers)*
-            let __plan = #rt::message::entry_plan(
+            let __resources = 0usize #(+ #counts)*;
+            #[allow(unused_assignments)]
+            let __resource = |w: &mut #rt::xml::Writer, mut __k: usize| {
+                #(#writers)*
+                ::core::unreachable!("a resource of the message")
+            };
+            let mut __plan = #rt::message::EntryPlanner::new(
                 self.#bundle.entry.iter().map(|e| e.resource.is_some()),
-                __resources.len(),
+                __resources,
             );
-            let __empty = #rt::message::default_like(&self.#bundle.entry);
-            self.#bundle.__write_element_with(w, "Bundle", "entry", __plan.len(), &mut |w, i| {
-                let (envelope, resource) = __plan[i];
-                let envelope = envelope.map_or(&__empty, |e| &self.#bundle.entry[e]);
-                match resource {
+            let __count = __plan.len();
+            self.#bundle.__write_element_with(w, "Bundle", "entry", __count, &mut |w, i| {
+                let __has = self.#bundle.entry.get(i).is_some_and(|e| e.resource.is_some());
+                let (envelope, resource) = __plan.entry(i, __has);
+                #rt::message::with_envelope(&self.#bundle.entry, envelope, |envelope| match resource {
                     ::core::option::Option::Some(r) => envelope.__write_element_with(w, "entry", "resource", 1, &mut |w, _| {
-                        w.start("resource");
-                        (__resources[r])(w);
-                        w.end();
+                        w.start_element("resource");
+                        __resource(w, r);
+                        w.end_element("resource");
                     }),
                     ::core::option::Option::None => #rt::xml::FhirElement::write_element(envelope, w, "entry"),
-                }
+                });
             });
         }
     }

@@ -58,6 +58,7 @@ fn expand_struct(e: &Element) -> TokenStream {
             /// resources without copying them into a bundle.
             #[doc(hidden)]
             #[allow(unused_variables)]
+            #[inline]
             pub fn __write_element_with(
                 &self,
                 w: &mut #rt::Writer,
@@ -390,13 +391,13 @@ fn write_body(e: &Element) -> TokenStream {
         quote!(#[allow(unused_mut, unused_variables)] let mut __known = 0usize;)
     };
     quote! {
-        w.start(name);
+        w.start_element(name);
         #(#write_attrs)*
         #overflow_attrs
         #known_decl
         #(#write_children)*
         #rest
-        w.end();
+        w.end_element(name);
     }
 }
 
@@ -598,12 +599,12 @@ fn resources_element(res: &Resources) -> TokenStream {
                 #rt::read_resource(r, node, #name::VARIANTS, #name::read_variant, #keep)
             }
             fn write_element(&self, w: &mut #rt::Writer, name: &str) {
-                w.start(name);
+                w.start_element(name);
                 match self {
                     #(#writes)*
                     #kept_write
                 }
-                w.end();
+                w.end_element(name);
             }
         }
     }

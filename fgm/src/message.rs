@@ -188,23 +188,74 @@ pub fn entry_plan(
     resources: usize,
 ) -> Vec<(Option<usize>, Option<usize>)> {
     let mut next = 0;
-    let mut plan: Vec<_> = envelope_has_resource
-        .enumerate()
-        .map(|(i, has)| {
-            let take = !has && next < resources;
-            next += usize::from(take);
-            (Some(i), take.then(|| next - 1))
-        })
-        .collect();
+    // Room for every envelope and resource at once, not grown.
+    let mut plan = Vec::with_capacity(envelope_has_resource.size_hint().0 + resources);
+    plan.extend(envelope_has_resource.enumerate().map(|(i, has)| {
+        let take = !has && next < resources;
+        next += usize::from(take);
+        (Some(i), take.then(|| next - 1))
+    }));
     plan.extend((next..resources).map(|r| (None, Some(r))));
     plan
 }
 
-/// A default value of the type `items` holds (for derived message writers,
-/// which do not name the bundle's entry type).
+/// [`entry_plan`] followed one entry at a time, in order, without
+/// collecting it (derived `write_message`).
 #[doc(hidden)]
-pub fn default_like<T: Default>(_items: &[T]) -> T {
-    T::default()
+#[derive(Debug)]
+pub struct EntryPlanner {
+    envelopes: usize,
+    resources: usize,
+    /// The next resource to place.
+    next: usize,
+    len: usize,
+}
+
+impl EntryPlanner {
+    /// The plan of [`entry_plan`] with the same arguments.
+    pub fn new(envelope_has_resource: impl Iterator<Item = bool>, resources: usize) -> Self {
+        let (mut envelopes, mut free) = (0, 0);
+        for has in envelope_has_resource {
+            envelopes += 1;
+            free += usize::from(!has);
+        }
+        EntryPlanner {
+            envelopes,
+            resources,
+            next: 0,
+            len: envelopes + resources.saturating_sub(free),
+        }
+    }
+
+    /// The number of entries.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Entry `i` of the plan, asked for in order from 0; `has_resource`
+    /// says whether envelope `i` (if there is one) has a resource.
+    pub fn entry(&mut self, i: usize, has_resource: bool) -> (Option<usize>, Option<usize>) {
+        let take = i >= self.envelopes || (!has_resource && self.next < self.resources);
+        self.next += usize::from(take);
+        let resource = take.then(|| self.next - 1);
+        ((i < self.envelopes).then_some(i), resource)
+    }
+}
+
+/// `f` of the envelope `items[at]`, or (`at` is `None`) of an empty one
+/// (for derived message writers, which do not name the bundle's entry type;
+/// the empty envelope is made only when asked for).
+#[doc(hidden)]
+pub fn with_envelope<T: Default, R>(items: &[T], at: Option<usize>, f: impl FnOnce(&T) -> R) -> R {
+    match at {
+        Some(i) => f(&items[i]),
+        None => f(&T::default()),
+    }
 }
 
 /// Writes a message.
@@ -775,5 +826,23 @@ mod tests {
             entry_plan([false].into_iter(), 3),
             [(Some(0), Some(0)), (None, Some(1)), (None, Some(2))]
         );
+    }
+
+    #[test]
+    fn the_planner_follows_the_plan() {
+        for bits in 0u32..64 {
+            for envelopes in 0..6 {
+                let has: Vec<bool> = (0..envelopes).map(|i| bits >> i & 1 == 1).collect();
+                for resources in 0..6 {
+                    let plan = entry_plan(has.iter().copied(), resources);
+                    let mut planner = super::EntryPlanner::new(has.iter().copied(), resources);
+                    assert_eq!(planner.len(), plan.len());
+                    let followed: Vec<_> = (0..plan.len())
+                        .map(|i| planner.entry(i, has.get(i).copied().unwrap_or(false)))
+                        .collect();
+                    assert_eq!(followed, plan, "{has:?} {resources}");
+                }
+            }
+        }
     }
 }

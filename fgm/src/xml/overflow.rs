@@ -143,28 +143,45 @@ impl Overflow {
     }
 
     /// Writes the kept attributes.
+    #[inline]
     pub fn write_attributes(&self, w: &mut Writer) {
-        for (name, value) in self.attributes() {
-            w.attr(name, value);
+        // Asked of every element written: the usual empty case is a test
+        // in the caller, the rest out of line.
+        if let Some(kept) = &self.0 {
+            kept.write_attributes(w);
         }
     }
 
     /// Writes the kept elements that came after `known` known children.
+    #[inline]
     pub fn write_elements(&self, w: &mut Writer, known: usize) {
-        let Some(kept) = &self.0 else {
-            return; // the usual case, asked before every element written
-        };
-        for (anchor, xml) in kept.runs() {
-            if anchor == known {
-                Elements(xml).for_each(|e| w.raw(e));
-            }
+        // Asked before every element written: the usual empty case is a
+        // test in the caller, the rest out of line.
+        if let Some(kept) = &self.0 {
+            kept.write_elements(w, |anchor| anchor == known);
         }
     }
 
     /// Writes the kept elements that came after the last known child.
+    #[inline]
     pub fn write_rest(&self, w: &mut Writer, known: usize) {
-        for (anchor, xml) in self.0.iter().flat_map(|k| k.runs()) {
-            if anchor >= known {
+        if let Some(kept) = &self.0 {
+            kept.write_elements(w, |anchor| anchor >= known);
+        }
+    }
+}
+
+impl Kept {
+    fn write_attributes(&self, w: &mut Writer) {
+        for (name, value) in &self.attributes {
+            w.attr(name, value);
+        }
+    }
+
+    /// Writes the kept elements whose anchor `at` takes.
+    fn write_elements(&self, w: &mut Writer, at: impl Fn(usize) -> bool) {
+        for (anchor, xml) in self.runs() {
+            if at(anchor) {
                 Elements(xml).for_each(|e| w.raw(e));
             }
         }

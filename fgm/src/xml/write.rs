@@ -33,23 +33,30 @@ impl WriteOptions {
     }
 }
 
-struct Frame {
-    /// Where the start tag's name ends in the output.
-    name_end: usize,
-    /// Where the element's name starts in `names`.
-    name_at: usize,
-    has_children: bool,
-}
-
 /// Writes XML into a string, or (made by [`Writer::tree`]) builds the
 /// document tree the XML would parse to.
+///
+/// Elements are opened by [`Writer::start`] and closed by [`Writer::end`],
+/// which remembers their names; or opened by [`Writer::start_element`] and
+/// closed by [`Writer::end_element`] with the name again (what derived
+/// writers do: nothing is remembered). The innermost open element is the
+/// only one whose start tag can still be open, so one flag says whether it
+/// is, instead of a flag per open element.
 pub struct Writer {
     /// With [`Writer::tree`]: the events go here, and nothing to `out`.
     tree: Option<Builder>,
     out: String,
     pretty: bool,
-    stack: Vec<Frame>,
-    /// The names of the open elements, one after another.
+    /// The innermost element's start tag is not closed yet (`<name`
+    /// written, `>` or `/>` not).
+    start_tag_open: bool,
+    /// The elements open, however opened.
+    depth: usize,
+    /// For each element opened by [`Writer::start`]: where its name starts
+    /// in `names` (allocated when first used).
+    stack: Vec<usize>,
+    /// The names of the elements opened by [`Writer::start`], one after
+    /// another.
     names: String,
     root_written: bool,
 }
@@ -68,9 +75,10 @@ impl Writer {
             tree: None,
             out,
             pretty: options.pretty,
-            // Deeper and longer than FGM messages nest: allocated once.
-            stack: Vec::with_capacity(16),
-            names: String::with_capacity(256),
+            start_tag_open: false,
+            depth: 0,
+            stack: Vec::new(),
+            names: String::new(),
             root_written: false,
         }
     }
@@ -95,6 +103,8 @@ impl Writer {
             tree: Some(Builder::new()),
             out: String::new(),
             pretty: false,
+            start_tag_open: false,
+            depth: 0,
             stack: Vec::new(),
             names: String::new(),
             root_written: true,
@@ -128,7 +138,7 @@ impl Writer {
         self.out.push_str(xml);
     }
 
-    /// The XML written, all elements closed.
+    /// The XML written, the elements opened by [`Writer::start`] closed.
     pub fn finish(mut self) -> String {
         while !self.stack.is_empty() {
             self.end();
@@ -139,41 +149,65 @@ impl Writer {
         self.out
     }
 
+    #[inline]
     fn close_start_tag(&mut self) {
-        if let Some(top) = self.stack.last_mut() {
-            if !top.has_children {
-                top.has_children = true;
-                self.out.push('>');
-            }
+        if self.start_tag_open {
+            self.start_tag_open = false;
+            self.out.push('>');
         }
     }
 
+    #[inline]
     fn indent(&mut self) {
-        if self.pretty && (self.root_written || !self.stack.is_empty()) && !self.out.is_empty() {
+        if self.pretty {
+            self.newline();
+        }
+    }
+
+    /// A line break and the indentation of the current depth.
+    #[cold]
+    fn newline(&mut self) {
+        if (self.root_written || self.depth > 0) && !self.out.is_empty() {
             self.out.push('\n');
-            for _ in 0..self.stack.len() {
+            for _ in 0..self.depth {
                 self.out.push_str("  ");
             }
         }
     }
 
     /// Opens element `name`; the first element of the document declares the
-    /// FHIR namespace.
+    /// FHIR namespace. [`Writer::end`] closes it.
     pub fn start(&mut self, name: &str) {
         if let Some(tree) = &mut self.tree {
             return tree.start(name, None);
         }
         self.open(name);
-        self.stack.push(Frame {
-            name_end: self.out.len(),
-            name_at: self.names.len(),
-            has_children: false,
-        });
+        self.start_tag_open = true;
+        self.depth += 1;
+        if self.stack.capacity() == 0 {
+            // Deeper and longer than FGM messages nest, allocated at once
+            // when first needed rather than grown.
+            self.stack.reserve(16);
+            self.names.reserve(256);
+        }
+        self.stack.push(self.names.len());
         self.names.push_str(name);
+    }
+
+    /// Opens element `name` as [`Writer::start`] does, remembering nothing:
+    /// [`Writer::end_element`] closes it, given the name again.
+    pub fn start_element(&mut self, name: &str) {
+        if let Some(tree) = &mut self.tree {
+            return tree.start(name, None);
+        }
+        self.open(name);
+        self.start_tag_open = true;
+        self.depth += 1;
     }
 
     /// `<name`, in its place, the FHIR namespace declared on the first
     /// element of a document.
+    #[inline(always)]
     fn open(&mut self, name: &str) {
         self.close_start_tag();
         self.indent();
@@ -201,10 +235,7 @@ impl Writer {
         if let Some(tree) = &mut self.tree {
             return tree.attr(name, value);
         }
-        debug_assert!(self
-            .stack
-            .last()
-            .is_some_and(|f| !f.has_children && f.name_end <= self.out.len()));
+        debug_assert!(self.start_tag_open);
         push_attribute(&mut self.out, name, value);
     }
 
@@ -217,21 +248,41 @@ impl Writer {
         escape_into(&mut self.out, text, false);
     }
 
-    /// Closes the innermost open element.
+    /// Closes the innermost open element, opened by [`Writer::start`].
     pub fn end(&mut self) {
         if let Some(tree) = &mut self.tree {
             return tree.end();
         }
-        let frame = self.stack.pop().expect("an element is open");
-        if frame.has_children {
+        let at = self.stack.pop().expect("an element is open");
+        let name = std::mem::take(&mut self.names);
+        self.close(&name[at..]);
+        self.names = name;
+        self.names.truncate(at);
+    }
+
+    /// Closes the innermost open element, `name`, opened by
+    /// [`Writer::start_element`].
+    pub fn end_element(&mut self, name: &str) {
+        if let Some(tree) = &mut self.tree {
+            return tree.end();
+        }
+        self.close(name);
+    }
+
+    /// `/>` or `</name>`.
+    #[inline(always)]
+    fn close(&mut self, name: &str) {
+        debug_assert!(self.depth > 0, "an element is open");
+        self.depth -= 1;
+        if self.start_tag_open {
+            self.start_tag_open = false;
+            self.out.push_str("/>");
+        } else {
             self.indent();
             self.out.push_str("</");
-            self.out.push_str(&self.names[frame.name_at..]);
+            self.out.push_str(name);
             self.out.push('>');
-        } else {
-            self.out.push_str("/>");
         }
-        self.names.truncate(frame.name_at);
     }
 
     /// `<name value="…"/>`: a primitive element.
@@ -239,10 +290,11 @@ impl Writer {
         if let Some(tree) = &mut self.tree {
             return tree.value_element(name, value);
         }
-        // Opened and closed at once: nothing to remember on the stack.
+        // Opened and closed at once: nothing to remember.
         self.open(name);
-        push_attribute(&mut self.out, "value", value);
-        self.out.push_str("/>");
+        self.out.push_str(" value=\"");
+        escape_into(&mut self.out, value, true);
+        self.out.push_str("\"/>");
     }
 }
 
