@@ -40,7 +40,11 @@ rates=() cpu_rates=()
 for pass in $(seq "$passes"); do
     /usr/bin/time -f '%e %U %S' -o "$scratch/time" \
         "$bin" "${flags[@]}" "$scratch" "$corpus" > "$scratch/log" 2>&1 || {
-        tail -n 20 "$scratch/log" >&2
+        # What failed: the panic or libFuzzer's report, else the log's end.
+        grep -q -e 'panicked at' -e '^==[0-9]*== *ERROR' "$scratch/log" &&
+            sed -n '/panicked at\|^==[0-9]*== *ERROR/,$p' "$scratch/log" | head -n 60 >&2 ||
+            tail -n 20 "$scratch/log" >&2
+        echo "throughput.sh: $(basename "$bin") failed on $corpus" >&2
         exit 1
     }
     runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$scratch/log" | grep -o '[0-9]*$')
