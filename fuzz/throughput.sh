@@ -7,15 +7,26 @@
 # process's time, start to end) and by the CPU time the process used (user
 # and system), which the machine's other work disturbs less.
 #
-# Usage: ./throughput.sh TARGET CORPUS [PASSES]
+# Usage: ./throughput.sh [--callgrind] TARGET CORPUS [PASSES]
 #   TARGET   a target's name (its binary under target/, as `cargo +nightly
 #            fuzz build -O TARGET` leaves it) or the path of a fuzz binary
 #            (keep a copy of one build's binaries to compare it with
 #            another's, alternating runs in one sitting)
 #   CORPUS   a directory of inputs (never written to)
 #   PASSES   how many passes (default 5)
+#   --callgrind  instead, one pass under valgrind's callgrind, counting only
+#            the instructions of the target itself (rust_fuzzer_test_input):
+#            instructions per execution, whatever the machine's load. Needs
+#            a build without AddressSanitizer, which valgrind cannot run:
+#            `cargo +nightly fuzz build -O -s none --target-dir target/none
+#            TARGET`, then its path, target/none/x86_64-unknown-linux-gnu/release/TARGET.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+callgrind=false
+if [ "${1:-}" = "--callgrind" ]; then
+    callgrind=true
+    shift
+fi
 if [ $# -lt 2 ]; then
     sed -n '2,/^set /p' "$0" | sed '$d; s/^# \{0,1\}//'
     exit 2
@@ -34,6 +45,19 @@ units=$(find "$corpus" -maxdepth 1 -type f | wc -l)
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 flags=(-runs=0 -print_final_stats=1 -rss_limit_mb=2048 -timeout=10)
+
+if $callgrind; then
+    valgrind --tool=callgrind --callgrind-out-file="$scratch/callgrind.out" \
+        --toggle-collect='rust_fuzzer_test_input*' \
+        "$bin" "${flags[@]}" "$scratch" "$corpus" > "$scratch/log" 2>&1 || {
+        tail -n 20 "$scratch/log" >&2
+        exit 1
+    }
+    runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$scratch/log" | grep -o '[0-9]*$')
+    ir=$(grep -o '^summary: *[0-9]*' "$scratch/callgrind.out" | grep -o '[0-9]*$')
+    echo "$(basename "$bin") $corpus: $runs executions, $ir instructions in the target, $((ir / runs)) per execution"
+    exit 0
+fi
 
 echo "$(basename "$bin") $corpus: $units units, $passes passes"
 rates=() cpu_rates=()
