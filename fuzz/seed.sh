@@ -6,7 +6,7 @@
 # project's definitions.
 set -euo pipefail
 cd "$(dirname "$0")"
-for target in parse roundtrip tree; do
+for target in parse roundtrip tree differential; do
     mkdir -p "corpus/$target"
     if [ -d ../../shared/fgm-ris/examples ]; then
         cp ../../shared/fgm-ris/examples/*.xml "corpus/$target/"
@@ -14,7 +14,7 @@ for target in parse roundtrip tree; do
 done
 (cd .. && cargo build -q -p fgm-cli)
 for interaction in $(../target/debug/fgm example --list); do
-    for target in parse roundtrip tree; do
+    for target in parse roundtrip tree differential; do
         ../target/debug/fgm example "$interaction" > "corpus/$target/example-$interaction.xml"
     done
 done
