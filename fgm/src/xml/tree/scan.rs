@@ -221,19 +221,27 @@ impl<'i> Scanner<'i> {
         if !self.b[start..].starts_with(b"<!--") {
             return None;
         }
+        let b = self.b;
         let body = start + 4;
-        let len = find(&self.b[body..], b"--")?;
-        // `--` only as the end, and no `-` just before it.
-        if self.b.get(body + len + 2) != Some(&b'>') || (len > 0 && self.b[body + len - 1] == b'-')
-        {
-            return None;
+        // To the first `--`, a word at a time; no odd byte before it.
+        let mut at = body;
+        loop {
+            at += find_marked(
+                &b[at..],
+                |x| equal(x, b'-') | below(x, 0x20) | equal(x, 0xEF),
+                |c| c == b'-' || c < 0x20 || c == 0xEF,
+            )?;
+            match b[at] {
+                b'-' if b.get(at + 1) == Some(&b'-') => break,
+                c if is(c, ODD) && refused(&b[at..]) => return None,
+                // A lone `-`, tab, line feed, an 0xEF that is a character.
+                _ => {}
+            }
+            at += 1;
         }
-        let text = &self.b[body..body + len];
-        if text
-            .iter()
-            .enumerate()
-            .any(|(i, &c)| is(c, ODD) && refused(&text[i..]))
-        {
+        let len = at - body;
+        // `--` only as the end, and no `-` just before it.
+        if b.get(body + len + 2) != Some(&b'>') || (len > 0 && b[body + len - 1] == b'-') {
             return None;
         }
         let span = Span {
@@ -672,9 +680,4 @@ fn same_name(b: &[u8], mut name: usize, mut from: usize, mut len: usize) -> bool
         (name, from, len) = (name + 8, from + 8, len - 8);
     }
     true
-}
-
-/// The offset of the first `pat` in `hay`.
-fn find(hay: &[u8], pat: &[u8]) -> Option<usize> {
-    hay.windows(pat.len()).position(|w| w == pat)
 }
