@@ -368,7 +368,7 @@ impl<'i> Scanner<'i> {
                 if b.get(at) != Some(&b'<') {
                     let text_start = at;
                     // White space between elements, then most often a `<`.
-                    at = space_end(b, at);
+                    at = blank_end(b, at);
                     let mut escaped = false;
                     if b.get(at) != Some(&b'<') {
                         (at, escaped) = text_end(b, at)?;
@@ -637,18 +637,35 @@ fn word_at(b: &[u8], at: usize) -> Option<u64> {
     Some(u64::from_le_bytes(w.try_into().expect("eight bytes")))
 }
 
-/// Where the name whose first byte is before `at` ends.
+/// Where the name whose first byte is before `at` ends: four bytes a
+/// step, then one at a time.
 #[inline(always)]
 fn name_end(b: &[u8], at: usize) -> usize {
-    match b.get(at..) {
-        Some(rest) => {
-            at + rest
-                .iter()
-                .position(|&c| !is(c, NAME))
-                .unwrap_or(rest.len())
+    let Some(rest) = b.get(at..) else {
+        return b.len();
+    };
+    let mut chunks = rest.chunks_exact(4);
+    let mut end = at;
+    for c in &mut chunks {
+        if !is(c[0], NAME) {
+            return end;
         }
-        None => b.len(),
+        if !is(c[1], NAME) {
+            return end + 1;
+        }
+        if !is(c[2], NAME) {
+            return end + 2;
+        }
+        if !is(c[3], NAME) {
+            return end + 3;
+        }
+        end += 4;
     }
+    let rest = chunks.remainder();
+    end + rest
+        .iter()
+        .position(|&c| !is(c, NAME))
+        .unwrap_or(rest.len())
 }
 
 /// Where the white space from `at` ends.
@@ -658,6 +675,29 @@ fn space_end(b: &[u8], mut at: usize) -> usize {
         at += 1;
     }
     at
+}
+
+/// Where the white space from `at` ends, eight spaces at a time (the
+/// indentation of pretty-printed XML).
+#[inline(always)]
+fn blank_end(b: &[u8], mut at: usize) -> usize {
+    const SPACES: u64 = u64::from_le_bytes(*b"        ");
+    loop {
+        let Some(x) = word_at(b, at) else {
+            return space_end(b, at);
+        };
+        // The first byte that is not a space: the lowest that differs.
+        let other = x ^ SPACES;
+        if other == 0 {
+            at += 8;
+            continue;
+        }
+        at += other.trailing_zeros() as usize / 8;
+        if !matches!(b[at], b'\t' | b'\n') {
+            return at;
+        }
+        at += 1;
+    }
 }
 
 /// Whether the `len` bytes of `b` at `from` are the `len` bytes at `name`
