@@ -5,7 +5,7 @@
 //! cargo bench -p fgm-types --bench messages            # everything
 //! cargo bench -p fgm-types --bench messages -- quick   # fewer iterations
 //! # one task in a loop, for a profiler (callgrind counts instructions):
-//! cargo bench -p fgm-types --bench messages -- profile floor|typed|noref|write|validate FILE N
+//! cargo bench -p fgm-types --bench messages -- profile floor|typed|noref|tree|write|validate FILE N
 //! # a grown message written out, for the profile mode:
 //! cargo bench -p fgm-types --bench messages -- grown string|extensions|unknown SIZE FILE
 //! # the peak memory of one grown message's read, typed and roxmltree's:
@@ -217,12 +217,14 @@ fn profile(task: &str, file: &str, n: usize) {
             "floor" => drop(black_box(roxmltree::Document::parse(black_box(text)))),
             "typed" => drop(black_box(Message::parse_with(black_box(&bytes), &typed))),
             "noref" => drop(black_box(Message::parse_with(black_box(&bytes), &noref))),
+            // The checked tree alone (UTF-8, the scanner), as a typed parse builds it.
+            "tree" => drop(black_box(parse_document(black_box(&bytes), &typed))),
             "write" => drop(black_box(black_box(&m).to_xml())),
             "validate" => drop(black_box(validate(
                 black_box(&m),
                 &ValidateOptions::default(),
             ))),
-            _ => panic!("profile floor|typed|noref|write|validate FILE N"),
+            _ => panic!("profile floor|typed|noref|tree|write|validate FILE N"),
         }
     }
 }

@@ -44,7 +44,8 @@ fn describe(doc: &Document) -> Vec<String> {
                 .map(|a| format!("{}|{:?}={:?}", a.name(), a.namespace(), a.value()))
                 .collect();
             format!(
-                "{n:?} ns={:?} parent={:?} next={:?} first={:?} text={:?} start={} attrs={attrs:?}",
+                "{n:?} blank={} ns={:?} parent={:?} next={:?} first={:?} text={:?} start={} attrs={attrs:?}",
+                n.is_blank(),
                 n.tag_name().namespace(),
                 n.parent().map(|p| p.id()),
                 n.next_sibling().map(|p| p.id()),

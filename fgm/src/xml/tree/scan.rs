@@ -22,8 +22,6 @@ struct Scanner<'i> {
     open: u32,
     /// How many elements are open.
     depth: usize,
-    /// Whether the text [`Scanner::text_len`] measured has an entity.
-    escaped: bool,
 }
 
 /// What gives up: the input is for roxmltree to read.
@@ -34,9 +32,6 @@ const NAME_START: u8 = 1;
 const NAME: u8 = 2;
 /// Ends a run of text: `<`, `&`, `]` (of `]]>`), and the odd bytes.
 const TEXT_STOP: u8 = 4;
-/// Ends an attribute value: the quotes, `<`, `&`, tab, line feed and the
-/// odd bytes.
-const VALUE_STOP: u8 = 8;
 /// Odd: a C0 control but tab and line feed (carriage return among them:
 /// XML rewrites it), or 0xEF, which starts U+FFFE and U+FFFF.
 const ODD: u8 = 16;
@@ -54,13 +49,10 @@ static CLASS: [u8; 256] = {
             k |= NAME;
         }
         if (c < 0x20 && c != b'\t' && c != b'\n') || c == 0xEF {
-            k |= ODD | TEXT_STOP | VALUE_STOP;
+            k |= ODD | TEXT_STOP;
         }
         if matches!(c, b'<' | b'&' | b']') {
             k |= TEXT_STOP;
-        }
-        if matches!(c, b'"' | b'\'' | b'<' | b'&' | b'\t' | b'\n') {
-            k |= VALUE_STOP;
         }
         t[b] = k;
         b += 1;
@@ -114,12 +106,11 @@ impl<'i> Scanner<'i> {
             max_depth,
             open: 0,
             depth: 0,
-            escaped: false,
         })
     }
 
     fn run(mut self) -> Scan<Document<'i>> {
-        self.push(Kind::Root, Span::EMPTY, 0, 0)?;
+        self.push(Kind::Root, 0, Span::EMPTY, 0, 0)?;
         self.declaration()?;
         let mut seen_root = false;
         // The prolog, the root element, the rest: white space and comments
@@ -147,13 +138,20 @@ impl<'i> Scanner<'i> {
         seen_root.then_some(self.doc)
     }
 
-    fn push(&mut self, kind: Kind, name: Span, parent: u32, start: usize) -> Scan<u32> {
+    fn push(
+        &mut self,
+        kind: Kind,
+        namespace: u32,
+        name: Span,
+        parent: u32,
+        start: usize,
+    ) -> Scan<u32> {
         let id = self.doc.nodes.len();
         if id >= self.max_nodes {
             return None;
         }
         self.doc.nodes.push(NodeData {
-            tag: NodeData::tag(kind, 0),
+            tag: NodeData::tag(kind, namespace),
             parent,
             end: id as u32 + 1,
             name,
@@ -224,53 +222,36 @@ impl<'i> Scanner<'i> {
         if !self.b[start..].starts_with(b"<!--") {
             return None;
         }
+        let b = self.b;
         let body = start + 4;
-        let len = find(&self.b[body..], b"--")?;
-        // `--` only as the end, and no `-` just before it.
-        if self.b.get(body + len + 2) != Some(&b'>') || (len > 0 && self.b[body + len - 1] == b'-')
-        {
-            return None;
+        // To the first `--`, a word at a time; no odd byte before it.
+        let mut at = body;
+        loop {
+            at += find_marked(
+                &b[at..],
+                |x| equal(x, b'-') | below(x, 0x20) | equal(x, 0xEF),
+                |c| c == b'-' || c < 0x20 || c == 0xEF,
+            )?;
+            match b[at] {
+                b'-' if b.get(at + 1) == Some(&b'-') => break,
+                c if is(c, ODD) && refused(&b[at..]) => return None,
+                // A lone `-`, tab, line feed, an 0xEF that is a character.
+                _ => {}
+            }
+            at += 1;
         }
-        let text = &self.b[body..body + len];
-        if text
-            .iter()
-            .enumerate()
-            .any(|(i, &c)| is(c, ODD) && refused(&text[i..]))
-        {
+        let len = at - body;
+        // `--` only as the end, and no `-` just before it.
+        if b.get(body + len + 2) != Some(&b'>') || (len > 0 && b[body + len - 1] == b'-') {
             return None;
         }
         let span = Span {
             start: body as u32,
             end: (body + len) as u32,
         };
-        self.push(Kind::Comment, span, parent, start)?;
+        self.push(Kind::Comment, 0, span, parent, start)?;
         self.at = body + len + 3;
         Some(())
-    }
-
-    /// A name at `self.at`.
-    fn name(&mut self) -> Scan<Span> {
-        let start = self.at;
-        if !name_start(*self.b.get(start)?) {
-            return None;
-        }
-        let len = self.b[start + 1..]
-            .iter()
-            .position(|&c| !is(c, NAME))
-            .unwrap_or(self.b.len() - start - 1);
-        self.at = start + 1 + len;
-        Some(Span {
-            start: start as u32,
-            end: self.at as u32,
-        })
-    }
-
-    fn skip_space(&mut self) -> bool {
-        let start = self.at;
-        while self.at < self.b.len() && is_space(self.b[self.at]) {
-            self.at += 1;
-        }
-        self.at > start
     }
 
     fn bytes(&self, span: Span) -> &'i [u8] {
@@ -278,42 +259,72 @@ impl<'i> Scanner<'i> {
     }
 
     /// The root element and everything in it, from `self.at` (its `<`).
+    ///
+    /// One loop over a local cursor: an element's start tag, then its
+    /// content up to the next element that opens (text, comments, end
+    /// tags).
     fn element(&mut self) -> Scan<()> {
+        let b = self.b;
+        let mut at = self.at;
         loop {
-            // At a `<` that opens an element.
-            let start = self.at;
-            self.at += 1;
-            let name = self.name()?;
+            // At a `<` that opens an element (its name's first byte checked).
+            let start = at;
+            at = name_end(b, at + 2);
+            let name = Span {
+                start: (start + 1) as u32,
+                end: at as u32,
+            };
             let parent = self.open;
             let mut namespace = self.doc.nodes[parent as usize].namespace();
-            let id = self.push(Kind::Element, name, parent, start)?;
             let first_attr = self.doc.attrs.len();
+            // ` value="…"`, the attribute of most FHIR elements, read at
+            // once (the first attribute: no other to compare it with).
+            if word_at(b, at) == Some(SPACE_VALUE) {
+                let name = Span {
+                    start: (at + 1) as u32,
+                    end: (at + 6) as u32,
+                };
+                let value;
+                (value, at) = self.attribute_value(b, at + 7)?;
+                self.doc.attrs.push(AttrData { name, value });
+            }
             let mut declared = false;
             let empty = loop {
-                let spaced = self.skip_space();
-                match self.b.get(self.at)? {
+                let mut c = *b.get(at)?;
+                if is_space(c) {
+                    at = space_end(b, at + 1);
+                    c = *b.get(at)?;
+                } else if c != b'>' && c != b'/' {
+                    return None;
+                }
+                match c {
                     b'>' => {
-                        self.at += 1;
+                        at += 1;
                         break false;
                     }
                     b'/' => {
-                        if self.b.get(self.at + 1) != Some(&b'>') {
+                        if b.get(at + 1) != Some(&b'>') {
                             return None;
                         }
-                        self.at += 2;
+                        at += 2;
                         break true;
                     }
-                    _ if !spaced => return None,
-                    _ => {}
+                    c if name_start(c) => {}
+                    _ => return None,
                 }
-                let attr = self.name()?;
-                self.skip_space();
-                if self.b.get(self.at) != Some(&b'=') {
-                    return None;
+                let attr = Span {
+                    start: at as u32,
+                    end: name_end(b, at + 1) as u32,
+                };
+                at = attr.end as usize;
+                if b.get(at) != Some(&b'=') {
+                    at = space_end(b, at);
+                    if b.get(at) != Some(&b'=') {
+                        return None;
+                    }
                 }
-                self.at += 1;
-                self.skip_space();
-                let value = self.attribute_value()?;
+                let value;
+                (value, at) = self.attribute_value(b, space_end(b, at + 1))?;
                 let attr_name = self.bytes(attr);
                 if attr_name == b"xmlns" {
                     if std::mem::replace(&mut declared, true) {
@@ -331,14 +342,13 @@ impl<'i> Scanner<'i> {
                 }
                 self.doc.attrs.push(AttrData { name: attr, value });
             };
-            let node = &mut self.doc.nodes[id as usize];
-            node.tag = NodeData::tag(Kind::Element, namespace);
-            node.attrs_end = self.doc.attrs.len() as u32;
-            if self.depth + 1 > self.max_depth {
+            let id = self.push(Kind::Element, namespace, name, parent, start)?;
+            if self.depth >= self.max_depth {
                 return None;
             }
             if empty {
                 if self.depth == 0 {
+                    self.at = at;
                     return Some(());
                 }
             } else {
@@ -348,41 +358,72 @@ impl<'i> Scanner<'i> {
             // The content, up to the next element that opens.
             loop {
                 let parent = self.open;
-                let text_start = self.at;
-                let len = self.text_len(text_start)?;
-                if len > 0 {
-                    let text = self.text(text_start, len)?;
-                    let kind = Kind::of_text(self.doc.bytes(text));
-                    self.push(kind, text, parent, text_start)?;
+                if b.get(at) != Some(&b'<') {
+                    let text_start = at;
+                    // White space between elements, then most often a `<`:
+                    // blank text, told here.
+                    at = blank_end(b, at);
+                    let mut escaped = false;
+                    let blank = b.get(at) == Some(&b'<');
+                    if !blank {
+                        (at, escaped) = text_end(b, at)?;
+                    }
+                    let text = if escaped {
+                        self.unescape(text_start, at - text_start, false)?
+                    } else {
+                        Span {
+                            start: text_start as u32,
+                            end: at as u32,
+                        }
+                    };
+                    // Past the white space, a byte that is not one: text,
+                    // unless the white space is written as references.
+                    let kind = match (blank, escaped) {
+                        (true, _) => Kind::Blank,
+                        (false, true) => Kind::of_text(self.doc.bytes(text)),
+                        (false, false) => Kind::Text,
+                    };
+                    self.push(kind, 0, text, parent, text_start)?;
                 }
-                self.at = text_start + len;
-                match self.b.get(self.at + 1)? {
+                // At a `<`.
+                match *b.get(at + 1)? {
                     b'/' => {
-                        self.at += 2;
                         // The open element's name, and no more of a name
                         // after it: compared, not scanned again.
-                        let open = self.bytes(self.doc.nodes[parent as usize].name);
-                        let after = self.at + open.len();
-                        if !self.b[self.at..].starts_with(open)
-                            || self.b.get(after).is_some_and(|&c| is(c, NAME))
-                        {
+                        let open = self.doc.nodes[parent as usize].name;
+                        let from = at + 2;
+                        let len = (open.end - open.start) as usize;
+                        if !same_name(b, open.start as usize, from, len) {
                             return None;
                         }
-                        self.at = after;
-                        self.skip_space();
-                        if self.b.get(self.at) != Some(&b'>') {
-                            return None;
+                        at = from + len;
+                        match b.get(at) {
+                            Some(b'>') => {}
+                            Some(&c) if is_space(c) => {
+                                at = space_end(b, at + 1);
+                                if b.get(at) != Some(&b'>') {
+                                    return None;
+                                }
+                            }
+                            _ => return None,
                         }
-                        self.at += 1;
-                        self.doc.nodes[parent as usize].end = self.doc.nodes.len() as u32;
-                        self.open = self.doc.nodes[parent as usize].parent;
+                        at += 1;
+                        let end = self.doc.nodes.len() as u32;
+                        let node = &mut self.doc.nodes[parent as usize];
+                        node.end = end;
+                        self.open = node.parent;
                         self.depth -= 1;
                         if self.depth == 0 {
+                            self.at = at;
                             return Some(());
                         }
                     }
-                    b'!' => self.comment(parent)?,
-                    &c if name_start(c) => break,
+                    b'!' => {
+                        self.at = at;
+                        self.comment(parent)?;
+                        at = self.at;
+                    }
+                    c if name_start(c) => break,
                     _ => return None,
                 }
             }
@@ -412,77 +453,40 @@ impl<'i> Scanner<'i> {
         Some(self.doc.namespaces.len() as u32)
     }
 
-    /// A quoted attribute value at `self.at`: entities expanded, tab and
-    /// line feed made spaces.
-    fn attribute_value(&mut self) -> Scan<Span> {
-        let q = *self.b.get(self.at)?;
+    /// A quoted attribute value at `at` of `b` (the input): entities
+    /// expanded, tab and line feed made spaces; and where it ends (past its
+    /// closing quote).
+    #[inline(always)]
+    fn attribute_value(&mut self, b: &[u8], at: usize) -> Scan<(Span, usize)> {
+        let q = *b.get(at)?;
         if q != b'"' && q != b'\'' {
             return None;
         }
-        let start = self.at + 1;
+        let start = at + 1;
         // To the closing quote, noting what must be rewritten.
         let (mut at, mut plain) = (start, true);
         loop {
-            at += skip_plain_value(&self.b[at..], q);
-            at += self.b[at..].iter().position(|&c| is(c, VALUE_STOP))?;
-            match self.b[at] {
+            at += value_stop(&b[at..])?;
+            match b[at] {
                 c if c == q => break,
-                b'"' | b'\'' => {}
                 b'<' => return None,
-                c if is(c, ODD) => {
-                    if refused(&self.b[at..]) {
-                        return None;
-                    }
-                }
-                _ => plain = false,
+                b'&' | b'\t' | b'\n' => plain = false,
+                c if is(c, ODD) && refused(&b[at..]) => return None,
+                // The other quote, a space, `!`, `#`, `$`, `%`, an 0xEF
+                // that is a character: plain.
+                _ => {}
             }
             at += 1;
         }
-        let len = at - start;
-        self.at = at + 1;
-        if plain {
-            return Some(Span {
+        let span = if plain {
+            Span {
                 start: start as u32,
                 end: at as u32,
-            });
-        }
-        self.unescape(start, len, true)
-    }
-
-    /// The length of the text at `start`, up to the next `<`; `None` for
-    /// text the scanner does not read (`]]>`, an odd byte).
-    fn text_len(&mut self, start: usize) -> Scan<usize> {
-        let mut at = start;
-        self.escaped = false;
-        loop {
-            at += self.b[at..].iter().position(|&c| is(c, TEXT_STOP))?;
-            match self.b[at] {
-                b'<' => return Some(at - start),
-                b'&' => self.escaped = true,
-                b']' => {
-                    if self.b[at..].starts_with(b"]]>") {
-                        return None;
-                    }
-                }
-                _ => {
-                    if refused(&self.b[at..]) {
-                        return None;
-                    }
-                }
             }
-            at += 1;
-        }
-    }
-
-    /// Text content at `start`: entities expanded.
-    fn text(&mut self, start: usize, len: usize) -> Scan<Span> {
-        if !self.escaped {
-            return Some(Span {
-                start: start as u32,
-                end: (start + len) as u32,
-            });
-        }
-        self.unescape(start, len, false)
+        } else {
+            self.unescape(start, at - start, true)?
+        };
+        Some((span, at + 1))
     }
 
     /// `len` bytes at `start`, entities expanded (and, in an attribute
@@ -542,30 +546,180 @@ impl<'i> Scanner<'i> {
     }
 }
 
-/// How many bytes at the start of `b` are plain in an attribute value quoted
-/// by `q`, eight at a time: a whole number of 8-byte words with no quote
-/// `q`, `<`, `&`, byte below 0x20 or 0xEF (a word-wide test of each byte;
-/// the caller finds the exact stop byte by byte).
-fn skip_plain_value(b: &[u8], q: u8) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    // A high bit in each byte of `x` below `n` (n <= 0x80), and maybe above
-    // one that is: enough to say whether a word has one.
-    let below = |x: u64, n: u8| x.wrapping_sub(ONES * u64::from(n)) & !x & HIGH;
-    let equal = |x: u64, c: u8| below(x ^ (ONES * u64::from(c)), 1);
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// A high bit in each byte of `x` below `n` (`n` at most 0x40), and maybe
+/// in bytes above one that is: the lowest byte marked is always one below
+/// `n` (a byte is marked wrongly only by a borrow from a byte under it that
+/// is below `n`, and so marked itself).
+#[inline(always)]
+fn below(x: u64, n: u8) -> u64 {
+    x.wrapping_sub(ONES * u64::from(n)) & !x & HIGH
+}
+
+/// A high bit in each byte of `x` equal to `c`, as [`below`] marks them (the
+/// lowest byte marked is always one equal to `c`).
+#[inline(always)]
+fn equal(x: u64, c: u8) -> u64 {
+    below(x ^ (ONES * u64::from(c)), 1)
+}
+
+/// The offset of the first byte of `b` that `word` marks, eight bytes at a
+/// time (the lowest byte marked in a word is the first), and `byte` finds
+/// in the last few: the two must mark the same bytes.
+#[inline(always)]
+fn find_marked(b: &[u8], word: impl Fn(u64) -> u64, byte: impl Fn(u8) -> bool) -> Option<usize> {
+    let mut chunks = b.chunks_exact(8);
     let mut skipped = 0;
-    for chunk in b.chunks_exact(8) {
-        let x = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
-        let stop = equal(x, q) | equal(x, b'<') | equal(x, b'&') | below(x, 0x20) | equal(x, 0xEF);
-        if stop != 0 {
-            break;
+    for chunk in &mut chunks {
+        let marks = word(u64::from_le_bytes(chunk.try_into().expect("eight bytes")));
+        if marks != 0 {
+            return Some(skipped + marks.trailing_zeros() as usize / 8);
         }
         skipped += 8;
     }
-    skipped
+    let rest = chunks.remainder();
+    rest.iter().position(|&c| byte(c)).map(|i| skipped + i)
 }
 
-/// The offset of the first `pat` in `hay`.
-fn find(hay: &[u8], pat: &[u8]) -> Option<usize> {
-    hay.windows(pat.len()).position(|w| w == pat)
+/// The offset of the first byte of `b` that may end a plain run of an
+/// attribute value: a byte below 0x28 (the quotes, `&`, the C0 controls,
+/// and a few the caller passes over: space, `!`, `#`, `$`, `%`), `<` or
+/// 0xEF. Three tests a word rather than one for each byte that matters.
+#[inline(always)]
+fn value_stop(b: &[u8]) -> Option<usize> {
+    find_marked(
+        b,
+        |x| below(x, 0x28) | equal(x, b'<') | equal(x, 0xEF),
+        |c| c < 0x28 || c == b'<' || c == 0xEF,
+    )
+}
+
+/// Where the text at `start` of `b` ends (its next `<`), and whether it has
+/// an entity; `None` for text the scanner does not read (`]]>`, an odd
+/// byte, no `<` after it).
+#[inline(never)]
+fn text_end(b: &[u8], start: usize) -> Option<(usize, bool)> {
+    let mut at = start;
+    let mut escaped = false;
+    loop {
+        at += find_marked(
+            &b[at..],
+            |x| equal(x, b'<') | equal(x, b'&') | equal(x, b']') | below(x, 0x20) | equal(x, 0xEF),
+            |c| is(c, TEXT_STOP) || c == b'\t' || c == b'\n',
+        )?;
+        match b[at] {
+            b'<' => return Some((at, escaped)),
+            b'&' => escaped = true,
+            b'\t' | b'\n' => {}
+            b']' => {
+                if b[at..].starts_with(b"]]>") {
+                    return None;
+                }
+            }
+            _ => {
+                if refused(&b[at..]) {
+                    return None;
+                }
+            }
+        }
+        at += 1;
+    }
+}
+
+/// ` value="` as a word.
+const SPACE_VALUE: u64 = u64::from_le_bytes(*b" value=\"");
+
+/// The eight bytes of `b` at `at` as a little-endian word, if there are
+/// eight.
+#[inline(always)]
+fn word_at(b: &[u8], at: usize) -> Option<u64> {
+    let w = b.get(at..at.checked_add(8)?)?;
+    Some(u64::from_le_bytes(w.try_into().expect("eight bytes")))
+}
+
+/// Where the name whose first byte is before `at` ends: four bytes a
+/// step, then one at a time.
+#[inline(always)]
+fn name_end(b: &[u8], at: usize) -> usize {
+    let Some(rest) = b.get(at..) else {
+        return b.len();
+    };
+    let mut chunks = rest.chunks_exact(4);
+    let mut end = at;
+    for c in &mut chunks {
+        if !is(c[0], NAME) {
+            return end;
+        }
+        if !is(c[1], NAME) {
+            return end + 1;
+        }
+        if !is(c[2], NAME) {
+            return end + 2;
+        }
+        if !is(c[3], NAME) {
+            return end + 3;
+        }
+        end += 4;
+    }
+    let rest = chunks.remainder();
+    end + rest
+        .iter()
+        .position(|&c| !is(c, NAME))
+        .unwrap_or(rest.len())
+}
+
+/// Where the white space from `at` ends.
+#[inline(always)]
+fn space_end(b: &[u8], mut at: usize) -> usize {
+    while b.get(at).is_some_and(|&c| is_space(c)) {
+        at += 1;
+    }
+    at
+}
+
+/// Where the white space from `at` ends, eight spaces at a time (the
+/// indentation of pretty-printed XML).
+#[inline(always)]
+fn blank_end(b: &[u8], mut at: usize) -> usize {
+    const SPACES: u64 = u64::from_le_bytes(*b"        ");
+    loop {
+        let Some(x) = word_at(b, at) else {
+            return space_end(b, at);
+        };
+        // The first byte that is not a space: the lowest that differs.
+        let other = x ^ SPACES;
+        if other == 0 {
+            at += 8;
+            continue;
+        }
+        at += other.trailing_zeros() as usize / 8;
+        if !matches!(b[at], b'\t' | b'\n') {
+            return at;
+        }
+        at += 1;
+    }
+}
+
+/// Whether the `len` bytes of `b` at `from` are the `len` bytes at `name`
+/// (`name + len <= from`): a word at a time, the last one masked to the
+/// bytes compared.
+#[inline(always)]
+fn same_name(b: &[u8], mut name: usize, mut from: usize, mut len: usize) -> bool {
+    while len > 0 {
+        let (Some(x), Some(y)) = (word_at(b, name), word_at(b, from)) else {
+            // Within eight bytes of the end.
+            return b.get(from..from + len) == b.get(name..name + len);
+        };
+        if len <= 8 {
+            // The low bytes of a little-endian word are the first.
+            return (x ^ y) << (64 - 8 * len) == 0;
+        }
+        if x != y {
+            return false;
+        }
+        (name, from, len) = (name + 8, from + 8, len - 8);
+    }
+    true
 }

@@ -104,6 +104,21 @@ fn the_limits_are_roxmltrees() {
 }
 
 #[test]
+fn blank_text_is_told_where_the_tree_is_built() {
+    // Blank as written, blank once its references are expanded, and text
+    // that only starts blank; roxmltree's copy tells them the same way.
+    let text = "<a>\n  <b> \t</b><c>&#32;&#10;</c><d>\n x</d><e>&#32;x</e></a>";
+    same(text);
+    let doc = scan(text, u32::MAX, 256).unwrap();
+    let blank: Vec<bool> = doc
+        .descendants()
+        .filter(|n| n.is_text())
+        .map(|n| n.is_blank())
+        .collect();
+    assert_eq!(blank, [true, true, true, false, false]);
+}
+
+#[test]
 fn strings_are_borrowed_unless_escaped() {
     let text = "<a v='plain' w='a&amp;b'>text</a>";
     let doc = scan(text, u32::MAX, 256).unwrap();
