@@ -178,12 +178,10 @@ impl Writer {
     /// Opens element `name`; the first element of the document declares the
     /// FHIR namespace. [`Writer::end`] closes it.
     pub fn start(&mut self, name: &str) {
-        if let Some(tree) = &mut self.tree {
-            return tree.start(name, None);
+        self.start_element(name);
+        if self.tree.is_some() {
+            return;
         }
-        self.open(name);
-        self.start_tag_open = true;
-        self.depth += 1;
         if self.stack.capacity() == 0 {
             // Deeper and longer than FGM messages nest, allocated at once
             // when first needed rather than grown.
