@@ -68,6 +68,7 @@ pub mod spine;
 #[cfg(feature = "proptest")]
 #[cfg_attr(docsrs, doc(cfg(feature = "proptest")))]
 pub mod strategy;
+mod word;
 pub mod xml;
 
 pub use code::{Open, UnknownCode, ValueSetCode};

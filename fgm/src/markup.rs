@@ -2,6 +2,8 @@
 //! both use: the characters XML allows, escaping, the two namespaces, and
 //! the canonical form of an `xhtml` value (the narrative `div`).
 
+use crate::word::{below, word_at, ONES};
+
 /// The FHIR XML namespace.
 pub const FHIR_NS: &str = "http://hl7.org/fhir";
 /// The XHTML namespace of the narrative `div`.
@@ -118,13 +120,14 @@ fn maybe_special(bytes: &[u8]) -> bool {
         return whole | block(&bytes[n - 32..]);
     }
     let word = if n >= 8 {
+        let word = |at| word_at(bytes, at).expect("eight bytes from at");
         let mut found = 0;
         let mut at = 0;
         while at + 8 <= n {
-            found |= special_word(word_at(bytes, at));
+            found |= special_word(word(at));
             at += 8;
         }
-        return (found | special_word(word_at(bytes, n - 8))) & TOPS != 0;
+        return (found | special_word(word(n - 8))) != 0;
     } else if n >= 4 {
         // The first four and the last four, overlapping.
         let half = |at: usize| {
@@ -142,24 +145,12 @@ fn maybe_special(bytes: &[u8]) -> bool {
     } else {
         return false;
     };
-    special_word(word) & TOPS != 0
+    special_word(word) != 0
 }
 
-const ONES: u64 = u64::from_le_bytes([1; 8]);
-const TOPS: u64 = ONES * 0x80;
-
-/// The eight bytes of `bytes` from `at`.
-fn word_at(bytes: &[u8], at: usize) -> u64 {
-    let mut w = [0; 8];
-    w.copy_from_slice(&bytes[at..at + 8]);
-    u64::from_le_bytes(w)
-}
-
-/// The top bit of each byte of the result is set where `w` has a
-/// [`special`] byte (and may be set above one): a byte of `x` is below `n`
-/// exactly when `x - n` in it borrows into the top bit where `x` has none.
+/// The high bit of each byte of the result is set where `w` has a
+/// [`special`] byte (and may be set above one).
 fn special_word(w: u64) -> u64 {
-    let below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x;
     below(w, 14)
         | below((w & (ONES * 0xFD)) ^ (ONES * 0x3C), 1)
         | below((w & (ONES * 0xFB)) ^ (ONES * 0x22), 1)

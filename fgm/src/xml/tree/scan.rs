@@ -2,6 +2,7 @@
 //! the crate's tree; anything else left to roxmltree.
 
 use super::*;
+use crate::word::{below, equal, word_at};
 /// Reads `text` in one pass when it is the XML FHIR messages are written in,
 /// into the tree roxmltree would make of it; `None` for anything else
 /// (including every error, and more than `max_nodes` nodes or elements
@@ -546,25 +547,6 @@ impl<'i> Scanner<'i> {
     }
 }
 
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGH: u64 = 0x8080_8080_8080_8080;
-
-/// A high bit in each byte of `x` below `n` (`n` at most 0x40), and maybe
-/// in bytes above one that is: the lowest byte marked is always one below
-/// `n` (a byte is marked wrongly only by a borrow from a byte under it that
-/// is below `n`, and so marked itself).
-#[inline(always)]
-fn below(x: u64, n: u8) -> u64 {
-    x.wrapping_sub(ONES * u64::from(n)) & !x & HIGH
-}
-
-/// A high bit in each byte of `x` equal to `c`, as [`below`] marks them (the
-/// lowest byte marked is always one equal to `c`).
-#[inline(always)]
-fn equal(x: u64, c: u8) -> u64 {
-    below(x ^ (ONES * u64::from(c)), 1)
-}
-
 /// The offset of the first byte of `b` that `word` marks, eight bytes at a
 /// time (the lowest byte marked in a word is the first), and `byte` finds
 /// in the last few: the two must mark the same bytes.
@@ -630,14 +612,6 @@ fn text_end(b: &[u8], start: usize) -> Option<(usize, bool)> {
 
 /// ` value="` as a word.
 const SPACE_VALUE: u64 = u64::from_le_bytes(*b" value=\"");
-
-/// The eight bytes of `b` at `at` as a little-endian word, if there are
-/// eight.
-#[inline(always)]
-fn word_at(b: &[u8], at: usize) -> Option<u64> {
-    let w = b.get(at..at.checked_add(8)?)?;
-    Some(u64::from_le_bytes(w.try_into().expect("eight bytes")))
-}
 
 /// Where the name whose first byte is before `at` ends: four bytes a
 /// step, then one at a time.
