@@ -187,16 +187,12 @@ pub fn entry_plan(
     envelope_has_resource: impl Iterator<Item = bool>,
     resources: usize,
 ) -> Vec<(Option<usize>, Option<usize>)> {
-    let mut next = 0;
-    // Room for every envelope and resource at once, not grown.
-    let mut plan = Vec::with_capacity(envelope_has_resource.size_hint().0 + resources);
-    plan.extend(envelope_has_resource.enumerate().map(|(i, has)| {
-        let take = !has && next < resources;
-        next += usize::from(take);
-        (Some(i), take.then(|| next - 1))
-    }));
-    plan.extend((next..resources).map(|r| (None, Some(r))));
-    plan
+    // The planner's entries, collected: one statement of the rule.
+    let has: Vec<bool> = envelope_has_resource.collect();
+    let mut planner = EntryPlanner::new(has.iter().copied(), resources);
+    (0..planner.len())
+        .map(|i| planner.entry(i, has.get(i).copied().unwrap_or(false)))
+        .collect()
 }
 
 /// [`entry_plan`] followed one entry at a time, in order, without
