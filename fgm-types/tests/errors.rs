@@ -16,7 +16,7 @@ const OK: &str = concat!(
     r#"</MessageHeader></resource></entry></Bundle>"#
 );
 
-fn strict(input: &str) -> Result<Message, Issue> {
+fn strict(input: &str) -> Result<Message, fgm::Error> {
     Message::parse_with(input, &ReadOptions::strict()).map(|p| p.value)
 }
 
@@ -29,7 +29,7 @@ fn error(input: &str) -> Issue {
     assert_eq!(e.spine_code(), "MESSAGE_NOT_WELL_FORMED");
     assert_eq!(e.http_status(), 400);
     assert!(e.line >= 1 && e.column >= 1, "{line}");
-    e
+    e.into_issue()
 }
 
 #[test]

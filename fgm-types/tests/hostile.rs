@@ -5,7 +5,7 @@
 use fgm::xml::{ErrorCode, ReadOptions, MAX_DEPTH};
 use fgm_types::messages::Message;
 
-fn refused(input: &[u8]) -> fgm::xml::Issue {
+fn refused(input: &[u8]) -> fgm::Error {
     for options in [ReadOptions::default(), ReadOptions::strict()] {
         let e = Message::parse_with(input, &options).expect_err("refused");
         assert_eq!(e.to_string().lines().count(), 1);

@@ -325,7 +325,7 @@ fn check_element(name: &str, element: roxmltree::Node, json: &Value, path: &str)
 }
 
 /// Reads `json` strictly and returns the error.
-fn strict_error(json: &str) -> fgm::xml::Issue {
+fn strict_error(json: &str) -> fgm::Error {
     Message::from_json_with(json, &ReadOptions::strict()).expect_err("refused")
 }
 

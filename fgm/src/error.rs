@@ -164,8 +164,74 @@ impl serde::Serialize for Issue {
     }
 }
 
-/// The error of reading: the first problem that made the input unreadable.
-pub type Error = Issue;
+/// The error of reading: the first problem that made the input unreadable,
+/// an [`Issue`] behind one pointer.
+///
+/// Boxed so that a [`Result`] stays as small as its value: every `?` of a
+/// reader passes one pointer, not the 64-byte issue (which took a sixth of
+/// a derived reader's code, and is built only when reading fails). Its
+/// fields are the issue's ([`Deref`](std::ops::Deref)); [`Error::into_issue`]
+/// takes the issue out.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Error(Box<Issue>);
+
+impl Error {
+    /// The issue, out of its box.
+    pub fn into_issue(self) -> Issue {
+        *self.0
+    }
+}
+
+impl From<Issue> for Error {
+    #[inline]
+    fn from(issue: Issue) -> Error {
+        Error(Box::new(issue))
+    }
+}
+
+impl From<Error> for Issue {
+    fn from(error: Error) -> Issue {
+        error.into_issue()
+    }
+}
+
+impl std::ops::Deref for Error {
+    type Target = Issue;
+
+    fn deref(&self) -> &Issue {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Error {
+    fn deref_mut(&mut self) -> &mut Issue {
+        &mut self.0
+    }
+}
+
+/// Shown as the issue is.
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&*self.0, f)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Serialized as its issue.
+#[cfg(feature = "serde")]
+#[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
+impl serde::Serialize for Error {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
 
 /// Result of reading.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

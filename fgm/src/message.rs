@@ -410,8 +410,8 @@ pub struct XmlEntries<'r, 'a, 'i> {
 }
 
 impl EntryReport for XmlEntries<'_, '_, '_> {
-    type Error = crate::xml::Issue;
-    fn fail(&mut self, problem: EntryProblem) -> Issue {
+    type Error = crate::Error;
+    fn fail(&mut self, problem: EntryProblem) -> crate::Error {
         let message = problem.message();
         match problem.index() {
             Some(i) => at_entry(self.reader, self.bundle, i, |r, at| {
@@ -419,6 +419,7 @@ impl EntryReport for XmlEntries<'_, '_, '_> {
             }),
             None => self.reader.issue(self.bundle, ErrorCode::Bundle, message),
         }
+        .into()
     }
     fn out_of_order(&mut self, index: usize) -> Result<()> {
         let message = EntryProblem::OutOfOrder(index).message();
@@ -583,7 +584,8 @@ fn check_references<'a>(
                     } else {
                         format!("`{value}` names no resource of this message")
                     },
-                ));
+                )
+                .into());
             };
             // The resource that holds the reference: the entry's, or one
             // contained in it.
@@ -647,7 +649,7 @@ fn check_references<'a>(
                 });
                 match r.mode() {
                     crate::xml::Mode::Strict if !other_version => {
-                        return Err(issue(ErrorCode::ReferenceTarget, message))
+                        return Err(issue(ErrorCode::ReferenceTarget, message).into())
                     }
                     _ => r.warn(issue(ErrorCode::ReferenceTarget, message)),
                 }

@@ -29,7 +29,7 @@ use crate::messages::ResponseCodeInfo;
 use crate::valuesets::IssueSeverity;
 use fgm::message::InteractionSpec;
 use fgm::primitive::FhirString;
-use fgm::xml::{parse_document, FhirElement, Issue, Mode, Node, Reader, WriteOptions, Writer};
+use fgm::xml::{parse_document, FhirElement, Mode, Node, Reader, WriteOptions, Writer};
 use fgm::FhirMessage;
 
 /// This crate's own flag (Spine-RIS-Flag-1-0), carried by [`Outcome`] and
@@ -86,7 +86,7 @@ pub enum ReplyError {
     /// The response does not answer the request.
     Mismatch(String),
     /// The response could not be read.
-    Read(Issue),
+    Read(fgm::Error),
 }
 
 impl fmt::Display for ReplyError {

@@ -90,7 +90,8 @@ pub fn read_str<'de, T: Deserialize<'de>>(
                 input.len(),
                 options.max_bytes
             ),
-        ));
+        )
+        .into());
     }
     let max_depth = options.max_depth.min(crate::xml::MAX_DEPTH);
     if let Some(offset) = too_deep(input, max_depth) {
@@ -101,7 +102,8 @@ pub fn read_str<'de, T: Deserialize<'de>>(
             line,
             column,
             message: format!("the JSON nests deeper than the limit of {max_depth}"),
-        });
+        }
+        .into());
     }
     let session = Session::start(options.mode);
     let mut de = serde_json::Deserializer::from_str(input);
@@ -145,7 +147,8 @@ pub fn read_str<'de, T: Deserialize<'de>>(
                 line,
                 column,
                 message,
-            })
+            }
+            .into())
         }
     }
 }
@@ -168,7 +171,8 @@ pub fn read_bytes<'de, T: Deserialize<'de>>(
                 line,
                 column,
                 message: format!("the input is not UTF-8: {e}"),
-            })
+            }
+            .into())
         }
     }
 }
@@ -183,12 +187,15 @@ pub fn to_string<T: Serialize + ?Sized>(value: &T, pretty: bool) -> Result<Strin
         serde_json::to_string(value)
     };
     let state = session.finish();
-    result.map_err(|e| Issue {
-        code: ErrorCode::Unsupported,
-        path: state.path.join("."),
-        line: 0,
-        column: 0,
-        message: bare_message(&e),
+    result.map_err(|e| {
+        Issue {
+            code: ErrorCode::Unsupported,
+            path: state.path.join("."),
+            line: 0,
+            column: 0,
+            message: bare_message(&e),
+        }
+        .into()
     })
 }
 
@@ -323,6 +330,6 @@ fn check_references<M: crate::FhirMessage>(
             );
             Ok(())
         }
-        Err(e) => Err(placed(e)),
+        Err(e) => Err(placed(e.into_issue()).into()),
     }
 }

@@ -91,7 +91,8 @@ pub fn parse_document<'i>(input: &'i [u8], options: &ReadOptions) -> Result<Docu
             0,
             0,
             format!("the input is larger than the limit of {max_bytes} bytes"),
-        ));
+        )
+        .into());
     }
     let input = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
     if input.starts_with(b"\xFF\xFE") || input.starts_with(b"\xFE\xFF") {
@@ -100,7 +101,8 @@ pub fn parse_document<'i>(input: &'i [u8], options: &ReadOptions) -> Result<Docu
             1,
             1,
             "the input is UTF-16; FHIR messages here must be UTF-8".to_owned(),
-        ));
+        )
+        .into());
     }
     let text = std::str::from_utf8(input).map_err(|e| {
         let valid = std::str::from_utf8(&input[..e.valid_up_to()]).expect("valid up to here");
@@ -131,7 +133,7 @@ pub fn parse_document<'i>(input: &'i [u8], options: &ReadOptions) -> Result<Docu
     let small = count_bytes(text, b'<') <= MAX_DEPTH;
     if !small {
         if let Some(at) = too_deep(text, max_depth) {
-            return Err(deep(at));
+            return Err(deep(at).into());
         }
     }
     // No DTD, so no entity (internal or external) is ever resolved.
@@ -169,7 +171,7 @@ pub fn parse_document<'i>(input: &'i [u8], options: &ReadOptions) -> Result<Docu
     let doc = Document::from_roxmltree(&doc);
     if small {
         if let Some(at) = tree_too_deep(&doc, max_depth) {
-            return Err(deep(at));
+            return Err(deep(at).into());
         }
     }
     Ok(doc)

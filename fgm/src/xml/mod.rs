@@ -151,7 +151,7 @@ pub fn read_code<'a, 'i, E: ValueSetCode>(r: &mut Reader<'a, 'i>, node: Node<'a,
     let value = r.value(node)?;
     value
         .parse::<E>()
-        .map_err(|e| r.issue(node, ErrorCode::UnknownCode, e.to_string()))
+        .map_err(|e| r.issue(node, ErrorCode::UnknownCode, e.to_string()).into())
 }
 
 impl<E: ValueSetCode> FhirElement for Open<E> {

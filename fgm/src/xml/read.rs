@@ -9,7 +9,7 @@ use super::document::{chars_in, newlines_and_ascii, width};
 use super::overflow::Overflow;
 use super::tree::{Attribute, Document, NamespaceId, Node, NodeId};
 use super::FHIR_NS;
-use crate::error::{ErrorCode, Issue, Result};
+use crate::error::{Error, ErrorCode, Issue, Result};
 use crate::options::Mode;
 use crate::NonEmpty;
 
@@ -346,7 +346,7 @@ impl<'a, 'i> Reader<'a, 'i> {
 
     /// Fails with an issue at `node`.
     pub fn fail<T>(&self, node: Node, code: ErrorCode, message: impl Into<String>) -> Result<T> {
-        Err(self.issue(node, code, message))
+        Err(self.issue(node, code, message).into())
     }
 
     /// Something strict mode refuses and lenient mode accepts with a warning.
@@ -372,7 +372,7 @@ impl<'a, 'i> Reader<'a, 'i> {
 
     fn depart(&mut self, node: Node, code: ErrorCode, message: Message<'_, 'a>) -> Result<()> {
         if self.mode == Mode::Strict {
-            return Err(self.issue(node, code, message.into_string()));
+            return Err(self.issue(node, code, message.into_string()).into());
         }
         let parent = node.parent().map(|p| p.id());
         let sibling = parent.is_some() && parent == self.warned_parent;
@@ -669,12 +669,13 @@ impl<'a, 'i> Reader<'a, 'i> {
     /// line: every derived reader's fields share it).
     #[cold]
     #[inline(never)]
-    fn repeated(&self, node: Node) -> Issue {
+    fn repeated(&self, node: Node) -> Error {
         self.issue(
             node,
             ErrorCode::Repeated,
             format!("<{}> may appear only once here", node.tag_name().name()),
         )
+        .into()
     }
 
     /// The error of a required element that is missing (out of line; the
@@ -682,12 +683,13 @@ impl<'a, 'i> Reader<'a, 'i> {
     #[doc(hidden)]
     #[cold]
     #[inline(never)]
-    pub fn __missing(&self, parent: Node, name: &str) -> Issue {
+    pub fn __missing(&self, parent: Node, name: &str) -> Error {
         self.issue(
             parent,
             ErrorCode::Missing,
             format!("required element <{name}> is missing"),
         )
+        .into()
     }
 
     /// The error of a required attribute that is missing (out of line; the
@@ -695,12 +697,13 @@ impl<'a, 'i> Reader<'a, 'i> {
     #[doc(hidden)]
     #[cold]
     #[inline(never)]
-    pub fn __missing_attribute(&self, node: Node, name: &str) -> Issue {
+    pub fn __missing_attribute(&self, node: Node, name: &str) -> Error {
         self.issue(
             node,
             ErrorCode::Missing,
             format!("required attribute `{name}` is missing"),
         )
+        .into()
     }
 
     /// Reads the child element `child` of a field that holds one value into
@@ -800,7 +803,10 @@ impl<'a, 'i> Reader<'a, 'i> {
         node: Node,
         parsed: std::result::Result<T, E>,
     ) -> Result<T> {
-        parsed.map_err(|e| self.issue(node, ErrorCode::InvalidValue, e.to_string()))
+        parsed.map_err(|e| {
+            self.issue(node, ErrorCode::InvalidValue, e.to_string())
+                .into()
+        })
     }
 
     /// The claimed `meta.profile` values of a resource element.
