@@ -277,17 +277,20 @@ impl<'a, 'i> Reader<'a, 'i> {
     }
 
     /// Enters a path segment.
+    #[inline] // called for every element, from the derived readers' crates
     pub fn push(&mut self, segment: &'a str) {
         self.path.push((segment, None));
     }
 
     /// Enters the `index`-th repetition of `name`.
+    #[inline]
     pub fn push_index(&mut self, name: &'a str, index: usize) {
         // Indexes count nodes, of which there are fewer than 2^32.
         self.path.push((name, Some(index as u32)));
     }
 
     /// Leaves the last path segment.
+    #[inline]
     pub fn pop(&mut self) {
         self.path.pop();
     }
@@ -639,20 +642,28 @@ impl<'a, 'i> Reader<'a, 'i> {
     }
 
     /// Checks canonical order: `position` must not come before what was read.
+    #[inline] // called for every element, from the derived readers' crates
     pub fn order(&mut self, node: Node<'a, 'i>, stage: &mut usize, position: usize) -> Result<()> {
         if position < *stage {
-            self.departure_in_parts(
-                node,
-                ErrorCode::Order,
-                &[
-                    "<",
-                    node.tag_name().name(),
-                    "> is out of the canonical element order",
-                ],
-            )?;
+            return self.out_of_order(node);
         }
-        *stage = (*stage).max(position);
+        *stage = position;
         Ok(())
+    }
+
+    /// The departure of [`Reader::order`], out of line.
+    #[cold]
+    #[inline(never)]
+    fn out_of_order(&mut self, node: Node<'a, 'i>) -> Result<()> {
+        self.departure_in_parts(
+            node,
+            ErrorCode::Order,
+            &[
+                "<",
+                node.tag_name().name(),
+                "> is out of the canonical element order",
+            ],
+        )
     }
 
     /// Stores a value that may appear once.
