@@ -5,8 +5,7 @@
 //! Each function is given a place the scanner reached with everything
 //! before it read as roxmltree reads it, so the first error from there on
 //! is roxmltree's first error. Only ASCII names are followed: a byte of a
-//! wider character where a name may go, or a carriage return where
-//! roxmltree takes it for white space, is left to roxmltree.
+//! wider character where a name may go is left to roxmltree.
 
 use roxmltree::{Error, TextPos};
 

@@ -71,7 +71,7 @@ const NAME: u8 = 2;
 /// Ends a run of text: `<`, `&`, `]` (of `]]>`), and the odd bytes.
 const TEXT_STOP: u8 = 4;
 /// Odd: a C0 control but tab and line feed (carriage return among them:
-/// XML rewrites it), or 0xEF, which starts U+FFFE and U+FFFF.
+/// text and values rewrite it), or 0xEF, which starts U+FFFE and U+FFFF.
 const ODD: u8 = 16;
 
 static CLASS: [u8; 256] = {
@@ -109,14 +109,17 @@ fn name_start(b: u8) -> bool {
     is(b, NAME_START)
 }
 
-/// Whether the odd byte at `b[0]` is one the scanner never reads (an 0xEF
-/// that starts neither U+FFFE nor U+FFFF is a character like any other).
+/// Whether the odd byte at `b[0]` is one the scanner never reads: not a
+/// carriage return (rewritten where it matters), nor an 0xEF that starts
+/// neither U+FFFE nor U+FFFF (a character like any other).
 fn refused(b: &[u8]) -> bool {
-    b[0] != 0xEF || (b.get(1) == Some(&0xBF) && b.get(2).is_some_and(|&c| c >= 0xBE))
+    b[0] != b'\r'
+        && (b[0] != 0xEF || (b.get(1) == Some(&0xBF) && b.get(2).is_some_and(|&c| c >= 0xBE)))
 }
 
+/// XML's white space in markup, carriage return included.
 fn is_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n')
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
 
 impl<'i> Scanner<'i> {
@@ -203,13 +206,9 @@ impl<'i> Scanner<'i> {
     }
 
     /// Byte `at`, where roxmltree expects something else, reported by
-    /// `error` at its position; a carriage return (XML white space to
-    /// roxmltree) left to roxmltree.
+    /// `error` at its position.
     #[cold]
     fn unexpected(&self, at: usize, error: impl FnOnce(roxmltree::TextPos) -> Error) -> Stop {
-        if self.b[at] == b'\r' {
-            return GIVE_UP;
-        }
         stop(Some(error(fault::pos(self.doc.text, at))))
     }
 
@@ -563,8 +562,8 @@ impl<'i> Scanner<'i> {
     }
 
     /// A quoted attribute value at `at` of `b` (the input): entities
-    /// expanded, tab and line feed made spaces; and where it ends (past its
-    /// closing quote).
+    /// expanded, tab, line feed and carriage return made spaces (one for a
+    /// CR LF); and where it ends (past its closing quote).
     #[inline(always)]
     fn attribute_value(&mut self, b: &[u8], at: usize) -> Scan<(Span, usize)> {
         let q = *b.get(at).ok_or_else(end_of_stream)?;
@@ -582,7 +581,7 @@ impl<'i> Scanner<'i> {
             match b[at] {
                 c if c == q => break,
                 b'<' => return Err(refused()),
-                b'&' | b'\t' | b'\n' => plain = false,
+                b'&' | b'\t' | b'\n' | b'\r' => plain = false,
                 c if is(c, ODD) && self::refused(&b[at..]) => return Err(refused()),
                 // The other quote, a space, `!`, `#`, `$`, `%`, an 0xEF
                 // that is a character: plain.
@@ -601,21 +600,35 @@ impl<'i> Scanner<'i> {
         Ok((span, at + 1))
     }
 
-    /// `len` bytes at `start`, entities expanded (and, in an attribute
-    /// value, tab and line feed made spaces), into the document's buffer;
-    /// `None` for a reference the scanner does not read.
+    /// `len` bytes at `start`, entities expanded, a CR LF or a lone
+    /// carriage return made a line feed (in an attribute value, tab, line
+    /// feed and carriage return made spaces), into the document's buffer;
+    /// `None` for a reference the scanner does not read, or text with both
+    /// a reference and a carriage return (roxmltree keeps a carriage return
+    /// just after a reference at the end of text).
     fn unescape(&mut self, start: usize, len: usize, attribute: bool) -> Option<Span> {
         let text = self.doc.text;
         let raw = &text[start..start + len];
+        if !attribute && raw.contains('\r') && raw.contains('&') {
+            return None;
+        }
         let owned = &mut self.doc.owned;
         let from = owned.len();
         if OWNED as usize - from <= len {
             return None;
         }
         let mut rest = raw;
-        while let Some(p) = rest.find(['&', '\t', '\n']) {
+        while let Some(p) = rest.find(['&', '\t', '\n', '\r']) {
             owned.push_str(&rest[..p]);
             let c = rest.as_bytes()[p];
+            if c == b'\r' {
+                // The line feed of a CR LF stands for both.
+                if rest.as_bytes().get(p + 1) != Some(&b'\n') {
+                    owned.push(if attribute { ' ' } else { '\n' });
+                }
+                rest = &rest[p + 1..];
+                continue;
+            }
             if c != b'&' {
                 owned.push(if attribute { ' ' } else { c as char });
                 rest = &rest[p + 1..];
@@ -696,9 +709,9 @@ fn value_stop(b: &[u8]) -> Option<usize> {
     )
 }
 
-/// Where the text at `start` of `b` ends (its next `<`), and whether it has
-/// an entity; `None` for text the scanner does not read (`]]>`, an odd
-/// byte, no `<` after it).
+/// Where the text at `start` of `b` ends (its next `<`), and whether it is
+/// to be rewritten (an entity, a carriage return); `None` for text the
+/// scanner does not read (`]]>`, an odd byte, no `<` after it).
 #[inline(never)]
 fn text_end(b: &[u8], start: usize) -> Option<(usize, bool)> {
     let mut at = start;
@@ -711,7 +724,7 @@ fn text_end(b: &[u8], start: usize) -> Option<(usize, bool)> {
         )?;
         match b[at] {
             b'<' => return Some((at, escaped)),
-            b'&' => escaped = true,
+            b'&' | b'\r' => escaped = true,
             b'\t' | b'\n' => {}
             b']' => {
                 if b[at..].starts_with(b"]]>") {
@@ -771,14 +784,21 @@ fn space_end(b: &[u8], mut at: usize) -> usize {
     at
 }
 
-/// Where the white space from `at` ends, eight spaces at a time (the
-/// indentation of pretty-printed XML).
+/// Where the white space of text from `at` ends (space, tab, line feed),
+/// eight spaces at a time (the indentation of pretty-printed XML).
 #[inline(always)]
 fn blank_end(b: &[u8], mut at: usize) -> usize {
     const SPACES: u64 = u64::from_le_bytes(*b"        ");
     loop {
         let Some(x) = word_at(b, at) else {
-            return space_end(b, at);
+            // Not a carriage return: text rewrites it.
+            while b
+                .get(at)
+                .is_some_and(|&c| matches!(c, b' ' | b'\t' | b'\n'))
+            {
+                at += 1;
+            }
+            return at;
         };
         // The first byte that is not a space: the lowest that differs.
         let other = x ^ SPACES;
