@@ -9,7 +9,9 @@
 
 use roxmltree::{Error, TextPos};
 
+use super::scan::find_marked;
 use crate::markup::is_xml_char;
+use crate::word::{below, equal};
 use crate::xml::document::line_column;
 
 /// The position roxmltree gives byte `offset` of `text`.
@@ -33,12 +35,31 @@ fn is_space(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\n' | b'\r')
 }
 
-/// The first character of `text[from..to]` that XML does not allow.
+/// The first character of `text[from..to]` that XML does not allow: a C0
+/// control but tab, line feed and carriage return, or U+FFFE or U+FFFF
+/// (bytes below 0x20 and 0xEF looked at, a word at a time).
 fn non_xml_char(text: &str, from: usize, to: usize) -> Option<Error> {
-    text[from..to]
-        .char_indices()
-        .find(|&(_, c)| !is_xml_char(c))
-        .map(|(i, c)| Error::NonXmlChar(c, pos(text, from + i)))
+    let b = &text.as_bytes()[..to];
+    let mut at = from;
+    loop {
+        at += find_marked(
+            &b[at..],
+            |x| below(x, 0x20) | equal(x, 0xEF),
+            |c| c < 0x20 || c == 0xEF,
+        )?;
+        let c = b[at];
+        let bad = match c {
+            b'\t' | b'\n' | b'\r' => false,
+            0xEF => b.get(at + 1) == Some(&0xBF) && b.get(at + 2).is_some_and(|&c| c >= 0xBE),
+            _ => true,
+        };
+        if bad {
+            let c = text[at..].chars().next().expect("a character starts here");
+            debug_assert!(!is_xml_char(c));
+            return Some(Error::NonXmlChar(c, pos(text, at)));
+        }
+        at += 1;
+    }
 }
 
 /// From `from`, characters up to the first `end` (`-->`, `?>`, `]]>`):

@@ -682,7 +682,11 @@ fn end_of_stream() -> Stop {
 /// time (the lowest byte marked in a word is the first), and `byte` finds
 /// in the last few: the two must mark the same bytes.
 #[inline(always)]
-fn find_marked(b: &[u8], word: impl Fn(u64) -> u64, byte: impl Fn(u8) -> bool) -> Option<usize> {
+pub(super) fn find_marked(
+    b: &[u8],
+    word: impl Fn(u64) -> u64,
+    byte: impl Fn(u8) -> bool,
+) -> Option<usize> {
     let mut chunks = b.chunks_exact(8);
     let mut skipped = 0;
     for chunk in &mut chunks {
