@@ -256,7 +256,7 @@ impl<'i> Scanner<'i> {
         let start = self.at;
         let b = self.b;
         let text = self.doc.text;
-        let refused = move || stop(fault::comment(text, start));
+        let stopped = move || stop(fault::comment(text, start));
         let body = start + 4;
         // To the first `--`, a word at a time; no odd byte before it.
         let mut at = body;
@@ -266,10 +266,10 @@ impl<'i> Scanner<'i> {
                 |x| equal(x, b'-') | below(x, 0x20) | equal(x, 0xEF),
                 |c| c == b'-' || c < 0x20 || c == 0xEF,
             )
-            .ok_or_else(refused)?;
+            .ok_or_else(stopped)?;
             match b[at] {
                 b'-' if b.get(at + 1) == Some(&b'-') => break,
-                c if is(c, ODD) && self::refused(&b[at..]) => return Err(refused()),
+                c if is(c, ODD) && refused(&b[at..]) => return Err(stopped()),
                 // A lone `-`, tab, line feed, an 0xEF that is a character.
                 _ => {}
             }
@@ -278,7 +278,7 @@ impl<'i> Scanner<'i> {
         let len = at - body;
         // `--` only as the end, and no `-` just before it.
         if b.get(body + len + 2) != Some(&b'>') || (len > 0 && b[body + len - 1] == b'-') {
-            return Err(refused());
+            return Err(stopped());
         }
         let span = Span {
             start: body as u32,
@@ -464,11 +464,11 @@ impl<'i> Scanner<'i> {
                         let from = at + 2;
                         let len = (open.end - open.start) as usize;
                         let tag = at;
-                        let refused = move |doc: &Document| {
+                        let stopped = move |doc: &Document| {
                             stop(fault::end_tag(doc.text, tag, doc.str(open)))
                         };
                         if !same_name(b, open.start as usize, from, len) {
-                            return Err(refused(&self.doc));
+                            return Err(stopped(&self.doc));
                         }
                         at = from + len;
                         match b.get(at) {
@@ -476,10 +476,10 @@ impl<'i> Scanner<'i> {
                             Some(&c) if is_space(c) => {
                                 at = space_end(b, at + 1);
                                 if b.get(at) != Some(&b'>') {
-                                    return Err(refused(&self.doc));
+                                    return Err(stopped(&self.doc));
                                 }
                             }
-                            _ => return Err(refused(&self.doc)),
+                            _ => return Err(stopped(&self.doc)),
                         }
                         at += 1;
                         let end = self.doc.nodes.len() as u32;
@@ -572,17 +572,17 @@ impl<'i> Scanner<'i> {
         }
         let text = self.doc.text;
         let quote = at;
-        let refused = move || stop(fault::value(text, quote));
+        let stopped = move || stop(fault::value(text, quote));
         let start = at + 1;
         // To the closing quote, noting what must be rewritten.
         let (mut at, mut plain) = (start, true);
         loop {
-            at += value_stop(&b[at..]).ok_or_else(refused)?;
+            at += value_stop(&b[at..]).ok_or_else(stopped)?;
             match b[at] {
                 c if c == q => break,
-                b'<' => return Err(refused()),
+                b'<' => return Err(stopped()),
                 b'&' | b'\t' | b'\n' | b'\r' => plain = false,
-                c if is(c, ODD) && self::refused(&b[at..]) => return Err(refused()),
+                c if is(c, ODD) && refused(&b[at..]) => return Err(stopped()),
                 // The other quote, a space, `!`, `#`, `$`, `%`, an 0xEF
                 // that is a character: plain.
                 _ => {}
@@ -595,7 +595,7 @@ impl<'i> Scanner<'i> {
                 end: at as u32,
             }
         } else {
-            self.unescape(start, at - start, true).ok_or_else(refused)?
+            self.unescape(start, at - start, true).ok_or_else(stopped)?
         };
         Ok((span, at + 1))
     }
