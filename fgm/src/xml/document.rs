@@ -4,8 +4,8 @@
 
 use roxmltree::ParsingOptions;
 
-use super::tree::{self, Document, Node};
-use crate::error::{ErrorCode, Issue, Result};
+use super::tree::{self, Document, Node, Scanned};
+use crate::error::{Error, ErrorCode, Issue, Result};
 use crate::options::{ReadOptions, MAX_BYTES, MAX_DEPTH};
 
 /// Checks the nesting depth on the raw text, before the (recursive) XML
@@ -123,18 +123,25 @@ pub fn parse_document<'i>(input: &'i [u8], options: &ReadOptions) -> Result<Docu
             format!("elements nest deeper than {max_depth}"),
         )
     };
-    // The XML FHIR messages are written in, read in one pass; anything else
-    // (every error among it) by roxmltree, whose tree is copied.
-    if let Some(doc) = tree::scan(text, options.max_nodes, max_depth) {
-        return Ok(doc);
-    }
+    // The XML FHIR messages are written in, and the errors in it the
+    // scanner is certain of, read in one pass; anything else by roxmltree,
+    // whose tree is copied.
+    let scanned = match tree::scan(text, options.max_nodes, max_depth) {
+        Scanned::Tree(doc) => return Ok(doc),
+        Scanned::Error(e) => Some(e),
+        Scanned::GiveUp => None,
+    };
     // With no more `<` than MAX_DEPTH the parser cannot recurse too deep, and
-    // the depth is checked on the tree; otherwise on the text, before it.
+    // the depth is checked on the tree; otherwise on the text, before it
+    // (and so before any error the scanner found, as before roxmltree's).
     let small = count_bytes(text, b'<') <= MAX_DEPTH;
     if !small {
         if let Some(at) = too_deep(text, max_depth) {
             return Err(deep(at).into());
         }
+    }
+    if let Some(e) = scanned {
+        return Err(xml_error(e, text, options));
     }
     // No DTD, so no entity (internal or external) is ever resolved.
     let parsing = ParsingOptions {
@@ -142,32 +149,8 @@ pub fn parse_document<'i>(input: &'i [u8], options: &ReadOptions) -> Result<Docu
         nodes_limit: options.max_nodes,
         ..ParsingOptions::default()
     };
-    let doc = roxmltree::Document::parse_with_options(text, parsing).map_err(|e| {
-        let pos = match e {
-            // Reported at 1:1 by the parser: say where the input ends.
-            roxmltree::Error::UnexpectedEndOfStream | roxmltree::Error::UnclosedRootNode => {
-                let (line, column) = line_column(text, text.len());
-                roxmltree::TextPos::new(line, column)
-            }
-            _ => e.pos(),
-        };
-        let (code, message) = match e {
-            roxmltree::Error::DtdDetected => (
-                ErrorCode::Doctype,
-                "a document type declaration is not allowed (entities are never expanded)"
-                    .to_owned(),
-            ),
-            roxmltree::Error::NodesLimitReached => (
-                ErrorCode::Limit,
-                format!("more than {} XML nodes", options.max_nodes),
-            ),
-            other => (
-                ErrorCode::Malformed,
-                format!("not well-formed XML: {other}"),
-            ),
-        };
-        issue(code, pos.row, pos.col, message)
-    })?;
+    let doc = roxmltree::Document::parse_with_options(text, parsing)
+        .map_err(|e| xml_error(e, text, options))?;
     let doc = Document::from_roxmltree(&doc);
     if small {
         if let Some(at) = tree_too_deep(&doc, max_depth) {
@@ -175,6 +158,42 @@ pub fn parse_document<'i>(input: &'i [u8], options: &ReadOptions) -> Result<Docu
         }
     }
     Ok(doc)
+}
+
+/// The issue for roxmltree's error `e` in `text` (found by roxmltree or
+/// by the scanner, which reports roxmltree's errors).
+#[cold]
+fn xml_error(e: roxmltree::Error, text: &str, options: &ReadOptions) -> Error {
+    let pos = match e {
+        // Reported at 1:1 by the parser: say where the input ends.
+        roxmltree::Error::UnexpectedEndOfStream | roxmltree::Error::UnclosedRootNode => {
+            let (line, column) = line_column(text, text.len());
+            roxmltree::TextPos::new(line, column)
+        }
+        _ => e.pos(),
+    };
+    let (code, message) = match e {
+        roxmltree::Error::DtdDetected => (
+            ErrorCode::Doctype,
+            "a document type declaration is not allowed (entities are never expanded)".to_owned(),
+        ),
+        roxmltree::Error::NodesLimitReached => (
+            ErrorCode::Limit,
+            format!("more than {} XML nodes", options.max_nodes),
+        ),
+        other => (
+            ErrorCode::Malformed,
+            format!("not well-formed XML: {other}"),
+        ),
+    };
+    Issue {
+        code,
+        path: String::new(),
+        line: pos.row,
+        column: pos.col,
+        message,
+    }
+    .into()
 }
 
 /// Where in `doc` the element a FHIR path names starts (line, column), as

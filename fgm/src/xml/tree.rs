@@ -9,23 +9,28 @@
 //!
 //! The first two make the same tree. [`scan`] reads the XML that FHIR
 //! messages are written in (ASCII names, the default namespace, the
-//! predefined entities and character references, comments) in one pass and
-//! gives up, returning `None`, on anything else: a DTD, CDATA, a processing
-//! instruction, a namespace prefix, a carriage return, any error. The input
-//! then goes to roxmltree, the reference parser, whose tree
-//! [`Document::from_roxmltree`] copies: so every input the scanner takes
-//! gives the tree roxmltree would, and every error (with its position) is
-//! roxmltree's. The tests and the `tree` fuzz target hold the two to that.
+//! predefined entities and character references, comments, carriage
+//! returns rewritten as XML rewrites them) in one pass.
+//! Where that XML is malformed, `fault.rs` works out the error roxmltree
+//! would report (variant and position) when it can be certain of it. On
+//! anything else the scanner gives up ([`Scanned::GiveUp`]): a DTD, CDATA,
+//! a processing instruction, a namespace prefix, text with both a
+//! reference and a carriage return, an error it is not certain of. The input then goes to roxmltree, the
+//! reference parser, whose tree [`Document::from_roxmltree`] copies: so
+//! every input the scanner takes gives the tree roxmltree would, and every
+//! error (with its position) is roxmltree's. The tests and the `tree` fuzz
+//! target hold the two to that.
 
 use std::collections::HashMap;
 use std::fmt;
 
 mod build;
 mod check;
+mod fault;
 mod scan;
 pub(crate) use build::{recycle, Builder};
 pub use check::check_scan;
-pub use scan::scan;
+pub use scan::{scan, Scanned};
 
 /// Strings at or past this offset are in the document's own buffer (text
 /// the input holds escaped), not in the input.

@@ -197,8 +197,8 @@ impl Builder {
             .with_max_bytes(usize::MAX)
             .with_max_nodes(u32::MAX);
         let fragment = match super::scan(&wrapped, u32::MAX, MAX_DEPTH) {
-            Some(fragment) => fragment,
-            None => match parse_document(wrapped.as_bytes(), &unlimited) {
+            super::Scanned::Tree(fragment) => fragment,
+            _ => match parse_document(wrapped.as_bytes(), &unlimited) {
                 Ok(fragment) => fragment,
                 Err(_) => return,
             },

@@ -3,21 +3,30 @@
 
 use super::*;
 /// Holds [`scan`] to roxmltree on `text`: `Ok(true)` when the scanner
-/// takes it and roxmltree reads it, within the same limits, into the same
-/// tree; `Ok(false)` when the scanner leaves it to roxmltree; the first
+/// decides it and roxmltree agrees, within the same limits: it reads it
+/// into the same tree, or reports the same error (variant and position);
+/// `Ok(false)` when the scanner leaves it to roxmltree; the first
 /// difference otherwise. For the tests and the `tree` fuzz target.
 #[doc(hidden)]
 pub fn check_scan(text: &str, max_nodes: u32, max_depth: usize) -> Result<bool, String> {
-    let Some(scanned) = scan(text, max_nodes, max_depth) else {
-        return Ok(false);
-    };
     let options = roxmltree::ParsingOptions {
         allow_dtd: false,
         nodes_limit: max_nodes,
         ..roxmltree::ParsingOptions::default()
     };
-    let reference = roxmltree::Document::parse_with_options(text, options)
-        .map_err(|e| format!("scanned, but roxmltree refuses it: {e}"))?;
+    let reference = roxmltree::Document::parse_with_options(text, options);
+    let scanned = match scan(text, max_nodes, max_depth) {
+        Scanned::GiveUp => return Ok(false),
+        Scanned::Error(e) => {
+            return match reference {
+                Err(r) if r == e => Ok(true),
+                Err(r) => Err(format!("scanner: {e:?}; roxmltree: {r:?}")),
+                Ok(_) => Err(format!("scanner: {e:?}; roxmltree reads it")),
+            };
+        }
+        Scanned::Tree(doc) => doc,
+    };
+    let reference = reference.map_err(|e| format!("scanned, but roxmltree refuses it: {e}"))?;
     let reference = Document::from_roxmltree(&reference);
     let depth = reference
         .descendants()

@@ -1,14 +1,38 @@
 //! The one-pass scanner: the XML FHIR messages are written in, read into
-//! the crate's tree; anything else left to roxmltree.
+//! the crate's tree, and the errors in it that roxmltree would report;
+//! anything else left to roxmltree.
 
+use roxmltree::Error;
+
+use super::fault;
 use super::*;
 use crate::word::{below, equal, word_at};
-/// Reads `text` in one pass when it is the XML FHIR messages are written in,
-/// into the tree roxmltree would make of it; `None` for anything else
-/// (including every error, and more than `max_nodes` nodes or elements
-/// nested deeper than `max_depth`), which roxmltree then reads.
-pub fn scan(text: &str, max_nodes: u32, max_depth: usize) -> Option<Document<'_>> {
-    Scanner::new(text, max_nodes, max_depth)?.run()
+
+/// What the scanner makes of a text.
+#[derive(Debug)]
+pub enum Scanned<'i> {
+    /// The tree roxmltree would make of it.
+    Tree(Document<'i>),
+    /// The error roxmltree would report (variant and position), found where
+    /// the scanner is certain of it.
+    Error(roxmltree::Error),
+    /// Anything else, for roxmltree to read: what the scanner does not
+    /// read, errors it is not certain of, more than `max_nodes` nodes,
+    /// elements nested deeper than `max_depth`.
+    GiveUp,
+}
+
+/// Reads `text` in one pass when it is the XML FHIR messages are written in
+/// (or that XML with an error the scanner is certain of); see [`Scanned`].
+pub fn scan(text: &str, max_nodes: u32, max_depth: usize) -> Scanned<'_> {
+    let Some(scanner) = Scanner::new(text, max_nodes, max_depth) else {
+        return Scanned::GiveUp;
+    };
+    match scanner.run() {
+        Ok(doc) => Scanned::Tree(doc),
+        Err(Stop(Some(e))) => Scanned::Error(*e),
+        Err(Stop(None)) => Scanned::GiveUp,
+    }
 }
 
 struct Scanner<'i> {
@@ -25,8 +49,21 @@ struct Scanner<'i> {
     depth: usize,
 }
 
-/// What gives up: the input is for roxmltree to read.
-type Scan<T> = Option<T>;
+/// Why the scanner stopped short of a tree: roxmltree's error, or none
+/// (give up: the input is for roxmltree to read). Boxed: a word wide.
+struct Stop(Option<Box<roxmltree::Error>>);
+
+/// Giving up.
+const GIVE_UP: Stop = Stop(None);
+
+/// The scanner's result.
+type Scan<T> = Result<T, Stop>;
+
+/// Stops with `error` when the analysis found one, else gives up.
+#[cold]
+fn stop(error: Option<roxmltree::Error>) -> Stop {
+    Stop(error.map(Box::new))
+}
 
 /// What the scanner needs to know of each byte, one bit each.
 const NAME_START: u8 = 1;
@@ -34,7 +71,7 @@ const NAME: u8 = 2;
 /// Ends a run of text: `<`, `&`, `]` (of `]]>`), and the odd bytes.
 const TEXT_STOP: u8 = 4;
 /// Odd: a C0 control but tab and line feed (carriage return among them:
-/// XML rewrites it), or 0xEF, which starts U+FFFE and U+FFFF.
+/// text and values rewrite it), or 0xEF, which starts U+FFFE and U+FFFF.
 const ODD: u8 = 16;
 
 static CLASS: [u8; 256] = {
@@ -72,18 +109,21 @@ fn name_start(b: u8) -> bool {
     is(b, NAME_START)
 }
 
-/// Whether the odd byte at `b[0]` is one the scanner never reads (an 0xEF
-/// that starts neither U+FFFE nor U+FFFF is a character like any other).
+/// Whether the odd byte at `b[0]` is one the scanner never reads: not a
+/// carriage return (rewritten where it matters), nor an 0xEF that starts
+/// neither U+FFFE nor U+FFFF (a character like any other).
 fn refused(b: &[u8]) -> bool {
-    b[0] != 0xEF || (b.get(1) == Some(&0xBF) && b.get(2).is_some_and(|&c| c >= 0xBE))
+    b[0] != b'\r'
+        && (b[0] != 0xEF || (b.get(1) == Some(&0xBF) && b.get(2).is_some_and(|&c| c >= 0xBE)))
 }
 
+/// XML's white space in markup, carriage return included.
 fn is_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n')
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
 
 impl<'i> Scanner<'i> {
-    fn new(text: &'i str, max_nodes: u32, max_depth: usize) -> Scan<Self> {
+    fn new(text: &'i str, max_nodes: u32, max_depth: usize) -> Option<Self> {
         let b = text.as_bytes();
         if b.len() >= OWNED as usize {
             return None;
@@ -112,6 +152,10 @@ impl<'i> Scanner<'i> {
 
     fn run(mut self) -> Scan<Document<'i>> {
         self.push(Kind::Root, 0, Span::EMPTY, 0, 0)?;
+        // roxmltree passes over a byte order mark (the caller strips one).
+        if self.b.starts_with(b"\xEF\xBB\xBF") {
+            return Err(GIVE_UP);
+        }
         self.declaration()?;
         let mut seen_root = false;
         // The prolog, the root element, the rest: white space and comments
@@ -123,20 +167,49 @@ impl<'i> Scanner<'i> {
             if self.at == self.b.len() {
                 break;
             }
-            if self.b[self.at] != b'<' {
-                return None;
+            let at = self.at;
+            if self.b[at] != b'<' {
+                return Err(self.unexpected(at, Error::UnknownToken));
             }
-            match self.b.get(self.at + 1) {
-                Some(b'!') => self.comment(0)?,
+            match self.b.get(at + 1) {
+                Some(b'!') if self.b[at..].starts_with(b"<!--") => self.comment(0)?,
                 Some(&c) if name_start(c) && !seen_root => {
                     seen_root = true;
                     self.element()?;
                 }
-                _ => return None,
+                _ => return Err(self.misplaced(at, seen_root)),
             }
         }
+        if !seen_root {
+            return Err(stop(Some(Error::NoRootNode)));
+        }
         self.doc.nodes[0].end = self.doc.nodes.len() as u32;
-        seen_root.then_some(self.doc)
+        Ok(self.doc)
+    }
+
+    /// A `<` at `at`, outside the root element, that starts no comment and
+    /// (after it) no element.
+    #[cold]
+    fn misplaced(&self, at: usize, seen_root: bool) -> Stop {
+        let (text, b) = (self.doc.text, self.b);
+        let error = match b.get(at + 1) {
+            Some(b'?') => return stop(fault::pi(text, at)),
+            // After the root element: only comments, processing
+            // instructions and white space.
+            _ if seen_root => Error::UnknownToken(fault::pos(text, at)),
+            _ if b[at..].starts_with(b"<!DOCTYPE") => Error::DtdDetected,
+            // Before it: read as a start tag, whose name is wanting.
+            Some(&c) if c == b':' || c >= 0x80 => return GIVE_UP,
+            _ => Error::InvalidName(fault::pos(text, at + 1)),
+        };
+        stop(Some(error))
+    }
+
+    /// Byte `at`, where roxmltree expects something else, reported by
+    /// `error` at its position.
+    #[cold]
+    fn unexpected(&self, at: usize, error: impl FnOnce(roxmltree::TextPos) -> Error) -> Stop {
+        stop(Some(error(fault::pos(self.doc.text, at))))
     }
 
     fn push(
@@ -149,7 +222,7 @@ impl<'i> Scanner<'i> {
     ) -> Scan<u32> {
         let id = self.doc.nodes.len();
         if id >= self.max_nodes {
-            return None;
+            return Err(GIVE_UP);
         }
         self.doc.nodes.push(NodeData {
             tag: NodeData::tag(kind, namespace),
@@ -159,71 +232,31 @@ impl<'i> Scanner<'i> {
             attrs_end: self.doc.attrs.len() as u32,
             start: start as u32,
         });
-        Some(id as u32)
+        Ok(id as u32)
     }
 
-    /// `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>`, its
-    /// encoding and standalone optional, or nothing.
+    /// The XML declaration, read as roxmltree reads it (its values not
+    /// looked at); a processing instruction at the start (not read); or
+    /// nothing.
     fn declaration(&mut self) -> Scan<()> {
-        let b = self.b;
+        let (text, b) = (self.doc.text, self.b);
         if !b.starts_with(b"<?") {
-            return Some(());
+            return Ok(());
         }
-        let mut at = 2;
-        if !b[at..].starts_with(b"xml") {
-            return None;
+        if !b.starts_with(b"<?xml ") {
+            return Err(stop(fault::pi(text, 0)));
         }
-        at += 3;
-        for (i, (name, values)) in [
-            ("version", &["1.0"][..]),
-            ("encoding", &["UTF-8", "utf-8"][..]),
-            ("standalone", &["yes", "no"][..]),
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            let before = at;
-            while at < b.len() && b[at] == b' ' {
-                at += 1;
-            }
-            if at == before || !b[at..].starts_with(name.as_bytes()) {
-                if i == 0 {
-                    return None;
-                }
-                at = before;
-                continue;
-            }
-            at += name.len();
-            let q = *b.get(at + 1)?;
-            if b.get(at) != Some(&b'=') || !matches!(q, b'"' | b'\'') {
-                return None;
-            }
-            let value = values
-                .iter()
-                .find(|v| b[at + 2..].starts_with(v.as_bytes()))?;
-            at += 2 + value.len();
-            if b.get(at) != Some(&q) {
-                return None;
-            }
-            at += 1;
-        }
-        while at < b.len() && b[at] == b' ' {
-            at += 1;
-        }
-        if !b[at..].starts_with(b"?>") {
-            return None;
-        }
-        self.at = at + 2;
-        Some(())
+        self.at = fault::declaration(text).map_err(stop)?;
+        Ok(())
     }
 
-    /// `<!-- … -->`, at `self.at`, a child of `parent`.
+    /// `<!-- … -->`, at `self.at` (its `<!--` checked), a child of
+    /// `parent`.
     fn comment(&mut self, parent: u32) -> Scan<()> {
         let start = self.at;
-        if !self.b[start..].starts_with(b"<!--") {
-            return None;
-        }
         let b = self.b;
+        let text = self.doc.text;
+        let stopped = move || stop(fault::comment(text, start));
         let body = start + 4;
         // To the first `--`, a word at a time; no odd byte before it.
         let mut at = body;
@@ -232,10 +265,11 @@ impl<'i> Scanner<'i> {
                 &b[at..],
                 |x| equal(x, b'-') | below(x, 0x20) | equal(x, 0xEF),
                 |c| c == b'-' || c < 0x20 || c == 0xEF,
-            )?;
+            )
+            .ok_or_else(stopped)?;
             match b[at] {
                 b'-' if b.get(at + 1) == Some(&b'-') => break,
-                c if is(c, ODD) && refused(&b[at..]) => return None,
+                c if is(c, ODD) && refused(&b[at..]) => return Err(stopped()),
                 // A lone `-`, tab, line feed, an 0xEF that is a character.
                 _ => {}
             }
@@ -244,7 +278,7 @@ impl<'i> Scanner<'i> {
         let len = at - body;
         // `--` only as the end, and no `-` just before it.
         if b.get(body + len + 2) != Some(&b'>') || (len > 0 && b[body + len - 1] == b'-') {
-            return None;
+            return Err(stopped());
         }
         let span = Span {
             start: body as u32,
@@ -252,7 +286,7 @@ impl<'i> Scanner<'i> {
         };
         self.push(Kind::Comment, 0, span, parent, start)?;
         self.at = body + len + 3;
-        Some(())
+        Ok(())
     }
 
     fn bytes(&self, span: Span) -> &'i [u8] {
@@ -291,12 +325,21 @@ impl<'i> Scanner<'i> {
             }
             let mut declared = false;
             let empty = loop {
-                let mut c = *b.get(at)?;
+                // Past the name, or an attribute's value.
+                let Some(&(mut c)) = b.get(at) else {
+                    return Err(self.ends_in_start_tag());
+                };
                 if is_space(c) {
                     at = space_end(b, at + 1);
-                    c = *b.get(at)?;
+                    c = *b.get(at).ok_or_else(end_of_stream)?;
                 } else if c != b'>' && c != b'/' {
-                    return None;
+                    // No space before an attribute; or, just past the
+                    // element's name, maybe more of it as roxmltree reads
+                    // names.
+                    if c == b':' || c >= 0x80 {
+                        return Err(GIVE_UP);
+                    }
+                    return Err(self.unexpected(at, |p| Error::InvalidChar2("a whitespace", c, p)));
                 }
                 match c {
                     b'>' => {
@@ -304,14 +347,25 @@ impl<'i> Scanner<'i> {
                         break false;
                     }
                     b'/' => {
-                        if b.get(at + 1) != Some(&b'>') {
-                            return None;
+                        match b.get(at + 1) {
+                            Some(b'>') => {}
+                            Some(&c) => {
+                                return Err(stop(Some(Error::InvalidChar(
+                                    b'>',
+                                    c,
+                                    fault::pos(self.doc.text, at + 1),
+                                ))))
+                            }
+                            None => return Err(end_of_stream()),
                         }
                         at += 2;
                         break true;
                     }
                     c if name_start(c) => {}
-                    _ => return None,
+                    // Read as an attribute's name, which is wanting.
+                    b':' => return Err(GIVE_UP),
+                    c if c >= 0x80 => return Err(GIVE_UP),
+                    _ => return Err(self.unexpected(at, Error::InvalidName)),
                 }
                 let attr = Span {
                     start: at as u32,
@@ -319,9 +373,16 @@ impl<'i> Scanner<'i> {
                 };
                 at = attr.end as usize;
                 if b.get(at) != Some(&b'=') {
+                    if b.get(at).is_some_and(|&c| c == b':' || c >= 0x80) {
+                        return Err(GIVE_UP);
+                    }
                     at = space_end(b, at);
-                    if b.get(at) != Some(&b'=') {
-                        return None;
+                    match b.get(at) {
+                        Some(b'=') => {}
+                        Some(&c) => {
+                            return Err(self.unexpected(at, |p| Error::InvalidChar(b'=', c, p)))
+                        }
+                        None => return Err(end_of_stream()),
                     }
                 }
                 let value;
@@ -329,9 +390,9 @@ impl<'i> Scanner<'i> {
                 let attr_name = self.bytes(attr);
                 if attr_name == b"xmlns" {
                     if std::mem::replace(&mut declared, true) {
-                        return None;
+                        return Err(GIVE_UP);
                     }
-                    namespace = self.declare(value)?;
+                    namespace = self.declare(value).ok_or(GIVE_UP)?;
                     continue;
                 }
                 // Each attribute once (`xmlns` is checked apart).
@@ -339,18 +400,18 @@ impl<'i> Scanner<'i> {
                     .iter()
                     .any(|a| self.bytes(a.name) == attr_name)
                 {
-                    return None;
+                    return Err(GIVE_UP);
                 }
                 self.doc.attrs.push(AttrData { name: attr, value });
             };
             let id = self.push(Kind::Element, namespace, name, parent, start)?;
             if self.depth >= self.max_depth {
-                return None;
+                return Err(GIVE_UP);
             }
             if empty {
                 if self.depth == 0 {
                     self.at = at;
-                    return Some(());
+                    return Ok(());
                 }
             } else {
                 self.open = id;
@@ -367,10 +428,12 @@ impl<'i> Scanner<'i> {
                     let mut escaped = false;
                     let blank = b.get(at) == Some(&b'<');
                     if !blank {
-                        (at, escaped) = text_end(b, at)?;
+                        (at, escaped) =
+                            text_end(b, at).ok_or_else(|| self.refused_text(text_start))?;
                     }
                     let text = if escaped {
-                        self.unescape(text_start, at - text_start, false)?
+                        self.unescape(text_start, at - text_start, false)
+                            .ok_or_else(|| self.refused_text(text_start))?
                     } else {
                         Span {
                             start: text_start as u32,
@@ -387,15 +450,25 @@ impl<'i> Scanner<'i> {
                     self.push(kind, 0, text, parent, text_start)?;
                 }
                 // At a `<`.
-                match *b.get(at + 1)? {
+                let Some(&next) = b.get(at + 1) else {
+                    return Err(stop(Some(Error::UnknownToken(fault::pos(
+                        self.doc.text,
+                        at,
+                    )))));
+                };
+                match next {
                     b'/' => {
                         // The open element's name, and no more of a name
                         // after it: compared, not scanned again.
                         let open = self.doc.nodes[parent as usize].name;
                         let from = at + 2;
                         let len = (open.end - open.start) as usize;
+                        let tag = at;
+                        let stopped = move |doc: &Document| {
+                            stop(fault::end_tag(doc.text, tag, doc.str(open)))
+                        };
                         if !same_name(b, open.start as usize, from, len) {
-                            return None;
+                            return Err(stopped(&self.doc));
                         }
                         at = from + len;
                         match b.get(at) {
@@ -403,10 +476,10 @@ impl<'i> Scanner<'i> {
                             Some(&c) if is_space(c) => {
                                 at = space_end(b, at + 1);
                                 if b.get(at) != Some(&b'>') {
-                                    return None;
+                                    return Err(stopped(&self.doc));
                                 }
                             }
-                            _ => return None,
+                            _ => return Err(stopped(&self.doc)),
                         }
                         at += 1;
                         let end = self.doc.nodes.len() as u32;
@@ -416,24 +489,58 @@ impl<'i> Scanner<'i> {
                         self.depth -= 1;
                         if self.depth == 0 {
                             self.at = at;
-                            return Some(());
+                            return Ok(());
                         }
                     }
-                    b'!' => {
+                    b'!' if b[at..].starts_with(b"<!--") => {
                         self.at = at;
                         self.comment(parent)?;
                         at = self.at;
                     }
                     c if name_start(c) => break,
-                    _ => return None,
+                    _ => return Err(self.refused_markup(at)),
                 }
             }
         }
     }
 
+    /// The input ending in a start tag, just past its name or an
+    /// attribute's value: roxmltree drops the element (the root: no root;
+    /// another: the root left open).
+    #[cold]
+    fn ends_in_start_tag(&self) -> Stop {
+        stop(Some(if self.depth == 0 {
+            Error::NoRootNode
+        } else {
+            Error::UnclosedRootNode
+        }))
+    }
+
+    /// Text from `start` that the scanner does not take.
+    #[cold]
+    fn refused_text(&self, start: usize) -> Stop {
+        let full = self.doc.nodes.len() >= self.max_nodes;
+        stop(fault::text(self.doc.text, start, full))
+    }
+
+    /// A `<` at `at`, in an element's content, that starts no element, end
+    /// tag or comment.
+    #[cold]
+    fn refused_markup(&self, at: usize) -> Stop {
+        let (text, b) = (self.doc.text, self.b);
+        match b[at + 1] {
+            b'?' => stop(fault::pi(text, at)),
+            b'!' if b[at..].starts_with(b"<![CDATA[") => stop(fault::cdata(text, at)),
+            b'!' => stop(Some(Error::UnknownToken(fault::pos(text, at)))),
+            // Read as a start tag, whose name is wanting.
+            c if c == b':' || c >= 0x80 => GIVE_UP,
+            _ => stop(Some(Error::InvalidName(fault::pos(text, at + 1)))),
+        }
+    }
+
     /// The namespace index of an `xmlns` declaration's value (`""`, which
     /// roxmltree gives as a namespace of that name, is left to it).
-    fn declare(&mut self, value: Span) -> Scan<u32> {
+    fn declare(&mut self, value: Span) -> Option<u32> {
         let uri = self.doc.str(value);
         if uri.is_empty()
             || uri == "http://www.w3.org/2000/xmlns/"
@@ -455,24 +562,27 @@ impl<'i> Scanner<'i> {
     }
 
     /// A quoted attribute value at `at` of `b` (the input): entities
-    /// expanded, tab and line feed made spaces; and where it ends (past its
-    /// closing quote).
+    /// expanded, tab, line feed and carriage return made spaces (one for a
+    /// CR LF); and where it ends (past its closing quote).
     #[inline(always)]
     fn attribute_value(&mut self, b: &[u8], at: usize) -> Scan<(Span, usize)> {
-        let q = *b.get(at)?;
+        let q = *b.get(at).ok_or_else(end_of_stream)?;
         if q != b'"' && q != b'\'' {
-            return None;
+            return Err(self.unexpected(at, |p| Error::InvalidChar2("a quote", q, p)));
         }
+        let text = self.doc.text;
+        let quote = at;
+        let stopped = move || stop(fault::value(text, quote));
         let start = at + 1;
         // To the closing quote, noting what must be rewritten.
         let (mut at, mut plain) = (start, true);
         loop {
-            at += value_stop(&b[at..])?;
+            at += value_stop(&b[at..]).ok_or_else(stopped)?;
             match b[at] {
                 c if c == q => break,
-                b'<' => return None,
-                b'&' | b'\t' | b'\n' => plain = false,
-                c if is(c, ODD) && refused(&b[at..]) => return None,
+                b'<' => return Err(stopped()),
+                b'&' | b'\t' | b'\n' | b'\r' => plain = false,
+                c if is(c, ODD) && refused(&b[at..]) => return Err(stopped()),
                 // The other quote, a space, `!`, `#`, `$`, `%`, an 0xEF
                 // that is a character: plain.
                 _ => {}
@@ -485,25 +595,40 @@ impl<'i> Scanner<'i> {
                 end: at as u32,
             }
         } else {
-            self.unescape(start, at - start, true)?
+            self.unescape(start, at - start, true).ok_or_else(stopped)?
         };
-        Some((span, at + 1))
+        Ok((span, at + 1))
     }
 
-    /// `len` bytes at `start`, entities expanded (and, in an attribute
-    /// value, tab and line feed made spaces), into the document's buffer.
-    fn unescape(&mut self, start: usize, len: usize, attribute: bool) -> Scan<Span> {
+    /// `len` bytes at `start`, entities expanded, a CR LF or a lone
+    /// carriage return made a line feed (in an attribute value, tab, line
+    /// feed and carriage return made spaces), into the document's buffer;
+    /// `None` for a reference the scanner does not read, or text with both
+    /// a reference and a carriage return (roxmltree keeps a carriage return
+    /// just after a reference at the end of text).
+    fn unescape(&mut self, start: usize, len: usize, attribute: bool) -> Option<Span> {
         let text = self.doc.text;
         let raw = &text[start..start + len];
+        if !attribute && raw.contains('\r') && raw.contains('&') {
+            return None;
+        }
         let owned = &mut self.doc.owned;
         let from = owned.len();
         if OWNED as usize - from <= len {
             return None;
         }
         let mut rest = raw;
-        while let Some(p) = rest.find(['&', '\t', '\n']) {
+        while let Some(p) = rest.find(['&', '\t', '\n', '\r']) {
             owned.push_str(&rest[..p]);
             let c = rest.as_bytes()[p];
+            if c == b'\r' {
+                // The line feed of a CR LF stands for both.
+                if rest.as_bytes().get(p + 1) != Some(&b'\n') {
+                    owned.push(if attribute { ' ' } else { '\n' });
+                }
+                rest = &rest[p + 1..];
+                continue;
+            }
             if c != b'&' {
                 owned.push(if attribute { ' ' } else { c as char });
                 rest = &rest[p + 1..];
@@ -547,11 +672,21 @@ impl<'i> Scanner<'i> {
     }
 }
 
+/// The input ending where roxmltree reads on.
+#[cold]
+fn end_of_stream() -> Stop {
+    stop(Some(Error::UnexpectedEndOfStream))
+}
+
 /// The offset of the first byte of `b` that `word` marks, eight bytes at a
 /// time (the lowest byte marked in a word is the first), and `byte` finds
 /// in the last few: the two must mark the same bytes.
 #[inline(always)]
-fn find_marked(b: &[u8], word: impl Fn(u64) -> u64, byte: impl Fn(u8) -> bool) -> Option<usize> {
+pub(super) fn find_marked(
+    b: &[u8],
+    word: impl Fn(u64) -> u64,
+    byte: impl Fn(u8) -> bool,
+) -> Option<usize> {
     let mut chunks = b.chunks_exact(8);
     let mut skipped = 0;
     for chunk in &mut chunks {
@@ -578,9 +713,9 @@ fn value_stop(b: &[u8]) -> Option<usize> {
     )
 }
 
-/// Where the text at `start` of `b` ends (its next `<`), and whether it has
-/// an entity; `None` for text the scanner does not read (`]]>`, an odd
-/// byte, no `<` after it).
+/// Where the text at `start` of `b` ends (its next `<`), and whether it is
+/// to be rewritten (an entity, a carriage return); `None` for text the
+/// scanner does not read (`]]>`, an odd byte, no `<` after it).
 #[inline(never)]
 fn text_end(b: &[u8], start: usize) -> Option<(usize, bool)> {
     let mut at = start;
@@ -593,7 +728,7 @@ fn text_end(b: &[u8], start: usize) -> Option<(usize, bool)> {
         )?;
         match b[at] {
             b'<' => return Some((at, escaped)),
-            b'&' => escaped = true,
+            b'&' | b'\r' => escaped = true,
             b'\t' | b'\n' => {}
             b']' => {
                 if b[at..].starts_with(b"]]>") {
@@ -653,14 +788,21 @@ fn space_end(b: &[u8], mut at: usize) -> usize {
     at
 }
 
-/// Where the white space from `at` ends, eight spaces at a time (the
-/// indentation of pretty-printed XML).
+/// Where the white space of text from `at` ends (space, tab, line feed),
+/// eight spaces at a time (the indentation of pretty-printed XML).
 #[inline(always)]
 fn blank_end(b: &[u8], mut at: usize) -> usize {
     const SPACES: u64 = u64::from_le_bytes(*b"        ");
     loop {
         let Some(x) = word_at(b, at) else {
-            return space_end(b, at);
+            // Not a carriage return: text rewrites it.
+            while b
+                .get(at)
+                .is_some_and(|&c| matches!(c, b' ' | b'\t' | b'\n'))
+            {
+                at += 1;
+            }
+            return at;
         };
         // The first byte that is not a space: the lowest that differs.
         let other = x ^ SPACES;

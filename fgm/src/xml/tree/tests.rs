@@ -1,6 +1,8 @@
 //! The scanner against roxmltree: the same tree, or a refusal.
 
-use super::{check_scan, scan};
+use roxmltree::{Error, TextPos};
+
+use super::{check_scan, scan, Document, Scanned};
 
 /// Asserts that the scanner takes `text` and agrees with roxmltree.
 fn same(text: &str) {
@@ -10,6 +12,19 @@ fn same(text: &str) {
 /// Asserts that the scanner leaves `text` to roxmltree.
 fn declined(text: &str) {
     assert_eq!(check_scan(text, u32::MAX, 256), Ok(false), "{text:?}");
+}
+
+/// The tree the scanner makes of `text` (no limits to speak of), if any.
+fn tree(text: &str) -> Option<Document<'_>> {
+    match scan(text, u32::MAX, 256) {
+        Scanned::Tree(doc) => Some(doc),
+        _ => None,
+    }
+}
+
+/// Whether the scanner makes a tree of `text` within these limits.
+fn scans(text: &str, max_nodes: u32, max_depth: usize) -> bool {
+    matches!(scan(text, max_nodes, max_depth), Scanned::Tree(_))
 }
 
 /// Whether roxmltree reads `text` within `max_nodes`.
@@ -47,60 +62,235 @@ fn takes_what_fhir_messages_are_written_in_as_roxmltree_reads_it() {
 #[test]
 fn leaves_everything_else_to_roxmltree() {
     for text in [
-        "",
-        "   ",
-        "text",
-        "<a>",
-        "<a></b>",
-        "<a/><b/>",
         "<a x='1' x='2'/>",
         "<a xmlns='urn:a' xmlns='urn:b'/>",
-        "<a x='<'/>",
-        "<a x=1/>",
-        "<a x='1'y='2'/>",
-        "<a>&unknown;</a>",
-        "<a>&#0;</a>",
         "<a>&#xD800;</a>",
-        "<a>&#+65;</a>",
-        "<a>&amp</a>",
-        "<a>]]></a>",
-        "<a>\r\n</a>",
-        "<a>\u{1}</a>",
-        "<a>\u{FFFE}</a>",
+        "<a>&\u{e9};</a>",
+        "<a>&amp;\r\n</a>",
         "<a><![CDATA[x]]></a>",
-        "<!DOCTYPE a><a/>",
         "<?pi x?><a/>",
         "<a><?pi x?></a>",
         "<x:a xmlns:x='urn:x'/>",
         "<a xml:lang='en'/>",
         "<a xmlns='http://www.w3.org/2000/xmlns/'/>",
         "<a xmlns='urn:a'><b xmlns=''/></a>",
-        "<é/>",
-        "<1a/>",
-        "<!-- a -- b --><a/>",
-        "<!-- a ---><a/>",
-        "<?xml version=\"1.1\"?><a/>",
-        "<?xml version=\"1.0\" encoding=\"latin1\"?><a/>",
-        " <?xml version=\"1.0\"?><a/>",
-        "<a/>x",
-        "<a/ >",
+        "<\u{e9}/>",
+        "<a></:a>",
+        "\u{feff}<a/>",
     ] {
         declined(text);
     }
+}
+
+/// Asserts that the scanner reports `error` for `text`, as roxmltree does.
+fn refused(text: &str, error: Error) {
+    match scan(text, u32::MAX, 256) {
+        Scanned::Error(e) => assert_eq!(e, error, "{text:?}"),
+        Scanned::Tree(_) => panic!("{text:?}: scanned"),
+        Scanned::GiveUp => panic!("{text:?}: left to roxmltree"),
+    }
+    assert_eq!(check_scan(text, u32::MAX, 256), Ok(true), "{text:?}");
+}
+
+/// Line and column.
+fn at(row: u32, col: u32) -> TextPos {
+    TextPos::new(row, col)
+}
+
+#[test]
+fn reports_roxmltrees_errors_where_certain() {
+    use Error::*;
+    let cases = [
+        // No element, or only a start tag cut short (roxmltree drops it).
+        ("", NoRootNode),
+        ("  <!-- c -->\n", NoRootNode),
+        ("<?xml version='1.0'?>", NoRootNode),
+        ("<a", NoRootNode),
+        ("<a x='1'", NoRootNode),
+        ("<a>", UnclosedRootNode),
+        ("<a><b>text", UnclosedRootNode),
+        ("<a><b", UnclosedRootNode),
+        // The input ending where roxmltree reads on.
+        ("<a ", UnexpectedEndOfStream),
+        ("<a x", UnexpectedEndOfStream),
+        ("<a x=", UnexpectedEndOfStream),
+        ("<a x='1", UnexpectedEndOfStream),
+        // No `<` or quote after the value: the end, before a bad character.
+        ("<a x='\u{1}", UnexpectedEndOfStream),
+        ("<a/", UnexpectedEndOfStream),
+        ("<a></a", UnexpectedEndOfStream),
+        // Outside the root element.
+        ("text", UnknownToken(at(1, 1))),
+        ("<a/><b/>", UnknownToken(at(1, 5))),
+        ("<a/>\n x", UnknownToken(at(2, 2))),
+        ("<a/><", UnknownToken(at(1, 5))),
+        ("<a/><!x>", UnknownToken(at(1, 5))),
+        ("<!DOCTYPE a><a/>", DtdDetected),
+        ("<!-- c --><!DOCTYPE a><a/>", DtdDetected),
+        ("<", InvalidName(at(1, 2))),
+        ("<1a/>", InvalidName(at(1, 2))),
+        ("<!x><a/>", InvalidName(at(1, 2))),
+        // In content.
+        ("<a><", UnknownToken(at(1, 4))),
+        ("<a><!x></a>", UnknownToken(at(1, 4))),
+        ("<a>< b/></a>", InvalidName(at(1, 5))),
+        ("<a></1>", InvalidName(at(1, 6))),
+        ("<a></b:c:d>", InvalidName(at(1, 6))),
+        (
+            "<a></b>",
+            UnexpectedCloseTag("a".into(), "b".into(), at(1, 4)),
+        ),
+        (
+            "<a>\n <b></a >",
+            UnexpectedCloseTag("b".into(), "a".into(), at(2, 5)),
+        ),
+        (
+            "<a></a:b>",
+            UnexpectedCloseTag("a".into(), "a:b".into(), at(1, 4)),
+        ),
+        // The end tag is read to its `>` before the names are compared.
+        ("<a></b", UnexpectedEndOfStream),
+        ("<a></b x>", InvalidChar(b'>', b'x', at(1, 8))),
+        // Start tags.
+        (
+            "<a x='1'y='2'/>",
+            InvalidChar2("a whitespace", b'y', at(1, 9)),
+        ),
+        ("<a\"/>", InvalidChar2("a whitespace", b'"', at(1, 3))),
+        ("<a x=1/>", InvalidChar2("a quote", b'1', at(1, 6))),
+        ("<a x y/>", InvalidChar(b'=', b'y', at(1, 6))),
+        ("<a/ >", InvalidChar(b'>', b' ', at(1, 4))),
+        ("<a x='1' 1='2'/>", InvalidName(at(1, 10))),
+        ("<a x='<'/>", InvalidChar(b'\'', b'<', at(1, 7))),
+        ("<a x=\"\u{1}<\"/>", NonXmlChar('\u{1}', at(1, 7))),
+        ("<a v='&x;'/>", UnknownEntityReference("x".into(), at(1, 7))),
+        ("<a v='&amp;&#;'/>", MalformedEntityReference(at(1, 12))),
+        // Text: a bad character first, then `]]>`, then references.
+        ("<a>\u{1}</a>", NonXmlChar('\u{1}', at(1, 4))),
+        ("<a>\u{FFFE}</a>", NonXmlChar('\u{FFFE}', at(1, 4))),
+        ("<a>]]>\u{1}</a>", NonXmlChar('\u{1}', at(1, 7))),
+        ("<a>]]></a>", InvalidCharacterData(at(1, 7))),
+        ("<a>&x;]]></a>", InvalidCharacterData(at(1, 10))),
+        ("<a>&x;\u{1}</a>", NonXmlChar('\u{1}', at(1, 7))),
+        (
+            "<a>&unknown;</a>",
+            UnknownEntityReference("unknown".into(), at(1, 4)),
+        ),
+        ("<a>&#0;</a>", MalformedEntityReference(at(1, 4))),
+        ("<a>&#+65;</a>", MalformedEntityReference(at(1, 4))),
+        ("<a>&amp</a>", MalformedEntityReference(at(1, 4))),
+        ("<a>&amp x;</a>", MalformedEntityReference(at(1, 4))),
+        ("<a>x &</a>", MalformedEntityReference(at(1, 6))),
+        // Comments, processing instructions, CDATA.
+        ("<!-- a -- b --><a/>", InvalidComment(at(1, 1))),
+        ("<a><!-- a ---></a>", InvalidComment(at(1, 4))),
+        ("<a><!-- \u{1} --></a>", NonXmlChar('\u{1}', at(1, 9))),
+        ("<a><!-- x", InvalidString("-->", at(1, 10))),
+        ("<a><?pi x</a>", InvalidString("?>", at(1, 14))),
+        ("<a><?1?></a>", InvalidName(at(1, 6))),
+        ("<a/><?", InvalidName(at(1, 7))),
+        (
+            "<a><?xml version='1.0'?></a>",
+            UnexpectedDeclaration(at(1, 4)),
+        ),
+        (
+            " <?xml version='1.0'?><a/>",
+            UnexpectedDeclaration(at(1, 2)),
+        ),
+        ("<a><![CDATA[x</a>", InvalidString("]]>", at(1, 18))),
+        // The declaration.
+        ("<?xm<a/>", InvalidString("?>", at(1, 9))),
+        ("<?xml ?><a/>", InvalidString("version", at(1, 7))),
+        (
+            "<?xml version='1.0'encoding='x'?><a/>",
+            InvalidChar2("a whitespace", b'e', at(1, 20)),
+        ),
+        (
+            "<?xml version='1.0' x?><a/>",
+            InvalidString("?>", at(1, 21)),
+        ),
+        (
+            "<?xml version=1?><a/>",
+            InvalidChar2("a quote", b'1', at(1, 15)),
+        ),
+        ("<?xml version='\u{1}", NonXmlChar('\u{1}', at(1, 16))),
+        (
+            "<?xml version='1<'?><a/>",
+            InvalidChar(b'\'', b'<', at(1, 17)),
+        ),
+    ];
+    for (text, error) in cases {
+        refused(text, error);
+    }
+}
+
+#[test]
+fn carriage_returns_are_rewritten_as_roxmltree_rewrites_them() {
+    for text in [
+        "<a>\r\n</a>",
+        "<?xml version='1.0'?>\r\n<a\r\n x\r\n=\r'1'\r/>\r\n",
+        "<a>\r\n  <b>x\ry\r\r\nz\r</b>\r\n</a\r\n>",
+        "<a v='x\r\ny\rz\r' w='\r&#10;\r&amp;\n\r'/>",
+        "<!--\r\n c \r--><a><!--\r--></a>",
+        "<a>\r</a>",
+        "<a>&#13;</a>",
+    ] {
+        same(text);
+    }
+    let doc = tree("<a v='x\r\ny\rz'>a\r\nb\rc\r</a>").unwrap();
+    let a = doc.root_element();
+    assert_eq!(a.attribute("v"), Some("x y z"));
+    assert_eq!(a.text(), Some("a\nb\nc\n"));
+}
+
+#[test]
+fn takes_any_declaration_roxmltree_takes() {
+    same("<?xml version=\"1.1\"?><a/>");
+    same("<?xml  version = '1.0'  encoding='latin1' standalone='maybe' ?><a/>");
+}
+
+#[test]
+fn errors_past_the_limits_are_left_to_roxmltree() {
+    // Text at the end of the input is added before the root is found
+    // unclosed: with no room for it, roxmltree reports the nodes limit.
+    assert_eq!(check_scan("<a>text", 2, 256), Ok(false));
+    assert!(!reads("<a>text", 2));
+    assert_eq!(check_scan("<a>text", 3, 256), Ok(true));
+    // An error past an element too deep is not looked for.
+    assert_eq!(check_scan("<a><b><c></d>", 100, 2), Ok(false));
+    assert_eq!(check_scan("<a><b></d>", 100, 2), Ok(true));
+}
+
+#[test]
+fn the_depth_limit_still_comes_first_in_a_long_text() {
+    // More `<` than MAX_DEPTH: the depth is checked on the text before any
+    // error is reported, the scanner's as roxmltree's were.
+    let options = crate::xml::ReadOptions::default();
+    let text = format!("<r><a x=1/>{}", "<b>".repeat(300));
+    let e = crate::xml::parse_document(text.as_bytes(), &options).unwrap_err();
+    assert_eq!(e.code, crate::ErrorCode::Limit, "{e:?}");
+    let short = "<r><a x=1/><b><b>";
+    let e = crate::xml::parse_document(short.as_bytes(), &options).unwrap_err();
+    assert_eq!(e.code, crate::ErrorCode::Malformed, "{e:?}");
+    assert_eq!((e.line, e.column), (1, 9));
+    assert_eq!(
+        e.message,
+        "not well-formed XML: expected a quote not '1' at 1:9"
+    );
 }
 
 #[test]
 fn the_limits_are_roxmltrees() {
     // A root, <a>, three <b>: five nodes.
     let text = "<a><b/><b/><b/></a>";
-    assert!(scan(text, 5, 256).is_some());
-    assert!(scan(text, 4, 256).is_none());
+    assert!(scans(text, 5, 256));
+    assert!(!scans(text, 4, 256));
     assert!(reads(text, 5));
     assert!(!reads(text, 4));
     // <a><b/> nests two deep: empty elements count too.
-    assert!(scan(text, 100, 2).is_some());
-    assert!(scan(text, 100, 1).is_none());
-    assert!(scan("<a/>", 100, 0).is_none());
+    assert!(scans(text, 100, 2));
+    assert!(!scans(text, 100, 1));
+    assert!(!scans("<a/>", 100, 0));
 }
 
 #[test]
@@ -109,7 +299,7 @@ fn blank_text_is_told_where_the_tree_is_built() {
     // that only starts blank; roxmltree's copy tells them the same way.
     let text = "<a>\n  <b> \t</b><c>&#32;&#10;</c><d>\n x</d><e>&#32;x</e></a>";
     same(text);
-    let doc = scan(text, u32::MAX, 256).unwrap();
+    let doc = tree(text).unwrap();
     let blank: Vec<bool> = doc
         .descendants()
         .filter(|n| n.is_text())
@@ -121,7 +311,7 @@ fn blank_text_is_told_where_the_tree_is_built() {
 #[test]
 fn strings_are_borrowed_unless_escaped() {
     let text = "<a v='plain' w='a&amp;b'>text</a>";
-    let doc = scan(text, u32::MAX, 256).unwrap();
+    let doc = tree(text).unwrap();
     let a = doc.root_element();
     let v: Vec<_> = a.attributes().map(|a| a.value()).collect();
     assert_eq!(v, ["plain", "a&b"]);
@@ -208,7 +398,7 @@ fn edited_examples_scan_as_roxmltree_reads_them_or_are_left_to_it() {
 #[test]
 fn descendants_named_are_the_elements_of_that_name_below() {
     let text = "<a><reference/><b>reference<reference x='1'><reference/></reference></b><!--reference--><referencex/></a>";
-    let doc = scan(text, u32::MAX, 256).unwrap();
+    let doc = tree(text).unwrap();
     let root = doc.root_element();
     let named: Vec<_> = root
         .descendants_named("reference")
