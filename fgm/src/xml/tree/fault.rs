@@ -75,6 +75,7 @@ fn until(text: &str, from: usize, end: &'static str) -> Result<usize, Error> {
 }
 
 /// A comment at `start` (its `<!--`) that the scanner did not take.
+#[inline(never)] // on the way to an error: kept out of the scanner
 pub(super) fn comment(text: &str, start: usize) -> Option<Error> {
     let body = start + 4;
     match until(text, body, "-->") {
@@ -89,6 +90,7 @@ pub(super) fn comment(text: &str, start: usize) -> Option<Error> {
 
 /// A processing instruction at `start` (its `<?`), which the scanner does
 /// not read; not the declaration at the start of the input.
+#[inline(never)] // on the way to an error: kept out of the scanner
 pub(super) fn pi(text: &str, start: usize) -> Option<Error> {
     if text[start..].starts_with("<?xml ") {
         return Some(Error::UnexpectedDeclaration(pos(text, start)));
@@ -102,6 +104,7 @@ pub(super) fn pi(text: &str, start: usize) -> Option<Error> {
 
 /// A CDATA section at `start` (its `<![CDATA[`), which the scanner does
 /// not read.
+#[inline(never)] // on the way to an error: kept out of the scanner
 pub(super) fn cdata(text: &str, start: usize) -> Option<Error> {
     until(text, start + 9, "]]>").err()
 }
@@ -175,6 +178,7 @@ fn references(text: &str, from: usize, to: usize) -> Result<(), Option<Error>> {
 /// `full` when the document already has as many nodes as allowed (text
 /// reaching the end of the input is added before the root is found
 /// unclosed).
+#[inline(never)] // on the way to an error: kept out of the scanner
 pub(super) fn text(text: &str, start: usize, full: bool) -> Option<Error> {
     let end = text[start..].find('<').map_or(text.len(), |i| start + i);
     if let Some(e) = non_xml_char(text, start, end) {
@@ -192,6 +196,7 @@ pub(super) fn text(text: &str, start: usize, full: bool) -> Option<Error> {
 
 /// An attribute value whose opening quote is at `quote`, that the scanner
 /// did not take.
+#[inline(never)] // on the way to an error: kept out of the scanner
 pub(super) fn value(text: &str, quote: usize) -> Option<Error> {
     let b = text.as_bytes();
     let q = b[quote];
@@ -252,6 +257,7 @@ fn space_end(b: &[u8], mut at: usize) -> usize {
 /// The XML declaration that starts the input (`<?xml `), read as roxmltree
 /// reads it, its values not looked at: where it ends, or its error;
 /// `Err(None)` when unsure.
+#[inline(never)] // on the way to an error: kept out of the scanner
 pub(super) fn declaration(text: &str) -> Result<usize, Option<Error>> {
     let b = text.as_bytes();
     // White space, unless `?>` or the end follows.
@@ -312,6 +318,7 @@ fn pseudo_attribute(text: &str, at: usize) -> Result<usize, Option<Error>> {
 
 /// An end tag at `at` (its `</`) that does not close `open` as the scanner
 /// reads it.
+#[inline(never)] // on the way to an error: kept out of the scanner
 pub(super) fn end_tag(text: &str, at: usize, open: &str) -> Option<Error> {
     let b = text.as_bytes();
     let start = at + 2;

@@ -61,6 +61,7 @@ type Scan<T> = Result<T, Stop>;
 
 /// Stops with `error` when the analysis found one, else gives up.
 #[cold]
+#[inline(never)]
 fn stop(error: Option<roxmltree::Error>) -> Stop {
     Stop(error.map(Box::new))
 }
@@ -190,6 +191,7 @@ impl<'i> Scanner<'i> {
     /// A `<` at `at`, outside the root element, that starts no comment and
     /// (after it) no element.
     #[cold]
+    #[inline(never)]
     fn misplaced(&self, at: usize, seen_root: bool) -> Stop {
         let (text, b) = (self.doc.text, self.b);
         let error = match b.get(at + 1) {
@@ -208,6 +210,7 @@ impl<'i> Scanner<'i> {
     /// Byte `at`, where roxmltree expects something else, reported by
     /// `error` at its position.
     #[cold]
+    #[inline(never)]
     fn unexpected(&self, at: usize, error: impl FnOnce(roxmltree::TextPos) -> Error) -> Stop {
         stop(Some(error(fault::pos(self.doc.text, at))))
     }
@@ -246,7 +249,17 @@ impl<'i> Scanner<'i> {
         if !b.starts_with(b"<?xml ") {
             return Err(stop(fault::pi(text, 0)));
         }
-        self.at = fault::declaration(text).map_err(stop)?;
+        // The declarations FHIR messages are written with, told at once.
+        const USUAL: [&[u8]; 4] = [
+            b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
+            b"<?xml version=\"1.0\" encoding=\"utf-8\"?>",
+            b"<?xml version='1.0' encoding='UTF-8'?>",
+            b"<?xml version=\"1.0\"?>",
+        ];
+        self.at = match USUAL.iter().find(|d| b.starts_with(d)) {
+            Some(d) => d.len(),
+            None => fault::declaration(text).map_err(stop)?,
+        };
         Ok(())
     }
 
@@ -508,6 +521,7 @@ impl<'i> Scanner<'i> {
     /// attribute's value: roxmltree drops the element (the root: no root;
     /// another: the root left open).
     #[cold]
+    #[inline(never)]
     fn ends_in_start_tag(&self) -> Stop {
         stop(Some(if self.depth == 0 {
             Error::NoRootNode
@@ -518,6 +532,7 @@ impl<'i> Scanner<'i> {
 
     /// Text from `start` that the scanner does not take.
     #[cold]
+    #[inline(never)]
     fn refused_text(&self, start: usize) -> Stop {
         let full = self.doc.nodes.len() >= self.max_nodes;
         stop(fault::text(self.doc.text, start, full))
@@ -526,6 +541,7 @@ impl<'i> Scanner<'i> {
     /// A `<` at `at`, in an element's content, that starts no element, end
     /// tag or comment.
     #[cold]
+    #[inline(never)]
     fn refused_markup(&self, at: usize) -> Stop {
         let (text, b) = (self.doc.text, self.b);
         match b[at + 1] {
@@ -674,6 +690,7 @@ impl<'i> Scanner<'i> {
 
 /// The input ending where roxmltree reads on.
 #[cold]
+#[inline(never)]
 fn end_of_stream() -> Stop {
     stop(Some(Error::UnexpectedEndOfStream))
 }
