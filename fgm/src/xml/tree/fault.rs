@@ -9,7 +9,7 @@
 
 use roxmltree::{Error, TextPos};
 
-use super::scan::find_marked;
+use super::scan::{find_marked, is_space, space_end};
 use crate::markup::is_xml_char;
 use crate::word::{below, equal};
 use crate::xml::document::line_column;
@@ -28,11 +28,6 @@ fn name_start(c: u8) -> bool {
 /// Whether roxmltree's names may go on with ASCII byte `c`.
 fn name_char(c: u8) -> bool {
     name_start(c) || c.is_ascii_digit() || c == b'-' || c == b'.'
-}
-
-/// XML's white space, as roxmltree skips it.
-fn is_space(c: u8) -> bool {
-    matches!(c, b' ' | b'\t' | b'\n' | b'\r')
 }
 
 /// The first character of `text[from..to]` that XML does not allow: a C0
@@ -244,14 +239,6 @@ fn qname_end(text: &str, start: usize) -> Result<usize, Option<Error>> {
         return Err(invalid());
     }
     Ok(i)
-}
-
-/// Where the white space from `at` ends.
-fn space_end(b: &[u8], mut at: usize) -> usize {
-    while b.get(at).is_some_and(|&c| is_space(c)) {
-        at += 1;
-    }
-    at
 }
 
 /// The XML declaration that starts the input (`<?xml `), read as roxmltree

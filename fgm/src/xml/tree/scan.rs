@@ -118,8 +118,9 @@ fn refused(b: &[u8]) -> bool {
         && (b[0] != 0xEF || (b.get(1) == Some(&0xBF) && b.get(2).is_some_and(|&c| c >= 0xBE)))
 }
 
-/// XML's white space in markup, carriage return included.
-fn is_space(b: u8) -> bool {
+/// XML's white space in markup, carriage return included (as roxmltree
+/// skips it).
+pub(super) fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
 
@@ -798,7 +799,7 @@ fn name_end(b: &[u8], at: usize) -> usize {
 
 /// Where the white space from `at` ends.
 #[inline(always)]
-fn space_end(b: &[u8], mut at: usize) -> usize {
+pub(super) fn space_end(b: &[u8], mut at: usize) -> usize {
     while b.get(at).is_some_and(|&c| is_space(c)) {
         at += 1;
     }
