@@ -77,13 +77,6 @@ pub(super) fn too_deep(text: &str, max: usize) -> Option<(u32, u32)> {
 
 /// Turns bytes into a checked XML document: UTF-8, no DTD, within the limits.
 pub fn parse_document<'i>(input: &'i [u8], options: &ReadOptions) -> Result<Document<'i>> {
-    let issue = |code, line, column, message: String| Issue {
-        code,
-        path: String::new(),
-        line,
-        column,
-        message,
-    };
     let max_bytes = options.max_bytes.min(MAX_BYTES);
     if input.len() > max_bytes {
         return Err(issue(
@@ -91,8 +84,7 @@ pub fn parse_document<'i>(input: &'i [u8], options: &ReadOptions) -> Result<Docu
             0,
             0,
             format!("the input is larger than the limit of {max_bytes} bytes"),
-        )
-        .into());
+        ));
     }
     let input = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
     if input.starts_with(b"\xFF\xFE") || input.starts_with(b"\xFE\xFF") {
@@ -101,8 +93,7 @@ pub fn parse_document<'i>(input: &'i [u8], options: &ReadOptions) -> Result<Docu
             1,
             1,
             "the input is UTF-16; FHIR messages here must be UTF-8".to_owned(),
-        )
-        .into());
+        ));
     }
     let text = std::str::from_utf8(input).map_err(|e| {
         let valid = std::str::from_utf8(&input[..e.valid_up_to()]).expect("valid up to here");
@@ -137,7 +128,7 @@ pub fn parse_document<'i>(input: &'i [u8], options: &ReadOptions) -> Result<Docu
     let small = count_bytes(text, b'<') <= MAX_DEPTH;
     if !small {
         if let Some(at) = too_deep(text, max_depth) {
-            return Err(deep(at).into());
+            return Err(deep(at));
         }
     }
     if let Some(e) = scanned {
@@ -154,7 +145,7 @@ pub fn parse_document<'i>(input: &'i [u8], options: &ReadOptions) -> Result<Docu
     let doc = Document::from_roxmltree(&doc);
     if small {
         if let Some(at) = tree_too_deep(&doc, max_depth) {
-            return Err(deep(at).into());
+            return Err(deep(at));
         }
     }
     Ok(doc)
@@ -186,11 +177,16 @@ fn xml_error(e: roxmltree::Error, text: &str, options: &ReadOptions) -> Error {
             format!("not well-formed XML: {other}"),
         ),
     };
+    issue(code, pos.row, pos.col, message)
+}
+
+/// An error of the document as a whole (no FHIR path).
+fn issue(code: ErrorCode, line: u32, column: u32, message: String) -> Error {
     Issue {
         code,
         path: String::new(),
-        line: pos.row,
-        column: pos.col,
+        line,
+        column,
         message,
     }
     .into()
